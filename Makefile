@@ -1,0 +1,19 @@
+# Gridwall: the two commands.
+#   make demo   the whole system on the sample district with synthetic cameras
+#   make test   the test suite against a real Mosquitto broker and Redis server
+.PHONY: demo test check bootstrap services
+
+bootstrap:
+	@scripts/bootstrap
+
+services:
+	@scripts/services
+
+demo: bootstrap services
+	@.venv/bin/python -m scripts.demo
+
+test: bootstrap services
+	@.venv/bin/python -m pytest $(PYTEST_ARGS)
+
+check: bootstrap
+	@scripts/check

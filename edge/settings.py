@@ -1,0 +1,139 @@
+"""The edge agent's one settings model, loaded from ``configs/edge/*.yaml``.
+
+A box config names the box, its broker, its detector, and the district's camera and
+category files; the agent keeps only the cameras whose ``box_id`` is this box. Unknown keys
+are errors. ``GRIDWALL_MQTT_URL`` and ``GRIDWALL_TOPIC_PREFIX`` override the broker.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from contracts.cameras import Camera, CameraList
+from contracts.categories import Category, CategoryList
+from contracts.config_problems import (
+    ConfigError,
+    ConfigProblem,
+    parse_yaml,
+    problem,
+    problems_from_validation,
+)
+from contracts.connection import MqttConnection
+from contracts.messages import Identifier
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DetectorSettings(Strict):
+    backend: Literal["onnx", "ultralytics"] = "onnx"
+    model_path: Path = Path("../../models/gridwall-det-320.onnx")
+    input_size: Annotated[int, Field(ge=64, le=1280, multiple_of=32)] = 320
+    class_names: Annotated[list[Annotated[str, Field(pattern=r"^[a-z0-9_]{1,40}$")]], Field(min_length=1)] = [
+        "gas_cylinder",
+        "waste",
+        "dust",
+    ]
+    confidence: Annotated[float, Field(ge=0.0, le=1.0)] = 0.25
+    iou: Annotated[float, Field(gt=0.0, le=1.0)] = 0.5
+    threads: Annotated[int, Field(ge=1, le=16)] = 1
+
+
+class EdgeSettings(Strict):
+    box_id: Identifier
+    mqtt: MqttConnection = MqttConnection()
+    cameras_file: Path = Path("../district/cameras.yaml")
+    categories_file: Path = Path("../district/categories.yaml")
+    detector: DetectorSettings = DetectorSettings()
+    outbox_path: Path = Path("../../var/edge/outbox.sqlite")
+    stats_interval_s: Annotated[float, Field(ge=1, le=3600)] = 10.0
+    metrics_port: Annotated[int, Field(ge=0, le=65535)] | None = None
+
+
+class EdgeConfig(Strict):
+    """Settings plus the cameras and categories they point at, checked together."""
+
+    settings: EdgeSettings
+    cameras: list[Camera]
+    categories: dict[str, Category]
+
+
+ENV_OVERRIDES = {"GRIDWALL_MQTT_URL": "url", "GRIDWALL_TOPIC_PREFIX": "topic_prefix"}
+
+
+def _resolve(base: Path, p: Path) -> Path:
+    return p if p.is_absolute() else (base / p).resolve()
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([problem(str(path), "", f"cannot read: {exc.strerror or exc}")]) from None
+    return parse_yaml(text, str(path))
+
+
+def parse_edge_config(data: Any, name: str, base: Path, env: dict[str, str] | None = None) -> EdgeConfig:
+    """Validate a box config held in memory (a file, or a remote config from the hub)."""
+    env = dict(os.environ) if env is None else env
+    if not isinstance(data, dict):
+        raise ConfigError([problem(name, "", "must be a mapping of keys", data)])
+    mqtt = data.get("mqtt")
+    for var, key in ENV_OVERRIDES.items():
+        if env.get(var) and (mqtt is None or isinstance(mqtt, dict)):
+            mqtt = {**(mqtt or {}), key: env[var]}
+            data = {**data, "mqtt": mqtt}
+    try:
+        settings = EdgeSettings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(problems_from_validation(exc, name, data)) from None
+    settings = settings.model_copy(
+        update={
+            "cameras_file": _resolve(base, settings.cameras_file),
+            "categories_file": _resolve(base, settings.categories_file),
+            "outbox_path": _resolve(base, settings.outbox_path),
+            "detector": settings.detector.model_copy(
+                update={"model_path": _resolve(base, settings.detector.model_path)}
+            ),
+        }
+    )
+    problems: list[ConfigProblem] = []
+    cams_raw = _load_yaml(settings.cameras_file)
+    cats_raw = _load_yaml(settings.categories_file)
+    cameras = categories = None
+    try:
+        cameras = CameraList.model_validate(cams_raw)
+    except ValidationError as exc:
+        problems += problems_from_validation(exc, str(settings.cameras_file), cams_raw)
+    try:
+        categories = CategoryList.model_validate(cats_raw)
+    except ValidationError as exc:
+        problems += problems_from_validation(exc, str(settings.categories_file), cats_raw)
+    if cameras is None or categories is None:
+        raise ConfigError(problems)
+    mine = [c for c in cameras.cameras if c.box_id == settings.box_id]
+    if not mine:
+        problems.append(problem(name, "box_id", f"no camera in {settings.cameras_file} names this box", settings.box_id))
+    by_code = categories.by_code()
+    known_classes = set(settings.detector.class_names)
+    for cam in mine:
+        for zone in cam.zones:
+            for code in zone.categories:
+                if code not in by_code:
+                    problems.append(problem(str(settings.cameras_file), f"cameras[{cam.camera_id}].zones[{zone.zone_id}].categories", "unknown category (not in categories file)", code))
+    for cat in by_code.values():
+        for cls in cat.detector_classes:
+            if cls not in known_classes:
+                problems.append(problem(str(settings.categories_file), f"categories[{cat.code}].detector_classes", f"the detector has no such class (it knows {sorted(known_classes)})", cls))
+    if problems:
+        raise ConfigError(problems)
+    return EdgeConfig(settings=settings, cameras=mine, categories=by_code)
+
+
+def load_edge_config(path: Path, env: dict[str, str] | None = None) -> EdgeConfig:
+    return parse_edge_config(_load_yaml(path), str(path), path.parent, env)

@@ -1,0 +1,84 @@
+"""The hub's one settings model, loaded from ``configs/hub.yaml``.
+
+Unknown keys are errors. The broker and Redis URLs may be overridden from the environment
+(``GRIDWALL_MQTT_URL``, ``GRIDWALL_REDIS_URL``, ``GRIDWALL_TOPIC_PREFIX``) so tests and a
+demo never share state.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from contracts.config_problems import ConfigError, parse_yaml, problem, problems_from_validation
+from contracts.connection import MqttConnection
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RedisSettings(Strict):
+    url: str = "redis://127.0.0.1:6379/0"
+    key_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9_:-]{1,40}$")] = "gw"
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, url: str) -> str:
+        if not url.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(f"Redis URL {url!r} must start with redis://, rediss:// or unix://")
+        return url
+
+
+class HttpSettings(Strict):
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 8080
+
+
+class HubMqtt(MqttConnection):
+    shared_group: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")] = "hub"
+    client_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = None
+
+
+class HubSettings(Strict):
+    district_dir: Path
+    mqtt: HubMqtt = HubMqtt()
+    redis: RedisSettings = RedisSettings()
+    http: HttpSettings = HttpSettings()
+    demo_mode: bool = False
+
+
+ENV_OVERRIDES = {
+    "GRIDWALL_MQTT_URL": ("mqtt", "url"),
+    "GRIDWALL_TOPIC_PREFIX": ("mqtt", "topic_prefix"),
+    "GRIDWALL_REDIS_URL": ("redis", "url"),
+}
+
+
+def load_hub_settings(path: Path, env: dict[str, str] | None = None) -> HubSettings:
+    """Read and validate hub settings; ``district_dir`` is resolved against the file's folder."""
+    env = dict(os.environ) if env is None else env
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([problem(name, "", f"cannot read: {exc.strerror or exc}")]) from None
+    data: Any = parse_yaml(text, name)
+    if not isinstance(data, dict):
+        raise ConfigError([problem(name, "", "must be a mapping of keys", data)])
+    for var, (section, key) in ENV_OVERRIDES.items():
+        if env.get(var):
+            block = data.setdefault(section, {})
+            if isinstance(block, dict):
+                block[key] = env[var]
+    try:
+        settings = HubSettings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(problems_from_validation(exc, name, data)) from None
+    root = settings.district_dir
+    if not root.is_absolute():
+        root = (path.parent / root).resolve()
+    return settings.model_copy(update={"district_dir": root})
