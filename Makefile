@@ -12,7 +12,8 @@ services:
 demo: bootstrap services
 	@.venv/bin/python -m scripts.demo
 
-test: bootstrap services
+test: bootstrap
+	@scripts/services --browser
 	@.venv/bin/python -m pytest $(PYTEST_ARGS)
 
 check: bootstrap
