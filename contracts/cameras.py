@@ -72,7 +72,9 @@ class StreamSettings(Strict):
 
     main: StreamSource
     sub: StreamSource | None = None
-    resolution_wh: tuple[Annotated[int, Field(ge=64, le=7680)], Annotated[int, Field(ge=64, le=4320)]] = (
+    resolution_wh: tuple[
+        Annotated[int, Field(ge=64, le=7680)], Annotated[int, Field(ge=64, le=4320)]
+    ] = (
         1280,
         720,
     )

@@ -117,7 +117,9 @@ def decode_snapshot(payload: bytes) -> bytes:
             f"snapshot is {len(payload)} bytes, over the {MAX_SNAPSHOT_BYTES}-byte cap"
         )
     if not payload.startswith(b"\xff\xd8\xff"):
-        raise ContractError(f"snapshot is not a JPEG (starts with {payload[:4].hex() or 'nothing'})")
+        raise ContractError(
+            f"snapshot is not a JPEG (starts with {payload[:4].hex() or 'nothing'})"
+        )
     return payload
 
 
@@ -140,7 +142,9 @@ def decode(prefix: str, topic: str, payload: bytes) -> tuple[Topic, BaseModel | 
 def encode(message: BaseModel, *, max_bytes: int | None = None) -> bytes:
     """Serialise a contract model to compact JSON, refusing anything over its cap."""
     data = message.model_dump_json(exclude_none=True).encode("utf-8")
-    cap = max_bytes or (MAX_CONFIG_BYTES if isinstance(message, RemoteConfig) else MAX_MESSAGE_BYTES)
+    cap = max_bytes or (
+        MAX_CONFIG_BYTES if isinstance(message, RemoteConfig) else MAX_MESSAGE_BYTES
+    )
     if len(data) > cap:
         raise ContractError(
             f"{type(message).__name__} encodes to {len(data)} bytes, over the {cap}-byte cap"

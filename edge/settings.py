@@ -34,7 +34,9 @@ class DetectorSettings(Strict):
     backend: Literal["onnx", "ultralytics"] = "onnx"
     model_path: Path = Path("../../models/gridwall-det-320.onnx")
     input_size: Annotated[int, Field(ge=64, le=1280, multiple_of=32)] = 320
-    class_names: Annotated[list[Annotated[str, Field(pattern=r"^[a-z0-9_]{1,40}$")]], Field(min_length=1)] = [
+    class_names: Annotated[
+        list[Annotated[str, Field(pattern=r"^[a-z0-9_]{1,40}$")]], Field(min_length=1)
+    ] = [
         "gas_cylinder",
         "waste",
         "dust",
@@ -78,7 +80,9 @@ def _load_yaml(path: Path) -> Any:
     return parse_yaml(text, str(path))
 
 
-def parse_edge_config(data: Any, name: str, base: Path, env: dict[str, str] | None = None) -> EdgeConfig:
+def parse_edge_config(
+    data: Any, name: str, base: Path, env: dict[str, str] | None = None
+) -> EdgeConfig:
     """Validate a box config held in memory (a file, or a remote config from the hub)."""
     env = dict(os.environ) if env is None else env
     if not isinstance(data, dict):
@@ -118,18 +122,39 @@ def parse_edge_config(data: Any, name: str, base: Path, env: dict[str, str] | No
         raise ConfigError(problems)
     mine = [c for c in cameras.cameras if c.box_id == settings.box_id]
     if not mine:
-        problems.append(problem(name, "box_id", f"no camera in {settings.cameras_file} names this box", settings.box_id))
+        problems.append(
+            problem(
+                name,
+                "box_id",
+                f"no camera in {settings.cameras_file} names this box",
+                settings.box_id,
+            )
+        )
     by_code = categories.by_code()
     known_classes = set(settings.detector.class_names)
     for cam in mine:
         for zone in cam.zones:
             for code in zone.categories:
                 if code not in by_code:
-                    problems.append(problem(str(settings.cameras_file), f"cameras[{cam.camera_id}].zones[{zone.zone_id}].categories", "unknown category (not in categories file)", code))
+                    problems.append(
+                        problem(
+                            str(settings.cameras_file),
+                            f"cameras[{cam.camera_id}].zones[{zone.zone_id}].categories",
+                            "unknown category (not in categories file)",
+                            code,
+                        )
+                    )
     for cat in by_code.values():
         for cls in cat.detector_classes:
             if cls not in known_classes:
-                problems.append(problem(str(settings.categories_file), f"categories[{cat.code}].detector_classes", f"the detector has no such class (it knows {sorted(known_classes)})", cls))
+                problems.append(
+                    problem(
+                        str(settings.categories_file),
+                        f"categories[{cat.code}].detector_classes",
+                        f"the detector has no such class (it knows {sorted(known_classes)})",
+                        cls,
+                    )
+                )
     if problems:
         raise ConfigError(problems)
     return EdgeConfig(settings=settings, cameras=mine, categories=by_code)

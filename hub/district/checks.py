@@ -47,10 +47,16 @@ def _tree(d: District, dist: DistrictFile) -> list[ConfigProblem]:
         out.append(problem(f, f"communities[{code}].code", "duplicate community code", code))
     for s in dist.streets:
         if not s.code.startswith(d.county.code):
-            out.append(problem(f, f"streets[{s.code}].code", f"not under county {d.county.code}", s.code))
+            out.append(
+                problem(f, f"streets[{s.code}].code", f"not under county {d.county.code}", s.code)
+            )
     for c in dist.communities:
         if c.code[:9] not in d.streets:
-            out.append(problem(f, f"communities[{c.code}].code", "no street with its first 9 digits", c.code))
+            out.append(
+                problem(
+                    f, f"communities[{c.code}].code", "no street with its first 9 digits", c.code
+                )
+            )
     return out
 
 
@@ -63,18 +69,51 @@ def _grids(d: District, polys: list[tuple[GridProperties, Polygon]]) -> list[Con
     for p, poly in polys:
         where = f"features[{p.code}].properties.code"
         if not _GRID_CODE.match(p.code):
-            out.append(problem(f, where, "grid code must be 15 digits (county 6 + street 3 + community 3 + grid 3)", p.code))
+            out.append(
+                problem(
+                    f,
+                    where,
+                    "grid code must be 15 digits (county 6 + street 3 + community 3 + grid 3)",
+                    p.code,
+                )
+            )
             continue
         if p.code[:12] not in d.communities:
-            out.append(problem(f, where, f"community {p.code[:12]} of this grid is not in district.yaml", p.code))
+            out.append(
+                problem(
+                    f,
+                    where,
+                    f"community {p.code[:12]} of this grid is not in district.yaml",
+                    p.code,
+                )
+            )
         if not poly.is_valid:
-            out.append(problem(f, f"features[{p.code}].geometry", "polygon is not valid (self-intersecting or degenerate)"))
+            out.append(
+                problem(
+                    f,
+                    f"features[{p.code}].geometry",
+                    "polygon is not valid (self-intersecting or degenerate)",
+                )
+            )
         if p.kind == "professional" and p.parent_code is not None:
             parent = d.grids.get(p.parent_code)
             if parent is None or parent.kind != "basic":
-                out.append(problem(f, f"features[{p.code}].properties.parent_code", "parent is not a basic grid", p.parent_code))
+                out.append(
+                    problem(
+                        f,
+                        f"features[{p.code}].properties.parent_code",
+                        "parent is not a basic grid",
+                        p.parent_code,
+                    )
+                )
             elif not parent.polygon.buffer(1e-9).contains(poly):
-                out.append(problem(f, f"features[{p.code}].geometry", f"professional grid is not inside its parent {p.parent_code}"))
+                out.append(
+                    problem(
+                        f,
+                        f"features[{p.code}].geometry",
+                        f"professional grid is not inside its parent {p.parent_code}",
+                    )
+                )
     for a, b in d.grid_index.overlaps():
         out.append(problem(f, f"features[{b}].geometry", f"polygon overlaps grid {a}"))
     return out
@@ -86,13 +125,33 @@ def _categories(d: District, categories: CategoryList) -> list[ConfigProblem]:
     profiles = d.sla.profiles
     for c in categories.categories:
         if c.sla_profile not in profiles:
-            out.append(problem(f, f"categories[{c.code}].sla_profile", "no such profile in sla.yaml", c.sla_profile))
+            out.append(
+                problem(
+                    f,
+                    f"categories[{c.code}].sla_profile",
+                    "no such profile in sla.yaml",
+                    c.sla_profile,
+                )
+            )
         if c.detector_classes and c.edge_rule is None:
-            out.append(problem(f, f"categories[{c.code}].edge_rule", "detector classes are mapped but no edge rule is set"))
+            out.append(
+                problem(
+                    f,
+                    f"categories[{c.code}].edge_rule",
+                    "detector classes are mapped but no edge rule is set",
+                )
+            )
     owners = Counter(cls for c in categories.categories for cls in c.detector_classes)
     for cls, n in owners.items():
         if n > 1:
-            out.append(problem(f, "categories", f"detector class maps to {n} categories; it must map to one", cls))
+            out.append(
+                problem(
+                    f,
+                    "categories",
+                    f"detector class maps to {n} categories; it must map to one",
+                    cls,
+                )
+            )
     return out
 
 
@@ -104,10 +163,21 @@ def _cameras(d: District) -> list[ConfigProblem]:
             base = f"cameras[{cam.camera_id}].zones[{zone.zone_id}]"
             for code in zone.categories:
                 if code not in d.categories:
-                    out.append(problem(f, f"{base}.categories", "unknown category (not in categories.yaml)", code))
+                    out.append(
+                        problem(
+                            f,
+                            f"{base}.categories",
+                            "unknown category (not in categories.yaml)",
+                            code,
+                        )
+                    )
             t = zone.target
             if d.grid_index.locate(t.lon, t.lat) is None:
-                out.append(problem(f, f"{base}.target", "target point is outside every grid", [t.lon, t.lat]))
+                out.append(
+                    problem(
+                        f, f"{base}.target", "target point is outside every grid", [t.lon, t.lat]
+                    )
+                )
     return out
 
 

@@ -52,7 +52,9 @@ Position = tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Fiel
 
 class Polygon(Strict):
     type: Literal["Polygon"]
-    coordinates: Annotated[list[Annotated[list[Position], Field(min_length=4)]], Field(min_length=1)]
+    coordinates: Annotated[
+        list[Annotated[list[Position], Field(min_length=4)]], Field(min_length=1)
+    ]
 
 
 class GridProperties(Strict):
