@@ -1,0 +1,70 @@
+"""Who answers for a case: routing by (grid × category × tier) over the roster, and 1+1+X.
+
+Pure: takes plain person records, returns person ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    person_id: str
+    role: str
+    grid_code: str | None = None
+    community_code: str | None = None
+    street_code: str | None = None
+    categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class JointCommand:
+    """ "1+1+X": one commander, one lead unit, X cooperating units."""
+
+    commander: str | None
+    lead: str | None
+    cooperating: tuple[str, ...]
+
+
+class Router:
+    def __init__(self, people: Iterable[RosterEntry], parents: dict[str, str] | None = None):
+        self._people = list(people)
+        self._parents = parents or {}
+
+    def _match(self, role: str, grid: str, category: str) -> list[str]:
+        out = []
+        for p in self._people:
+            if p.role != role:
+                continue
+            if role in ("grid_member", "grid_leader"):
+                ok = p.grid_code == grid
+            elif role == "community_duty":
+                ok = p.community_code == grid[:12]
+            elif role == "street_command":
+                ok = p.street_code == grid[:9]
+            else:  # enforcement: the street's team for this category
+                ok = p.street_code == grid[:9] and category in p.categories
+            if ok:
+                out.append(p.person_id)
+        return out
+
+    def people_for(self, roles: Iterable[str], grid: str, category: str) -> list[str]:
+        """Person ids of ``roles`` for the grid; a professional grid with nobody falls back
+        to its parent basic grid."""
+        out: list[str] = []
+        for role in roles:
+            found = self._match(role, grid, category)
+            if not found and grid in self._parents:
+                found = self._match(role, self._parents[grid], category)
+            out.extend(f for f in found if f not in out)
+        return out
+
+    def joint(self, grid: str, category: str) -> JointCommand:
+        commander = self.people_for(["street_command"], grid, category)
+        lead = self.people_for(["enforcement"], grid, category)
+        coop = self.people_for(["grid_member", "community_duty"], grid, category)
+        return JointCommand(
+            commander[0] if commander else None, lead[0] if lead else None, tuple(coop)
+        )
