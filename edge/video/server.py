@@ -1,0 +1,156 @@
+"""The box's video endpoint: the hub pulls ``GET /video/{camera}/{rendition}`` from it.
+
+A deliberately small HTTP/1.1 server on asyncio (the edge has no web framework): one request
+per connection, bearer token, then the body is the wire records of `contracts.video_wire`
+until either side closes. Codec and size travel in ``X-Gridwall-*`` response headers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import re
+
+from contracts.video_wire import pack_record
+from edge.frame_tap import FrameTap
+from edge.video.settings import EdgeVideoSettings
+from edge.video.stream import RenditionStream
+
+log = logging.getLogger(__name__)
+_PATH = re.compile(r"^/video/([A-Za-z0-9_-]{1,64})/([A-Za-z0-9_]{1,32})$")
+_MAX_HEADER_BYTES = 8192
+
+
+class EdgeVideoServer:
+    """Serves every camera published to ``tap``; one `RenditionStream` per camera × rendition."""
+
+    def __init__(self, settings: EdgeVideoSettings, tap: FrameTap, token: str) -> None:
+        if not token:
+            raise ValueError("the video token is empty: set the variable named by token_env")
+        self.settings = settings
+        self._tap = tap
+        self._token = token
+        self._streams: dict[tuple[str, str], RenditionStream] = {}
+        self._server: asyncio.Server | None = None
+        self.port = settings.port
+
+    @property
+    def encoders_running(self) -> int:
+        return sum(1 for s in self._streams.values() if s.encoding)
+
+    def stream(self, camera_id: str, rendition: str) -> RenditionStream | None:
+        return self._streams.get((camera_id, rendition))
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(
+            self._handle, self.settings.host, self.settings.port
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+        log.info("edge video listening on %s:%d", self.settings.host, self.port)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        for stream in self._streams.values():
+            await asyncio.to_thread(stream.stop)
+
+    def _stream_for(self, camera_id: str, rendition: str) -> RenditionStream:
+        key = (camera_id, rendition)
+        if key not in self._streams:
+            s = self.settings
+            self._streams[key] = RenditionStream(
+                camera_id,
+                s.renditions[rendition],
+                s.codec,
+                self._tap,
+                keyframe_interval_s=s.keyframe_interval_s,
+                idle_stop_s=s.idle_stop_s,
+                client_queue_packets=s.client_queue_packets,
+            )
+        return self._streams[key]
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=5)
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
+            writer.close()
+            return
+        lines = head[:_MAX_HEADER_BYTES].decode("latin-1").split("\r\n")
+        parts = lines[0].split(" ")
+        headers = dict(
+            (k.strip().lower(), v.strip())
+            for k, _, v in (ln.partition(":") for ln in lines[1:] if ln)
+        )
+        status, reason = self._check(parts, headers)
+        if status != 200:
+            writer.write(_response(status, reason))
+            await _close(writer)
+            return
+        match = _PATH.match(parts[1])
+        assert match is not None
+        stream = self._stream_for(match[1], match[2])
+        await self._serve(stream, reader, writer)
+
+    def _check(self, parts: list[str], headers: dict[str, str]) -> tuple[int, str]:
+        if len(parts) != 3 or parts[0] != "GET":
+            return 405, f"only GET is served, got {' '.join(parts)[:80]!r}"
+        match = _PATH.match(parts[1])
+        if match is None:
+            return 404, f"path {parts[1][:80]!r} is not /video/<camera>/<rendition>"
+        if match[2] not in self.settings.renditions:
+            return 404, f"rendition {match[2]!r} is not one of {sorted(self.settings.renditions)}"
+        given = headers.get("authorization", "").removeprefix("Bearer ").encode()
+        if not hmac.compare_digest(given, self._token.encode()):
+            return 401, "missing or wrong bearer token"
+        return 200, "OK"
+
+    async def _serve(
+        self, stream: RenditionStream, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        r = stream.rendition
+        writer.write(
+            (
+                "HTTP/1.1 200 OK\r\nContent-Type: application/x-gridwall-video\r\n"
+                f"X-Gridwall-Codec: {stream.codec}\r\nX-Gridwall-Width: {r.width}\r\n"
+                f"X-Gridwall-Height: {r.height}\r\nX-Gridwall-Fps: {r.fps}\r\n"
+                "Cache-Control: no-store\r\nConnection: close\r\n\r\n"
+            ).encode()
+        )
+        client = stream.attach()
+        gone = asyncio.ensure_future(reader.read(1))  # any byte or EOF: the hub hung up
+        try:
+            while True:
+                get = asyncio.ensure_future(client.queue.get())
+                done, _ = await asyncio.wait({get, gone}, return_when=asyncio.FIRST_COMPLETED)
+                if gone in done:
+                    get.cancel()
+                    break
+                packet = get.result()
+                if packet is None:
+                    break
+                writer.write(pack_record(packet))
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            gone.cancel()
+            stream.detach(client)
+            await _close(writer)
+
+
+def _response(status: int, reason: str) -> bytes:
+    body = reason.encode()
+    titles = {401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed"}
+    return (
+        f"HTTP/1.1 {status} {titles.get(status, 'Error')}\r\nContent-Type: text/plain\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode() + body
+
+
+async def _close(writer: asyncio.StreamWriter) -> None:
+    writer.close()
+    with contextlib.suppress(ConnectionError, OSError):
+        await writer.wait_closed()

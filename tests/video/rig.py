@@ -1,0 +1,81 @@
+"""The video rig for tests: synthetic camera → edge video server → hub relay over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import uvicorn
+from fastapi import FastAPI
+
+from edge.frame_tap import FrameTap
+from edge.synth import SceneScript, SyntheticScene
+from edge.video.server import EdgeVideoServer
+from edge.video.settings import EdgeVideoSettings
+from edge.video.synthetic import PacedCamera
+from hub.video.registry import VideoRegistry
+from hub.video.routes import bearer_token_auth, video_router
+from hub.video.settings import CameraVideo, VideoSettings
+
+TOKEN = "test-video-token"
+
+
+@dataclass
+class Rig:
+    hub_url: str
+    edge: EdgeVideoServer
+    registry: VideoRegistry
+    cameras: list[PacedCamera]
+
+    def whep(self, camera_id: str, rendition: str) -> str:
+        return f"{self.hub_url}/video/{camera_id}/whep?rendition={rendition}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextlib.asynccontextmanager
+async def video_rig(
+    camera_ids: tuple[str, ...] = ("cam-01",),
+    fps: float = 10.0,
+    edge_settings: EdgeVideoSettings | None = None,
+    **hub_overrides: object,
+) -> AsyncIterator[Rig]:
+    tap = FrameTap()
+    edge = EdgeVideoServer(edge_settings or EdgeVideoSettings(port=0, idle_stop_s=0.5), tap, TOKEN)
+    await edge.start()
+    cameras = []
+    for i, camera_id in enumerate(camera_ids):
+        scene = SyntheticScene(SceneScript.preset("street_corner"), (640, 360), fps, seed=i)
+        cameras.append(PacedCamera(camera_id, lambda s=scene: s.next_frame().image, tap, fps).start())
+    fields: dict[str, object] = {
+        "cameras": {c: CameraVideo(url=f"http://127.0.0.1:{edge.port}") for c in camera_ids},
+        "idle_stop_s": 0.5,
+        **hub_overrides,
+    }
+    settings = VideoSettings.model_validate(fields)
+    registry = VideoRegistry(settings, edge_token=TOKEN)
+    app = FastAPI()
+    app.include_router(video_router(registry, bearer_token_auth(TOKEN)))
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    await registry.start()
+    try:
+        yield Rig(f"http://127.0.0.1:{port}", edge, registry, cameras)
+    finally:
+        await registry.stop()
+        server.should_exit = True
+        await serving
+        await edge.stop()
+        for camera in cameras:
+            await asyncio.to_thread(camera.stop)
