@@ -187,3 +187,30 @@ class SensorReading(ContractModel):
     value: Annotated[float, Field(ge=0, le=100_000)]
     unit: Literal["ug/m3", "dB"]
     measured_ms: EpochMs
+
+
+PersonId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+"""A responder's id as the district's people file names it; safe inside a topic level."""
+
+
+class ResponderPush(ContractModel):
+    """Hub → responder: a case needs you. Sent on ``{prefix}/v1/responder/{person_id}/push``
+    (QoS 1) for native apps, and as the Web Push payload for the browser app.
+
+    ``push_id`` is stable for one notice, so an app that sees it twice shows it once.
+    """
+
+    push_id: EventId
+    person_id: PersonId
+    kind: Literal["dispatch", "escalation", "update", "reminder"]
+    case_no: CaseNumber
+    category: CategoryCode
+    category_name: Annotated[str, Field(max_length=80)]
+    place: Annotated[str, Field(max_length=200)]
+    grid_code: Annotated[str, Field(pattern=r"^[0-9]{15,21}$")] | None = None
+    state: Annotated[str, Field(max_length=32)]
+    tier: Annotated[int, Field(ge=0, le=16)] = 0
+    deadline_ms: EpochMs | None = None
+    snapshot_id: EventId | None = None
+    sent_ms: EpochMs
+    updates: Annotated[int, Field(ge=1)] = 1

@@ -97,3 +97,10 @@ def parse_topic(prefix: str, topic: str) -> Topic:
         elif tail == kind.value:
             return Topic(kind, box_id)
     raise ContractError(f"topic {topic!r}: unknown message kind {tail!r}")
+
+
+def responder_push_topic(prefix: str, person_id: str) -> str:
+    """Where native apps of one responder read their pushes (QoS 1): an addition to v1."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", person_id):
+        raise ContractError(f"person id {person_id!r} is not safe in a topic")
+    return f"{prefix}/{API_VERSION}/responder/{person_id}/push"

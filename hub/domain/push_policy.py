@@ -1,0 +1,170 @@
+"""When a change to a case becomes a push to a responder's phone, and when it stays quiet.
+
+Pure code: no I/O, time comes in as ``now_ms``. The fan-out (``hub/push``) offers every
+notice here and sends only what the policy says to send.
+
+Rules, per (person, case):
+
+- ``dispatch`` and ``escalation`` are why a person is woken: they go out at once. The same
+  kind for the same case again inside ``coalesce_s`` is a duplicate (a replayed event) and
+  stays quiet.
+- ``update`` goes out at once when nothing went to that person about that case inside
+  ``coalesce_s``; otherwise it is held, and every update held in the window folds into one
+  push that ``due`` releases when the window ends (with the count of updates it carries).
+- ``retrigger`` (the alarm behind an open case fired again) stays quiet while the person
+  heard about the case inside ``quiet_s``; after that one ``reminder`` goes out.
+- A person never gets more than ``max_per_minute`` pushes; what is over the cap is held and
+  released by ``due`` as the minute frees up (nothing is dropped, storms are flattened).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Literal
+
+NoticeKind = Literal["dispatch", "escalation", "update", "retrigger"]
+URGENT: frozenset[str] = frozenset({"dispatch", "escalation"})
+
+
+class Verdict(StrEnum):
+    SEND = "send"
+    HOLD = "hold"
+    QUIET = "quiet"
+
+
+@dataclass(frozen=True)
+class PushPolicyConfig:
+    coalesce_s: float = 20.0
+    quiet_s: float = 600.0
+    max_per_minute: int = 6
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.coalesce_s <= 3600:
+            raise ValueError(f"coalesce_s must be 0..3600, got {self.coalesce_s}")
+        if not 0 <= self.quiet_s <= 86_400:
+            raise ValueError(f"quiet_s must be 0..86400, got {self.quiet_s}")
+        if not 1 <= self.max_per_minute <= 600:
+            raise ValueError(f"max_per_minute must be 1..600, got {self.max_per_minute}")
+
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: Verdict
+    kind: str  # the kind the push goes out as ("reminder" for a retrigger let through)
+    reason: str
+    due_ms: int | None = None  # for HOLD: when ``due`` will release it
+
+
+@dataclass(frozen=True)
+class Release:
+    """A held push that is now due: send the case's latest content as ``kind``."""
+
+    person_id: str
+    case_no: str
+    kind: str
+    updates: int
+
+
+@dataclass
+class _Track:
+    last_sent_ms: int | None = None
+    last_kind: str | None = None
+    held_kind: str | None = None
+    held_updates: int = 0
+    held_due_ms: int | None = None
+
+
+@dataclass
+class PushPolicy:
+    config: PushPolicyConfig = field(default_factory=PushPolicyConfig)
+    _tracks: dict[tuple[str, str], _Track] = field(default_factory=dict)
+    _sent: dict[str, list[int]] = field(default_factory=dict)
+
+    def offer(self, person_id: str, case_no: str, kind: NoticeKind, now_ms: int) -> Decision:
+        """Decide one notice; SEND means the caller sends it now (the policy records it)."""
+        cfg = self.config
+        t = self._tracks.setdefault((person_id, case_no), _Track())
+        since = None if t.last_sent_ms is None else now_ms - t.last_sent_ms
+        window = int(cfg.coalesce_s * 1000)
+        if kind in URGENT:
+            if since is not None and since < window and t.last_kind == kind:
+                return Decision(Verdict.QUIET, kind, f"duplicate {kind} inside {cfg.coalesce_s}s")
+            return self._send_or_cap(t, person_id, kind, now_ms, updates=1)
+        if kind == "update":
+            if t.held_kind is not None:
+                t.held_updates += 1
+                return Decision(Verdict.HOLD, t.held_kind, "folded into a held push", t.held_due_ms)
+            if since is None or since >= window:
+                return self._send_or_cap(t, person_id, "update", now_ms, updates=1)
+            assert t.last_sent_ms is not None
+            return self._hold(t, "update", t.last_sent_ms + window, "coalesced with a recent push")
+        if kind == "retrigger":
+            if since is not None and since < int(cfg.quiet_s * 1000):
+                return Decision(Verdict.QUIET, "reminder", f"heard inside {cfg.quiet_s}s")
+            if t.held_kind is not None:
+                t.held_updates += 1
+                return Decision(Verdict.HOLD, t.held_kind, "folded into a held push", t.held_due_ms)
+            return self._send_or_cap(t, person_id, "reminder", now_ms, updates=1)
+        raise ValueError(f"unknown notice kind {kind!r}")
+
+    def due(self, now_ms: int) -> list[Release]:
+        """Held pushes whose time has come, oldest first; each is recorded as sent."""
+        ready = sorted(
+            (t.held_due_ms, key)
+            for key, t in self._tracks.items()
+            if t.held_due_ms is not None and t.held_due_ms <= now_ms
+        )
+        out: list[Release] = []
+        for _, (person_id, case_no) in ready:
+            t = self._tracks[(person_id, case_no)]
+            if not self._room(person_id, now_ms):
+                t.held_due_ms = self._next_room_ms(person_id)
+                continue
+            assert t.held_kind is not None
+            out.append(Release(person_id, case_no, t.held_kind, t.held_updates))
+            self._record(t, person_id, t.held_kind, now_ms)
+        return out
+
+    def next_due_ms(self) -> int | None:
+        dues = [t.held_due_ms for t in self._tracks.values() if t.held_due_ms is not None]
+        return min(dues) if dues else None
+
+    def forget(self, case_no: str) -> None:
+        """Drop what is known of a closed case (keeps memory bounded)."""
+        for key in [k for k in self._tracks if k[1] == case_no]:
+            del self._tracks[key]
+
+    # internals
+
+    def _send_or_cap(
+        self, t: _Track, person_id: str, kind: str, now_ms: int, *, updates: int
+    ) -> Decision:
+        if not self._room(person_id, now_ms):
+            return self._hold(t, kind, self._next_room_ms(person_id), "over the per-minute cap")
+        self._record(t, person_id, kind, now_ms)
+        return Decision(Verdict.SEND, kind, "sent")
+
+    def _hold(self, t: _Track, kind: str, due_ms: int, reason: str) -> Decision:
+        # an urgent kind held over the cap keeps its kind; updates fold into it
+        if t.held_kind is None or kind in URGENT:
+            t.held_kind = kind
+        t.held_updates += 1
+        t.held_due_ms = due_ms if t.held_due_ms is None else min(t.held_due_ms, due_ms)
+        return Decision(Verdict.HOLD, t.held_kind, reason, t.held_due_ms)
+
+    def _record(self, t: _Track, person_id: str, kind: str, now_ms: int) -> None:
+        t.last_sent_ms = now_ms
+        t.last_kind = kind
+        t.held_kind = None
+        t.held_updates = 0
+        t.held_due_ms = None
+        self._sent.setdefault(person_id, []).append(now_ms)
+
+    def _room(self, person_id: str, now_ms: int) -> bool:
+        recent = [s for s in self._sent.get(person_id, []) if now_ms - s < 60_000]
+        self._sent[person_id] = recent
+        return len(recent) < self.config.max_per_minute
+
+    def _next_room_ms(self, person_id: str) -> int:
+        return min(self._sent[person_id]) + 60_000
