@@ -251,10 +251,10 @@ def render_plume(
     xx = np.linspace(-1.0, 1.0, w, dtype=np.float32)[None, :]
     top = max(p, 1e-3)
     centre = drift * yy**1.5
-    spread = 0.25 + 0.7 * yy
+    spread = 0.4 + 0.7 * yy
     across = np.exp(-(((xx - centre) / spread) ** 2) * 2.5)
     along = np.clip((top - yy) / (0.35 * top + 1e-3), 0.0, 1.0)
-    density = across * along * (0.45 + 0.9 * texture)
+    density = 1.4 * across * along * (0.4 + 0.9 * texture)
     alpha = np.clip(density * opacity, 0.0, 0.92).astype(np.float32)
     tint = np.array([150 + 40 * rng_tint, 170 + 25 * rng_tint, 185], np.float32)
     bgr = tint[None, None, :] * (0.8 + 0.35 * texture[..., None])

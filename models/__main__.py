@@ -1,0 +1,98 @@
+"""Command line: `python -m models {generate,train,evaluate,export,feedback-export}`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from models.paths import DATA_DIR, DATASET_YAML, EVAL_JSON, SHARED_DETECT
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m models", description=__doc__)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    g = sub.add_parser("generate", help="render synthetic sets and write the dataset yaml")
+    g.add_argument("--data-dir", type=Path, default=DATA_DIR)
+    g.add_argument("--shared", type=Path, default=SHARED_DETECT, help="real YOLO dataset folder")
+    g.add_argument("--small", action="store_true", help="a tiny set for smoke tests")
+    g.add_argument("--seed", type=int, default=20261123)
+    t = sub.add_parser("train", help="train YOLOv8n at 320 px (resumes from last.pt)")
+    t.add_argument("--data", type=Path, default=DATASET_YAML)
+    t.add_argument("--epochs", type=int, default=30)
+    t.add_argument("--hours", type=float, default=None, help="wall-clock budget; fits the schedule")
+    t.add_argument("--batch", type=int, default=16)
+    t.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    t.add_argument("--workers", type=int, default=1)
+    t.add_argument("--fraction", type=float, default=1.0)
+    t.add_argument(
+        "--weights", type=Path, default=None, help="start from these weights (fine-tune)"
+    )
+    t.add_argument("--name", default="det", help="run name under models/work/runs")
+    t.add_argument("--fresh", action="store_true", help="ignore last.pt and start over")
+    e = sub.add_parser("evaluate", help="score ONNX models on the val splits, write JSON")
+    e.add_argument("--data-dir", type=Path, default=DATA_DIR)
+    e.add_argument("--out", type=Path, default=EVAL_JSON)
+    e.add_argument("--model", type=Path, action="append", default=None, help="ONNX file(s)")
+    e.add_argument(
+        "--conf", type=float, default=None, help="alert threshold for image-level figures"
+    )
+    x = sub.add_parser("export", help="ONNX fp32 + int8, checksums, model card")
+    x.add_argument("--weights", type=Path, default=None, help="default: the run's best/last.pt")
+    x.add_argument("--name", default="det")
+    x.add_argument("--data-dir", type=Path, default=DATA_DIR)
+    x.add_argument("--skip-eval", action="store_true", help="reuse models/work/eval.json")
+    f = sub.add_parser("feedback-export", help="operator verdicts (JSON lines) -> YOLO dataset")
+    f.add_argument("records", type=Path, help="JSON-lines file of feedback records")
+    f.add_argument("out", type=Path, help="output dataset folder")
+    f.add_argument("--val-fraction", type=float, default=0.2)
+    f.add_argument("--seed", type=int, default=0)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    args = _parser().parse_args(argv)
+    if args.cmd == "generate":
+        from models.generate import generate
+
+        print(generate(args.data_dir, args.shared, small=args.small, seed=args.seed))
+    elif args.cmd == "train":
+        from models.train import TrainOptions, train
+
+        opts = TrainOptions(
+            data=args.data,
+            epochs=args.epochs,
+            hours=args.hours,
+            batch=args.batch,
+            threads=args.threads,
+            workers=args.workers,
+            fraction=args.fraction,
+            weights=args.weights,
+            run_name=args.name,
+            fresh=args.fresh,
+        )
+        print(train(opts))
+    elif args.cmd == "evaluate":
+        from models.evaluate import evaluate_models
+
+        report = evaluate_models(args.model, args.data_dir, args.out, conf=args.conf)
+        print(json.dumps(report["summary"], indent=2))
+    elif args.cmd == "export":
+        from models.export import export_all
+
+        export_all(args.weights, args.name, args.data_dir, skip_eval=args.skip_eval)
+    elif args.cmd == "feedback-export":
+        from models.feedback import export_feedback
+
+        summary = export_feedback(args.records, args.out, args.val_fraction, args.seed)
+        print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

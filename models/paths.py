@@ -1,0 +1,34 @@
+"""Where things live: the shared real data, the git-ignored work folder, the shipped files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+MODELS_DIR = Path(__file__).resolve().parent
+REPO_ROOT = MODELS_DIR.parent
+WORK_DIR = Path(os.environ.get("GRIDWALL_MODELS_WORK", MODELS_DIR / "work"))
+SHARED_DETECT = Path(os.environ.get("GRIDWALL_DETECT_DATA", "/work/shared/data/detect"))
+
+CLASS_NAMES: tuple[str, ...] = ("gas_cylinder", "waste", "dust")
+IMGSZ = 320
+
+DATA_DIR = WORK_DIR / "data"
+DATASET_YAML = WORK_DIR / "gridwall-det.yaml"
+RUNS_DIR = WORK_DIR / "runs"
+RUN_NAME = "det"
+EVAL_JSON = WORK_DIR / "eval.json"
+
+ONNX_FP32 = MODELS_DIR / "gridwall-det-320.onnx"
+ONNX_INT8 = MODELS_DIR / "gridwall-det-320-int8.onnx"
+CHECKSUMS = MODELS_DIR / "SHA256SUMS"
+MODEL_CARD = MODELS_DIR / "MODEL_CARD.md"
+EVAL_SHIPPED = MODELS_DIR / "eval.json"
+CLASSES_YAML = MODELS_DIR / "classes.yaml"
+CARD_IMAGES = MODELS_DIR / "card"
+
+# Validation subsets the evaluate command scores, by folder under DATA_DIR (images/val inside).
+VAL_SETS: dict[str, str] = {
+    "real": "real",  # the shared val split (waste, dust), through symlinks
+    "synthetic": "synth",  # composites on real val backgrounds + synthetic-camera frames
+}
