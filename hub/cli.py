@@ -29,6 +29,31 @@ def _validate(path: Path) -> int:
     return 0
 
 
+def _run(path: Path, log_level: str) -> int:
+    import logging
+
+    import uvicorn
+
+    from hub.api.auth import TokenError
+    from hub.app import create_app
+
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    try:
+        settings = load_hub_settings(path)
+        app = create_app(settings)
+    except ConfigError as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        return 2
+    except TokenError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    uvicorn.run(app, host=settings.http.host, port=settings.http.port, log_level=log_level)
+    return 0
+
+
 def _summary(d: District) -> str:
     basic = sum(1 for g in d.grids.values() if g.kind == "basic")
     return (
@@ -43,9 +68,14 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("validate-config", help="check a hub config file or a district folder")
     check.add_argument("path", type=Path)
+    run = sub.add_parser("run", help="run the hub: MQTT ingest, correlation, timers and the API")
+    run.add_argument("--config", type=Path, default=Path("configs/hub.yaml"))
+    run.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
     if args.command == "validate-config":
         return _validate(args.path)
+    if args.command == "run":
+        return _run(args.config, args.log_level)
     parser.error(f"unknown command {args.command!r}")
     return 2
 

@@ -1,7 +1,8 @@
 """The hub's one settings model, loaded from ``configs/hub.yaml``.
 
 Unknown keys are errors. The broker and Redis URLs may be overridden from the environment
-(``GRIDWALL_MQTT_URL``, ``GRIDWALL_REDIS_URL``, ``GRIDWALL_TOPIC_PREFIX``) so tests and a
+(``GRIDWALL_MQTT_URL``, ``GRIDWALL_REDIS_URL``, ``GRIDWALL_REDIS_PREFIX``,
+``GRIDWALL_TOPIC_PREFIX``) so tests and a
 demo never share state.
 """
 
@@ -43,11 +44,45 @@ class HubMqtt(MqttConnection):
     client_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = None
 
 
+class CorrelationSettings(Strict):
+    """Alarm → case rules (see docs/data-model.md)."""
+
+    merge_radius_m: Annotated[float, Field(ge=0, le=5000)] = 60.0
+    recurrence_days: Annotated[float, Field(ge=0, le=365)] = 7.0
+    clear_after_min: Annotated[float, Field(ge=0, le=1440)] = 10.0
+    rearm_min: Annotated[float, Field(ge=0, le=1440)] = 5.0
+    joint_categories: list[Annotated[str, Field(pattern=r"^[0-9]{5}$")]] = []
+
+
+class IngestSettings(Strict):
+    batch_max: Annotated[int, Field(ge=1, le=5000)] = 500
+    receive_maximum: Annotated[int, Field(ge=10, le=65535)] = 4000
+    rate_per_box_per_s: Annotated[float, Field(gt=0, le=1_000_000)] = 2000.0
+    rate_burst: Annotated[int, Field(ge=1, le=1_000_000)] = 4000
+    dead_letter_max: Annotated[int, Field(ge=100, le=10_000_000)] = 10_000
+    dead_letter_raw_bytes: Annotated[int, Field(ge=0, le=65536)] = 4096
+    inbox_max: Annotated[int, Field(ge=1000, le=100_000_000)] = 2_000_000
+    changes_max: Annotated[int, Field(ge=1000, le=10_000_000)] = 200_000
+
+
+class VerificationSettings(Strict):
+    clear_checks: Annotated[int, Field(ge=1, le=10)] = 3
+
+
+class AuthSettings(Strict):
+    tokens_env: Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")] = "GRIDWALL_HUB_TOKENS"
+    tokens_file: Path | None = None
+
+
 class HubSettings(Strict):
     district_dir: Path
     mqtt: HubMqtt = HubMqtt()
     redis: RedisSettings = RedisSettings()
     http: HttpSettings = HttpSettings()
+    correlation: CorrelationSettings = CorrelationSettings()
+    ingest: IngestSettings = IngestSettings()
+    verification: VerificationSettings = VerificationSettings()
+    auth: AuthSettings = AuthSettings()
     demo_mode: bool = False
 
 
@@ -55,6 +90,9 @@ ENV_OVERRIDES = {
     "GRIDWALL_MQTT_URL": ("mqtt", "url"),
     "GRIDWALL_TOPIC_PREFIX": ("mqtt", "topic_prefix"),
     "GRIDWALL_REDIS_URL": ("redis", "url"),
+    "GRIDWALL_REDIS_PREFIX": ("redis", "key_prefix"),
+    "GRIDWALL_MQTT_CLIENT_ID": ("mqtt", "client_id"),
+    "GRIDWALL_HTTP_PORT": ("http", "port"),
 }
 
 

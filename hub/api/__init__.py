@@ -1,0 +1,1 @@
+"""HTTP API: one router per resource, thin routes over the runtime's services."""

@@ -1,0 +1,65 @@
+"""Bearer tokens with roles. Tokens come from the environment or a tokens file, never code.
+
+Format (env var or file, one entry per line or separated by commas):
+``TOKEN ROLE [PERSON_ID]`` with ROLE one of operator, responder, technician, admin.
+A responder needs the person id whose cases they see.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+ROLES = ("operator", "responder", "technician", "admin")
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    role: str
+    person_id: str | None = None
+
+
+class TokenError(ValueError):
+    pass
+
+
+def parse_tokens(text: str, where: str) -> dict[str, Principal]:
+    out: dict[str, Principal] = {}
+    for n, entry in enumerate(text.replace(",", "\n").splitlines(), 1):
+        parts = entry.split("#", 1)[0].split()
+        if not parts:
+            continue
+        if len(parts) not in (2, 3):
+            raise TokenError(f"{where} entry {n}: expected 'TOKEN ROLE [PERSON_ID]'")
+        token, role = parts[0], parts[1]
+        if role not in ROLES:
+            raise TokenError(f"{where} entry {n}: unknown role {role!r}; roles are {ROLES}")
+        if len(token) < 16:
+            raise TokenError(f"{where} entry {n}: token shorter than 16 characters")
+        person = parts[2] if len(parts) == 3 else None
+        if role == "responder" and person is None:
+            raise TokenError(f"{where} entry {n}: a responder token needs a person id")
+        out[token] = Principal(person or role, role, person)
+    return out
+
+
+def load_tokens(env_var: str, file: Path | None, demo_mode: bool) -> dict[str, Principal]:
+    """Tokens from ``$env_var`` and the file; in demo mode, fresh random ones if none."""
+    tokens: dict[str, Principal] = {}
+    if os.environ.get(env_var):
+        tokens |= parse_tokens(os.environ[env_var], f"${env_var}")
+    if file is not None:
+        try:
+            tokens |= parse_tokens(file.read_text(encoding="utf-8"), str(file))
+        except OSError as exc:
+            raise TokenError(f"cannot read tokens file {file}: {exc.strerror}") from None
+    if not tokens and demo_mode:
+        for role in ("operator", "technician", "admin"):
+            tokens[f"demo-{role}-{secrets.token_hex(8)}"] = Principal(role, role)
+        print("demo tokens:", ", ".join(f"{p.role}={t}" for t, p in tokens.items()), flush=True)
+    if not tokens:
+        raise TokenError(f"no API tokens: set ${env_var} or auth.tokens_file (or demo_mode)")
+    return tokens

@@ -1,0 +1,114 @@
+"""Cases: filter, detail, timeline and actions; a responder sees only their own cases."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, ConfigDict, Field
+
+from hub.api.auth import Principal
+from hub.api.deps import Anyone, Runtime
+from hub.domain.case_state import TRANSITIONS, TransitionError
+from hub.services.cases import case_summary
+from hub.store.cases import Conflict
+
+router = APIRouter(tags=["cases"])
+
+RESPONDER_ACTIONS = {"accept", "start", "return", "resolve", "request_postpone", "note"}
+
+
+class ActionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: str = Field(description=f"one of {sorted(TRANSITIONS)}")
+    reason: str | None = Field(default=None, max_length=500)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+def _visible(p: Principal, rec: dict[str, str]) -> bool:
+    return p.role != "responder" or (p.person_id or "") in rec.get("assignees", "").split()
+
+
+@router.get("/api/cases")
+async def list_cases(
+    rt: Runtime,
+    p: Anyone,
+    state: str | None = None,
+    grid: str | None = None,
+    category: str | None = None,
+    open_only: bool = False,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    numbers = await rt.store.recent_numbers(min(max(limit, 1), 5000) * 4)
+    out = []
+    for rec in await rt.store.records(numbers):
+        if state and rec.get("state") != state:
+            continue
+        if grid and not rec.get("grid_code", "").startswith(grid):
+            continue
+        if category and rec.get("category") != category:
+            continue
+        if open_only and rec.get("state") in (
+            "verified",
+            "closed",
+            "evaluated",
+            "rejected",
+            "merged",
+        ):
+            continue
+        if _visible(p, rec):
+            out.append(case_summary(rec))
+        if len(out) >= limit:
+            break
+    return out
+
+
+async def _record(rt: Runtime, p: Principal, no: str) -> dict[str, str]:
+    rec = await rt.store.record(no)
+    if not rec or not _visible(p, rec):
+        raise HTTPException(404, f"no case {no!r}")
+    return rec
+
+
+@router.get("/api/cases/{no}")
+async def case_detail(no: str, rt: Runtime, p: Anyone) -> dict[str, Any]:
+    rec = await _record(rt, p, no)
+    view = await rt.store.view(no)
+    facts = dict(view.facts)
+    return case_summary(rec) | {
+        "facts": facts,
+        "tier_name": rt.ctx.tiers[view.tier] if view.tier < len(rt.ctx.tiers) else None,
+        "alarms": list(view.alarms),
+        "escalations": list(view.escalations),
+        "rework_count": view.rework_count,
+    }
+
+
+@router.get("/api/cases/{no}/timeline")
+async def timeline(no: str, rt: Runtime, p: Anyone) -> list[dict[str, Any]]:
+    await _record(rt, p, no)
+    return [e.to_dict() for e in await rt.store.events(no)]
+
+
+@router.post("/api/cases/{no}/actions")
+async def act(no: str, body: ActionRequest, rt: Runtime, p: Anyone) -> dict[str, Any]:
+    await _record(rt, p, no)
+    allowed: set[str] | Literal["all"] = "all"
+    if p.role == "responder":
+        allowed = RESPONDER_ACTIONS
+    elif p.role == "technician":
+        allowed = {"note"}
+    if allowed != "all" and body.action not in allowed:
+        raise HTTPException(403, f"role {p.role!r} may not {body.action!r} a case")
+    if body.action in ("report", "attach_alarm"):
+        raise HTTPException(422, f"{body.action!r} is done by the hub itself")
+    try:
+        view = await rt.cases.act(
+            no, body.action, f"{p.role}:{p.name}", reason=body.reason, note=body.note
+        )
+    except TransitionError as exc:
+        raise HTTPException(409, str(exc)) from None
+    except Conflict as exc:
+        raise HTTPException(409, str(exc)) from None
+    return {"case_no": no, "state": view.state, "tier": view.tier, "events": view.events}

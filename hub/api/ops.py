@@ -1,0 +1,83 @@
+"""Dead letters, KPIs, snapshots and Prometheus metrics."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, HTTPException, Response
+from prometheus_client import generate_latest
+
+from hub.api.deps import Anyone, Operator, Runtime, Technician
+from hub.domain.case_state import CaseView
+from hub.domain.kpi import compute, grouped
+from hub.services.metrics import METRICS
+from hub.store.keys import text
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/api/dead-letters")
+async def dead_letters(rt: Runtime, _p: Technician, limit: int = 100) -> list[dict[str, Any]]:
+    rows: Any = await rt.redis.xrevrange(rt.keys.dead, count=min(max(limit, 1), 1000))
+    out = []
+    for entry_id, f in rows:
+        raw = f.get(b"raw", b"")
+        out.append(
+            {
+                "id": text(entry_id),
+                "reason": text(f[b"reason"]),
+                "topic": text(f[b"topic"]),
+                "size": int(f[b"size"]),
+                "at_ms": int(f[b"at_ms"]),
+                "raw_b64": base64.b64encode(raw).decode(),
+            }
+        )
+    return out
+
+
+async def _views(rt: Runtime, since_ms: int) -> list[CaseView]:
+    numbers = await rt.store.recent_numbers(100_000, since_ms)
+    return [await rt.store.view(no) for no in numbers]
+
+
+@router.get("/api/kpis")
+async def kpis(
+    rt: Runtime, _p: Operator, day: dt.date | None = None, by: str | None = None
+) -> dict[str, Any]:
+    """Figures of cases reported on ``day`` (default today), optionally by grid/community/street."""
+    tz = ZoneInfo(rt.ctx.calendar.timezone)
+    now = rt.clock.now_ms()
+    day = day or dt.datetime.fromtimestamp(now / 1000, tz).date()
+    start = int(dt.datetime.combine(day, dt.time(), tz).timestamp() * 1000)
+    end = start + 86_400_000
+    views = [
+        v for v in await _views(rt, start) if v.reported_ms is not None and v.reported_ms < end
+    ]
+    out: dict[str, Any] = {"day": day.isoformat(), "total": compute(views, rt.ctx.tiers).to_dict()}
+    if by:
+        if by not in ("grid", "community", "street"):
+            raise HTTPException(422, f"by must be grid, community or street, got {by!r}")
+        out["by"] = {k: v.to_dict() for k, v in grouped(views, by, rt.ctx.tiers).items()}
+    return out
+
+
+@router.get("/api/snapshots/{snapshot_id}")
+async def snapshot(snapshot_id: str, rt: Runtime, _p: Anyone) -> Response:
+    data = await rt.redis.get(rt.keys.snapshot(snapshot_id))
+    if data is None:
+        raise HTTPException(404, f"no snapshot {snapshot_id!r}")
+    body = data if isinstance(data, bytes) else str(data).encode()
+    return Response(content=body, media_type="image/jpeg")
+
+
+@router.get("/metrics")
+async def metrics(rt: Runtime) -> Response:
+    try:
+        info: Any = await rt.redis.xinfo_groups(rt.keys.inbox)
+        METRICS.lag.set(sum(int(g.get("lag") or 0) for g in info))
+    except Exception:  # metrics never fail the scrape
+        pass
+    return Response(generate_latest(METRICS.registry), media_type="text/plain; version=0.0.4")

@@ -1,0 +1,69 @@
+"""The hub's FastAPI app factory; the lifespan owns Redis and MQTT through ``HubRuntime``.
+
+Routers are listed in ``ROUTERS``; the video router is mounted beside them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from hub.api import alarms, cases, ops, places, stream
+from hub.api.auth import Principal, load_tokens
+from hub.domain.clock import Clock
+from hub.runtime import HubRuntime
+from hub.settings import HubSettings
+
+ROUTERS: list[APIRouter] = [
+    places.router,
+    alarms.router,
+    cases.router,
+    ops.router,
+    stream.router,
+]
+
+
+def create_app(
+    settings: HubSettings,
+    *,
+    runtime: HubRuntime | None = None,
+    clock: Clock | None = None,
+    tokens: dict[str, Principal] | None = None,
+) -> FastAPI:
+    """Build the app. With ``runtime`` given, the caller owns it (tests); otherwise the
+    lifespan starts one and stops it on shutdown."""
+    auth = settings.auth
+    tokens = (
+        tokens
+        if tokens is not None
+        else load_tokens(auth.tokens_env, auth.tokens_file, settings.demo_mode)
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if runtime is not None:
+            app.state.runtime = runtime
+            yield
+            return
+        rt = HubRuntime(settings, clock=clock)
+        await rt.start()
+        app.state.runtime = rt
+        try:
+            yield
+        finally:
+            await rt.stop()
+
+    app = FastAPI(title="Gridwall hub", version="0.1.0", lifespan=lifespan)
+    app.state.tokens = tokens
+    if runtime is not None:
+        app.state.runtime = runtime
+    for r in ROUTERS:
+        app.include_router(r)
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,106 @@
+"""The hub's running parts wired together: Redis, MQTT, ingest, correlation, timers.
+
+``HubRuntime`` is what the app's lifespan starts and stops; tests start one directly with
+a fake clock and call ``timers.run_due()`` instead of waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+
+from redis.asyncio import Redis
+
+from contracts.topics import TopicKind, shared, subscription
+from hub.district import District, load_district
+from hub.domain.clock import Clock, SystemClock
+from hub.services.cases import CaseService
+from hub.services.context import HubContext
+from hub.services.ingest import Ingest
+from hub.services.mqtt_link import MqttLink
+from hub.services.processor import Processor
+from hub.services.timers import Timers
+from hub.settings import HubSettings
+from hub.store.cases import CaseStore
+from hub.store.keys import Keys
+
+log = logging.getLogger(__name__)
+SHARED_KINDS = (TopicKind.EVENT, TopicKind.VERIFY_RESPONSE, TopicKind.SNAPSHOT, TopicKind.SENSOR)
+EVERY_HUB_KINDS = (TopicKind.STATS, TopicKind.AVAILABILITY, TopicKind.CONFIG_ACK)
+
+
+class HubRuntime:
+    def __init__(
+        self,
+        settings: HubSettings,
+        *,
+        district: District | None = None,
+        clock: Clock | None = None,
+        mqtt: bool = True,
+        workers: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.district = district or load_district(settings.district_dir)
+        self.ctx = HubContext(settings, self.district)
+        self.clock = clock or SystemClock()
+        self.keys = Keys(settings.redis.key_prefix)
+        self.redis = Redis.from_url(settings.redis.url)
+        self.store = CaseStore(self.redis, self.keys, settings.ingest.changes_max)
+        self.client_id = settings.mqtt.client_id or f"hub-{socket.gethostname()}-{os.getpid()}"
+        self.link: MqttLink | None = None
+        self.cases = CaseService(self.redis, self.keys, self.store, self.ctx, self.clock, None)
+        self.processor = Processor(
+            self.redis, self.keys, self.ctx, self.cases, self.clock, self.client_id
+        )
+        self.timers = Timers(self.redis, self.keys, self.ctx, self.cases, self.clock)
+        self._want_mqtt = mqtt
+        self._want_workers = workers
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def subscriptions(self) -> list[str]:
+        s = self.settings.mqtt
+        out = [shared(s.shared_group, subscription(s.topic_prefix, k)) for k in SHARED_KINDS]
+        return out + [subscription(s.topic_prefix, k) for k in EVERY_HUB_KINDS]
+
+    async def start(self) -> None:
+        problems = self.ctx.problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+        await self.redis.ping()
+        await self.processor.ensure_group()
+        if self._want_mqtt:
+            self.link = MqttLink(
+                self.settings.mqtt,
+                self.client_id,
+                self.subscriptions(),
+                receive_maximum=self.settings.ingest.receive_maximum,
+            )
+            self.cases.publisher = self.link
+            self.link.start()
+            ingest = Ingest(self.redis, self.keys, self.ctx, self.link, self.clock)
+            self._tasks.append(asyncio.create_task(ingest.run(), name="ingest"))
+            await asyncio.wait_for(self.link.connected.wait(), timeout=10)
+        if self._want_workers:
+            self._tasks.append(asyncio.create_task(self.processor.run(), name="correlate"))
+            self._tasks.append(asyncio.create_task(self.timers.run(), name="timers"))
+
+    async def stop(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+        for t in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
+        self._tasks.clear()
+        if self.link is not None:
+            self.link.stop()
+        await self.redis.aclose()
+
+    async def __aenter__(self) -> HubRuntime:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()

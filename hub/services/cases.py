@@ -1,0 +1,271 @@
+"""Case actions with their side effects: timers, verification requests, dedup indexes.
+
+The state machine and deadlines are pure (``hub.domain``); this module loads the log, asks
+the domain for the next event, appends it with compare-and-set and then does the I/O the
+new state calls for.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any, Protocol
+
+from redis.asyncio import Redis
+
+from contracts.codec import encode
+from contracts.messages import VerifyRequest
+from contracts.topics import TopicKind, topic_for
+from hub.domain.case_state import CaseEvent, CaseView, fold, next_event
+from hub.domain.clock import Clock
+from hub.domain.escalation import FrozenPolicy, should_escalate, sla_deadlines, step_deadline
+from hub.services.context import HubContext
+from hub.store.cases import CaseStore, Conflict
+from hub.store.keys import Keys
+
+log = logging.getLogger(__name__)
+CLOSED_FOR_DEDUP = frozenset({"verified", "closed", "evaluated", "rejected", "merged"})
+
+
+class Publisher(Protocol):
+    def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False) -> None: ...
+
+
+class CaseService:
+    def __init__(
+        self,
+        redis: Redis,
+        keys: Keys,
+        store: CaseStore,
+        ctx: HubContext,
+        clock: Clock,
+        publisher: Publisher | None,
+    ) -> None:
+        self.r, self.k, self.store, self.ctx, self.clock = redis, keys, store, ctx, clock
+        self.publisher = publisher
+
+    # --- creation ------------------------------------------------------------------------
+    async def create_from_alarm(self, case_no: str, alarm: dict[str, str], filed_by: str) -> bool:
+        """Report, file and dispatch a new case for an alarm; False if it already exists."""
+        now = self.clock.now_ms()
+        grid, cat = alarm["grid_code"], alarm["category"]
+        camera, zone, _ = alarm["key"].split(":")
+        policy = self.ctx.policy_for(grid, cat)
+        facts: dict[str, Any] = {
+            "case_no": case_no,
+            "source": "video_ai",
+            "grid_code": grid,
+            "category": cat,
+            "alarm_key": alarm["key"],
+            "camera_id": camera,
+            "zone_id": zone,
+            "box_id": alarm.get("box_id", ""),
+            "lon": float(alarm["lon"]),
+            "lat": float(alarm["lat"]),
+            "confidence": float(alarm.get("confidence", 0)),
+            "snapshot_id": alarm.get("snapshot_id") or None,
+            "policy": policy.to_dict(),
+        }
+        events: list[CaseEvent] = []
+        view = CaseView()
+        for action, actor, data in (
+            ("report", f"edge:{facts['box_id']}", facts),
+            ("file", filed_by, {}),
+            ("dispatch", "system", self._dispatch_data(grid, cat, policy, 0, now, now)),
+        ):
+            ev = next_event(view, action, actor=actor, at_ms=now, data=data)
+            events.append(ev)
+            view = fold(events)
+        fields = {
+            "case_no": case_no,
+            "grid_code": grid,
+            "category": cat,
+            "created_ms": now,
+            "alarm_key": alarm["key"],
+            "camera_id": camera,
+            "box_id": facts["box_id"],
+            "assignees": " ".join(view.assignees),
+        }
+        created = await self.store.create(case_no, events, fields, now)
+        if created:
+            await self._schedule_step(case_no, policy, 0, now)
+        return created
+
+    def _dispatch_data(
+        self, grid: str, cat: str, policy: FrozenPolicy, tier: int, reported: int, now: int
+    ) -> dict[str, Any]:
+        people = self.ctx.router.people_for(policy.steps[tier].notify, grid, cat)
+        data: dict[str, Any] = {"assignees": people, "tier": tier}
+        data |= sla_deadlines(policy, reported, now, self.ctx.calendar)
+        if cat in self.ctx.settings.correlation.joint_categories:
+            j = self.ctx.router.joint(grid, cat)
+            data["joint"] = {
+                "commander": j.commander,
+                "lead": j.lead,
+                "cooperating": list(j.cooperating),
+            }
+        return data
+
+    async def _schedule_step(
+        self, no: str, policy: FrozenPolicy, step: int, dispatched: int
+    ) -> None:
+        due = step_deadline(policy, step, dispatched, self.ctx.calendar)
+        if due is not None:
+            await self.r.zadd(self.k.timers, {f"esc|{no}|{step}": due})
+
+    # --- actions -------------------------------------------------------------------------
+    async def act(
+        self,
+        no: str,
+        action: str,
+        actor: str,
+        *,
+        reason: str | None = None,
+        note: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> CaseView:
+        """Apply one action (retrying on a concurrent append) and run its side effects."""
+        for _ in range(5):
+            events = await self.store.events(no)
+            if not events:
+                raise KeyError(no)
+            view = fold(events)
+            payload = dict(data or {})
+            policy = FrozenPolicy.from_dict(view.facts["policy"])
+            grid, cat = str(view.facts["grid_code"]), str(view.facts["category"])
+            if action == "dispatch":
+                payload = self._dispatch_data(
+                    grid, cat, policy, 0, view.reported_ms or 0, self.clock.now_ms()
+                )
+            elif action == "escalate" and "tier" not in payload:
+                payload["tier"] = view.tier + 1
+            if action == "escalate":
+                payload["assignees"] = self.ctx.router.people_for(
+                    policy.steps[int(payload["tier"])].notify, grid, cat
+                )
+            ev = next_event(
+                view,
+                action,
+                actor=actor,
+                at_ms=self.clock.now_ms(),
+                reason=reason,
+                note=note,
+                data=payload,
+            )
+            new = fold([*events, ev])
+            try:
+                await self.store.append(no, ev, new.tier, {"assignees": " ".join(new.assignees)})
+            except Conflict:
+                continue
+            await self.r.xadd(
+                self.k.audit,
+                {"actor": actor, "action": action, "case_no": no, "at_ms": ev.at_ms},
+                maxlen=self.ctx.settings.ingest.changes_max,
+                approximate=True,
+            )
+            await self._after(new, ev, policy)
+            return new
+        raise Conflict(f"case {no}: too many concurrent changes")
+
+    async def _after(self, view: CaseView, ev: CaseEvent, policy: FrozenPolicy) -> None:
+        no = view.case_no
+        if ev.action == "dispatch" and view.dispatched_ms is not None:
+            await self._schedule_step(no, policy, 0, view.dispatched_ms)
+        elif ev.action == "escalate" and view.dispatched_ms is not None:
+            await self._schedule_step(no, policy, view.tier, view.dispatched_ms)
+        elif ev.action == "resolve" and view.facts.get("camera_id"):
+            await self.r.hset(self.k.case(no), "verify_clear", 0)
+            await self.request_verification(view)
+        if ev.to_state in CLOSED_FOR_DEDUP and ev.from_state not in CLOSED_FOR_DEDUP:
+            await self._leave_open_index(view)
+        if ev.action == "reopen":
+            grid, cat = str(view.facts["grid_code"]), str(view.facts["category"])
+            await self.r.geoadd(
+                self.k.open_cases(grid, cat),
+                (float(view.facts["lon"]), float(view.facts["lat"]), no),
+            )
+
+    async def _leave_open_index(self, view: CaseView) -> None:
+        grid, cat = str(view.facts["grid_code"]), str(view.facts["category"])
+        ttl_ms = self.ctx.rules.recurrence_ms
+        now = self.clock.now_ms()
+        async with self.r.pipeline(transaction=False) as pipe:
+            pipe.zrem(self.k.open_cases(grid, cat), view.case_no)
+            for key in view.alarms:
+                if ttl_ms > 0 and view.state != "rejected":
+                    pipe.set(self.k.recent(key), view.case_no, px=ttl_ms)
+                pipe.hset(self.k.alarm(key), mapping={"state": "cleared", "cleared_ms": now})
+                pipe.zrem(self.k.timers, f"clear|{key}")
+            await pipe.execute()
+
+    # --- verification by camera ---------------------------------------------------------------
+    async def request_verification(self, view: CaseView) -> None:
+        if self.publisher is None:
+            log.warning("case %s: no MQTT publisher, verification left to a human", view.case_no)
+            return
+        rid = f"vr-{view.case_no}-{uuid.uuid4().hex[:8]}"
+        req = VerifyRequest(
+            request_id=rid,
+            camera_id=str(view.facts["camera_id"]),
+            zone_id=str(view.facts["zone_id"]),
+            category=str(view.facts["category"]),
+            case_no=view.case_no,
+            requested_ms=self.clock.now_ms(),
+        )
+        await self.r.set(self.k.verify(rid), view.case_no, ex=86_400)
+        topic = topic_for(
+            self.ctx.settings.mqtt.topic_prefix, TopicKind.VERIFY_REQUEST, str(view.facts["box_id"])
+        )
+        self.publisher.publish(topic, encode(req), qos=1)
+
+    async def on_verify_response(self, request_id: str, result: str, camera_id: str) -> None:
+        raw = await self.r.getdel(self.k.verify(request_id))
+        if raw is None:
+            log.info("verify response %s matches no open request", request_id)
+            return
+        no = raw.decode() if isinstance(raw, bytes) else str(raw)
+        view = await self.store.view(no)
+        if view.state != "resolved":
+            return
+        actor = f"camera:{camera_id}"
+        if result == "present":
+            await self.act(no, "rework", actor, reason="camera still sees the problem")
+        elif result == "clear":
+            n = int(await self.r.hincrby(self.k.case(no), "verify_clear", 1))
+            if n >= self.ctx.settings.verification.clear_checks:
+                await self.act(no, "verify", actor, reason=f"{n} clear checks in a row")
+                await self.act(no, "close", "system", reason="verified by camera")
+            else:
+                await self.request_verification(view)
+        else:
+            await self.act(no, "note", actor, note="camera could not check: a human must verify")
+
+    async def escalate_if_due(self, no: str, step: int) -> bool:
+        view = await self.store.view(no)
+        if not view.facts:
+            return False
+        if not should_escalate(view, FrozenPolicy.from_dict(view.facts["policy"]), step):
+            return False
+        await self.act(
+            no,
+            "escalate",
+            "system:timer",
+            reason=f"step {step} deadline passed",
+            data={"tier": step + 1},
+        )
+        return True
+
+
+def case_summary(rec: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = dict(rec)
+    for key in ("events", "tier", "created_ms"):
+        if key in out:
+            out[key] = int(out[key])
+    out["assignees"] = rec.get("assignees", "").split()
+    out.pop("policy", None)
+    return out
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,29 @@
+"""Prometheus metrics of the hub (one registry per process)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class HubMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.ingested = Counter("gridwall_hub_ingested", "Messages accepted into Redis", registry=r)
+        self.dead_letters = Counter("gridwall_hub_dead_letters", "Messages parked", registry=r)
+        self.ingest_batch = Histogram(
+            "gridwall_hub_ingest_batch_size",
+            "Messages per Redis pipeline",
+            buckets=(1, 10, 50, 100, 250, 500, 1000, 5000),
+            registry=r,
+        )
+        self.correlated = Counter("gridwall_hub_correlated", "Alerts correlated", registry=r)
+        self.cases_created = Counter("gridwall_hub_cases_created", "Cases created", registry=r)
+        self.lag = Gauge("gridwall_hub_inbox_lag", "Inbox entries not yet correlated", registry=r)
+        self.open_cases = Gauge("gridwall_hub_open_cases", "Cases not closed", registry=r)
+        self.overdue_cases = Gauge(
+            "gridwall_hub_overdue_cases", "Open cases past dispose_due", registry=r
+        )
+
+
+METRICS = HubMetrics()

@@ -1,0 +1,221 @@
+"""The correlation worker: inbox stream (consumer group) → alarms → cases.
+
+Several hub processes share one consumer group, so each inbox entry is correlated once.
+Entries are acknowledged (XACK) after their effects are in Redis; a crashed worker's
+entries are claimed again (its own at start, anyone's after ``claim_idle_ms``). Every step
+is idempotent: a redelivered alert is a ``duplicate`` of its alarm and only makes sure its
+case exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError, ResponseError
+
+from hub.domain.case_number import Source, day_key
+from hub.domain.clock import Clock
+from hub.domain.correlation import alarm_key, route
+from hub.services.cases import CaseService, dumps
+from hub.services.context import HubContext
+from hub.services.metrics import METRICS
+from hub.store.keys import Keys
+from hub.store.scripts import ALARM, FILE_ALARM
+
+log = logging.getLogger(__name__)
+GROUP = "correlate"
+
+
+class Processor:
+    def __init__(
+        self,
+        redis: Redis,
+        keys: Keys,
+        ctx: HubContext,
+        cases: CaseService,
+        clock: Clock,
+        consumer: str,
+        *,
+        claim_idle_ms: int = 30_000,
+    ) -> None:
+        self.r, self.k, self.ctx, self.cases, self.clock = redis, keys, ctx, cases, clock
+        self.consumer = consumer
+        self.claim_idle_ms = claim_idle_ms
+        self._alarm = redis.register_script(ALARM)
+        self._file = redis.register_script(FILE_ALARM)
+        self._tz = ZoneInfo(ctx.calendar.timezone)
+
+    async def ensure_group(self) -> None:
+        try:
+            await self.r.xgroup_create(self.k.inbox, GROUP, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def run(self) -> None:
+        await self.ensure_group()
+        await self._drain("0")  # our own entries from before a crash
+        while True:
+            try:
+                n = await self.step(block_ms=1000)
+                if n == 0:
+                    await self._claim_stale()
+            except RedisError as exc:
+                log.error("correlation step failed: %s", exc)
+                await asyncio.sleep(0.5)
+
+    async def _drain(self, start: str) -> None:
+        while True:
+            resp: Any = await self.r.xreadgroup(
+                GROUP, self.consumer, {self.k.inbox: start}, count=500
+            )
+            entries = resp[0][1] if resp else []
+            if not entries:
+                return
+            await self.handle(entries)
+
+    async def _claim_stale(self) -> None:
+        res: Any = await self.r.xautoclaim(
+            self.k.inbox, GROUP, self.consumer, self.claim_idle_ms, start_id="0-0", count=500
+        )
+        if res and res[1]:
+            await self.handle(res[1])
+
+    async def step(self, block_ms: int | None = None) -> int:
+        resp: Any = await self.r.xreadgroup(
+            GROUP,
+            self.consumer,
+            {self.k.inbox: ">"},
+            count=self.ctx.settings.ingest.batch_max,
+            block=block_ms,
+        )
+        entries = resp[0][1] if resp else []
+        if entries:
+            await self.handle(entries)
+        return len(entries)
+
+    async def handle(self, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
+        now = self.clock.now_ms()
+        alerts: list[dict[str, Any]] = []
+        verifies: list[dict[str, Any]] = []
+        for _id, fields in entries:
+            if not fields:  # trimmed away
+                continue
+            body = json.loads(fields[b"p"])
+            (alerts if fields[b"k"] == b"event" else verifies).append(body)
+        results: list[Any] = []
+        if alerts:
+            async with self.r.pipeline(transaction=False) as pipe:
+                for a in alerts:
+                    await self._alarm(keys=[], args=self._alarm_args(a, now), client=pipe)
+                results = await pipe.execute()
+        for a, (outcome, case_no) in zip(alerts, results, strict=True):
+            await self._follow_up(a, _s(outcome), _s(case_no))
+        for v in verifies:
+            await self.cases.on_verify_response(v["request_id"], v["result"], v["camera_id"])
+        await self.r.xack(self.k.inbox, GROUP, *[i for i, _ in entries])
+        METRICS.correlated.inc(len(alerts))
+
+    def _alarm_args(self, a: dict[str, Any], now: int) -> list[Any]:
+        place = self.ctx.zones[(a["camera_id"], a["zone_id"])]
+        cat = self.ctx.district.categories[a["category"]]
+        day = dt.datetime.fromtimestamp(now / 1000, self._tz).date()
+        rules = self.ctx.rules
+        at = a["ended_at_ms"] if a["type"] == "end" else a["updated_at_ms"]
+        return [
+            self.k.prefix,
+            alarm_key(a["camera_id"], a["zone_id"], a["category"]),
+            a["type"],
+            a["event_id"],
+            a["seq"],
+            at,
+            a["confidence"],
+            place.grid_code,
+            a["category"],
+            place.lon,
+            place.lat,
+            route(a["confidence"], cat.auto_file_confidence),
+            f"{self.ctx.county}:{day_key(day)}",
+            f"{self.ctx.county}{day_key(day)}{int(Source.VIDEO_AI)}",
+            rules.rearm_ms,
+            rules.clear_after_ms,
+            rules.merge_radius_m,
+            a.get("snapshot_id") or "",
+            a["box_id"],
+            now,
+        ]
+
+    async def _follow_up(self, a: dict[str, Any], outcome: str, case_no: str) -> None:
+        key = alarm_key(a["camera_id"], a["zone_id"], a["category"])
+        if outcome == "create" or (outcome == "duplicate" and case_no):
+            if outcome == "duplicate" and await self.r.exists(self.k.case(case_no)):
+                return
+            alarm = await self._alarm_hash(key)
+            if await self.cases.create_from_alarm(case_no, alarm, "system:auto"):
+                METRICS.cases_created.inc()
+        elif outcome == "merge":
+            await self.cases.act(case_no, "attach_alarm", "system:auto", data={"alarm_key": key})
+        elif outcome == "reopen":
+            view = await self.cases.store.view(case_no)
+            if not view.is_open:
+                await self.cases.act(case_no, "reopen", "system:recurrence", reason=f"{key} again")
+                await self.cases.act(case_no, "dispatch", "system:recurrence")
+            if key not in view.alarms:
+                await self.cases.act(
+                    case_no, "attach_alarm", "system:auto", data={"alarm_key": key}
+                )
+        elif outcome == "verify":
+            await self.r.xadd(
+                self.k.changes,
+                {"kind": "alarm_queued", "alarm_key": key, "event": dumps(a)},
+                maxlen=self.ctx.settings.ingest.changes_max,
+                approximate=True,
+            )
+        elif outcome == "overflow":
+            log.error("case counter for today is exhausted; alarm %s waits for an operator", key)
+
+    async def _alarm_hash(self, key: str) -> dict[str, str]:
+        raw = await self.r.hgetall(self.k.alarm(key))
+        return {_s(k): _s(v) for k, v in raw.items()}
+
+    async def confirm(self, key: str, actor: str) -> str | None:
+        """An operator confirms a queued alarm: it joins a nearby case or files a new one."""
+        now = self.clock.now_ms()
+        day = dt.datetime.fromtimestamp(now / 1000, self._tz).date()
+        outcome, no = await self._file(
+            keys=[],
+            args=[
+                self.k.prefix,
+                key,
+                self.ctx.rules.merge_radius_m,
+                f"{self.ctx.county}:{day_key(day)}",
+                f"{self.ctx.county}{day_key(day)}{int(Source.VIDEO_AI)}",
+                now,
+            ],
+        )
+        outcome, no = _s(outcome), _s(no)
+        if outcome == "not_queued":
+            return None
+        if outcome == "create":
+            await self.cases.create_from_alarm(no, await self._alarm_hash(key), actor)
+        else:
+            await self._follow_up(
+                {
+                    "camera_id": key.split(":")[0],
+                    "zone_id": key.split(":")[1],
+                    "category": key.split(":")[2],
+                },
+                outcome,
+                no,
+            )
+        return no
+
+
+def _s(x: Any) -> str:
+    return x.decode() if isinstance(x, bytes) else str(x)

@@ -1,0 +1,1 @@
+"""Redis persistence: key names, atomic Lua scripts, the case log and the change stream."""

@@ -1,0 +1,89 @@
+"""The case log in Redis: a hash per case (derived fields for listing) and a list of events.
+
+Appends are compare-and-set on the log length, so two processes acting on one case never
+interleave; each append also lands on the change stream in the same atomic step.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from redis.asyncio import Redis
+
+from hub.domain.case_state import CaseEvent, CaseView, fold
+from hub.store.keys import Keys
+from hub.store.scripts import CASE_APPEND
+
+
+class Conflict(Exception):
+    """The log changed under the caller (another process appended first)."""
+
+
+class CaseStore:
+    def __init__(self, redis: Redis, keys: Keys, changes_max: int) -> None:
+        self.r = redis
+        self.k = keys
+        self.changes_max = changes_max
+        self._append = redis.register_script(CASE_APPEND)
+
+    def _args(self, no: str, ev: CaseEvent, tier: int, fields: dict[str, Any]) -> list[Any]:
+        args: list[Any] = [
+            self.k.prefix,
+            no,
+            ev.seq - 1,
+            json.dumps(ev.to_dict(), ensure_ascii=False),
+            ev.to_state,
+            tier,
+            self.changes_max,
+        ]
+        for name, value in fields.items():
+            args += [name, value if isinstance(value, str | int | float) else json.dumps(value)]
+        return args
+
+    async def create(
+        self, no: str, events: Sequence[CaseEvent], fields: dict[str, Any], created_ms: int
+    ) -> bool:
+        """Write a new case's first events atomically; False if the case already exists."""
+        view = CaseView()
+        async with self.r.pipeline(transaction=True) as pipe:
+            for i, ev in enumerate(events):
+                view = fold([*events[: i + 1]])
+                extra = fields if i == 0 else {}
+                await self._append(keys=[], args=self._args(no, ev, view.tier, extra), client=pipe)
+            pipe.zadd(self.k.cases, {no: created_ms})
+            results = await pipe.execute()
+        return bool(results[0][0])
+
+    async def append(self, no: str, ev: CaseEvent, tier: int, fields: dict[str, Any]) -> None:
+        ok, _ = await self._append(keys=[], args=self._args(no, ev, tier, fields))
+        if not ok:
+            raise Conflict(f"case {no}: log is no longer {ev.seq - 1} events long")
+
+    async def events(self, no: str) -> list[CaseEvent]:
+        raw = await self.r.lrange(self.k.case_events(no), 0, -1)
+        return [CaseEvent.from_dict(json.loads(x)) for x in raw]
+
+    async def view(self, no: str) -> CaseView:
+        return fold(await self.events(no))
+
+    async def record(self, no: str) -> dict[str, str]:
+        raw = await self.r.hgetall(self.k.case(no))
+        return {_s(k): _s(v) for k, v in raw.items()}
+
+    async def records(self, numbers: Sequence[str]) -> list[dict[str, str]]:
+        async with self.r.pipeline(transaction=False) as pipe:
+            for no in numbers:
+                pipe.hgetall(self.k.case(no))
+            rows = await pipe.execute()
+        return [{_s(k): _s(v) for k, v in row.items()} for row in rows if row]
+
+    async def recent_numbers(self, limit: int, since_ms: int | None = None) -> list[str]:
+        lo = since_ms if since_ms is not None else "-inf"
+        raw = await self.r.zrevrangebyscore(self.k.cases, "+inf", lo, start=0, num=limit)
+        return [_s(x) for x in raw if isinstance(x, bytes | str)]
+
+
+def _s(x: bytes | str) -> str:
+    return x.decode() if isinstance(x, bytes) else x

@@ -1,0 +1,81 @@
+"""Every Redis key the hub uses, under one prefix (tests give each run its own)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Keys:
+    prefix: str
+
+    @property
+    def inbox(self) -> str:
+        """Stream of accepted messages, written before the broker is acknowledged."""
+        return f"{self.prefix}:inbox"
+
+    @property
+    def dead(self) -> str:
+        return f"{self.prefix}:dead"
+
+    @property
+    def changes(self) -> str:
+        """Stream of change events the wall and consoles follow (SSE, resumable)."""
+        return f"{self.prefix}:changes"
+
+    @property
+    def audit(self) -> str:
+        return f"{self.prefix}:audit"
+
+    @property
+    def timers(self) -> str:
+        return f"{self.prefix}:timers"
+
+    @property
+    def alarms(self) -> str:
+        return f"{self.prefix}:alarms"
+
+    @property
+    def vqueue(self) -> str:
+        return f"{self.prefix}:vqueue"
+
+    @property
+    def cases(self) -> str:
+        return f"{self.prefix}:cases"
+
+    @property
+    def edges(self) -> str:
+        return f"{self.prefix}:edges"
+
+    def alarm(self, key: str) -> str:
+        return f"{self.prefix}:alarm:{key}"
+
+    def case(self, case_no: str) -> str:
+        return f"{self.prefix}:case:{case_no}"
+
+    def case_events(self, case_no: str) -> str:
+        return f"{self.prefix}:case:{case_no}:events"
+
+    def open_cases(self, grid: str, category: str) -> str:
+        return f"{self.prefix}:opencases:{grid}:{category}"
+
+    def recent(self, alarm_key: str) -> str:
+        return f"{self.prefix}:recent:{alarm_key}"
+
+    def edge(self, box_id: str) -> str:
+        return f"{self.prefix}:edge:{box_id}"
+
+    def snapshot(self, snapshot_id: str) -> str:
+        return f"{self.prefix}:snap:{snapshot_id}"
+
+    def verify(self, request_id: str) -> str:
+        return f"{self.prefix}:verify:{request_id}"
+
+
+def text(x: object) -> str:
+    """A Redis reply (bytes) as text."""
+    return x.decode() if isinstance(x, bytes) else str(x)
+
+
+def text_map(raw: dict[bytes, bytes] | dict[str, str] | object) -> dict[str, str]:
+    return {text(k): text(v) for k, v in raw.items()} if isinstance(raw, dict) else {}

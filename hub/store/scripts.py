@@ -1,0 +1,123 @@
+"""Atomic Lua scripts: several hub processes stay correct because each step runs whole.
+
+``ALARM``: one alert against its alarm (``hub.domain.correlation.alarm_step``'s rule), then,
+for a new alarm, recurrence → merge with a nearby open case → operator queue → a new case
+number from the per-county, per-day counter. ``FILE_ALARM``: an operator confirms a queued
+alarm. ``CASE_APPEND``: append one event if the log is as long as the caller saw
+(compare-and-set) and publish the change in the same step.
+"""
+
+from __future__ import annotations
+
+_ATTACH = """
+local function attach(p, akey, a, grid, cat, lon, lat, radius, day_key, case_prefix, now)
+  local recent = redis.call('GET', p .. ':recent:' .. akey)
+  if recent then
+    redis.call('HSET', a, 'case_no', recent)
+    return {'reopen', recent}
+  end
+  local geo = p .. ':opencases:' .. grid .. ':' .. cat
+  local near = redis.call('GEOSEARCH', geo, 'FROMLONLAT', lon, lat, 'BYRADIUS', radius, 'm',
+                          'ASC', 'COUNT', 1)
+  if #near > 0 then
+    redis.call('HSET', a, 'case_no', near[1])
+    return {'merge', near[1]}
+  end
+  local counter = p .. ':caseseq:' .. day_key
+  local n = redis.call('INCR', counter)
+  redis.call('EXPIRE', counter, 259200)
+  if n > 99999 then return {'overflow', ''} end
+  local no = case_prefix .. string.format('%05d', n)
+  redis.call('GEOADD', geo, lon, lat, no)
+  redis.call('HSET', a, 'case_no', no)
+  return {'create', no}
+end
+"""
+
+ALARM = (
+    _ATTACH
+    + """
+local p, akey, kind, ev, seq, at = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]),
+  tonumber(ARGV[6])
+local conf, grid, cat, lon, lat, route = ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]
+local day_key, case_prefix, rearm, clear_after = ARGV[13], ARGV[14], tonumber(ARGV[15]),
+  tonumber(ARGV[16])
+local radius, snap, box, now = ARGV[17], ARGV[18], ARGV[19], ARGV[20]
+local a = p .. ':alarm:' .. akey
+local cur = redis.call('HMGET', a, 'state', 'event_id', 'last_seq', 'cleared_ms', 'case_no')
+local state, cev, lseq, cleared, case_no = cur[1], cur[2], tonumber(cur[3]), tonumber(cur[4]),
+  cur[5] or ''
+if (not state) or state == 'cleared' then
+  if kind == 'end' then return {'stray_end', case_no} end
+  if state == 'cleared' and cleared and at < cleared + rearm then
+    redis.call('HINCRBY', a, 'suppressed', 1)
+    return {'suppressed', case_no}
+  end
+else
+  if cev == ev and seq <= lseq then return {'duplicate', case_no} end
+  if kind == 'end' then
+    redis.call('HSET', a, 'state', 'ending', 'gone_ms', at, 'event_id', ev, 'last_seq', seq)
+    redis.call('ZADD', p .. ':timers', at + clear_after, 'clear|' .. akey)
+    return {'ending', case_no}
+  end
+  redis.call('HSET', a, 'state', 'active', 'last_ms', at, 'event_id', ev, 'last_seq', seq)
+  redis.call('HINCRBY', a, 'count', 1)
+  if tonumber(conf) > tonumber(redis.call('HGET', a, 'confidence') or '0') then
+    redis.call('HSET', a, 'confidence', conf)
+    if snap ~= '' then redis.call('HSET', a, 'snapshot_id', snap) end
+  end
+  redis.call('ZREM', p .. ':timers', 'clear|' .. akey)
+  return {'update', case_no}
+end
+redis.call('DEL', a)
+redis.call('HSET', a, 'key', akey, 'state', 'active', 'first_ms', at, 'last_ms', at, 'count', 1,
+  'event_id', ev, 'last_seq', seq, 'grid_code', grid, 'category', cat, 'lon', lon, 'lat', lat,
+  'confidence', conf, 'snapshot_id', snap, 'box_id', box, 'route', route, 'created_ms', now)
+redis.call('ZADD', p .. ':alarms', at, akey)
+if route == 'verify' and not redis.call('GET', p .. ':recent:' .. akey) then
+  local geo = p .. ':opencases:' .. grid .. ':' .. cat
+  local near = redis.call('GEOSEARCH', geo, 'FROMLONLAT', lon, lat, 'BYRADIUS', radius, 'm',
+                          'ASC', 'COUNT', 1)
+  if #near > 0 then
+    redis.call('HSET', a, 'case_no', near[1])
+    return {'merge', near[1]}
+  end
+  redis.call('ZADD', p .. ':vqueue', at, akey)
+  return {'verify', ''}
+end
+return attach(p, akey, a, grid, cat, lon, lat, radius, day_key, case_prefix, now)
+"""
+)
+
+FILE_ALARM = (
+    _ATTACH
+    + """
+local p, akey, radius, day_key, case_prefix, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5],
+  ARGV[6]
+local a = p .. ':alarm:' .. akey
+if redis.call('ZREM', p .. ':vqueue', akey) == 0 then return {'not_queued', ''} end
+local f = redis.call('HMGET', a, 'grid_code', 'category', 'lon', 'lat')
+return attach(p, akey, a, f[1], f[2], f[3], f[4], radius, day_key, case_prefix, now)
+"""
+)
+
+CASE_APPEND = """
+local p, no, expected, event, state, tier, changes_max = ARGV[1], ARGV[2], tonumber(ARGV[3]),
+  ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local c = p .. ':case:' .. no
+local have = tonumber(redis.call('HGET', c, 'events') or '0')
+if have ~= expected then return {0, have} end
+redis.call('RPUSH', c .. ':events', event)
+redis.call('HSET', c, 'events', have + 1, 'state', state, 'tier', tier)
+for i = 8, #ARGV, 2 do redis.call('HSET', c, ARGV[i], ARGV[i + 1]) end
+redis.call('XADD', p .. ':changes', 'MAXLEN', '~', changes_max, '*', 'kind', 'case',
+  'case_no', no, 'event', event)
+return {1, have + 1}
+"""
+
+CLAIM_TIMER = """
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if (not score) or tonumber(score) > tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+return 1
+"""
