@@ -15,6 +15,7 @@ from edge.frame_tap import FrameTap
 from edge.synth import SceneScript, SyntheticScene
 from edge.video.server import EdgeVideoServer
 from edge.video.settings import EdgeVideoSettings
+from edge.video.stamp import stamp
 from edge.video.synthetic import PacedCamera
 from hub.video.registry import VideoRegistry
 from hub.video.routes import bearer_token_auth, video_router
@@ -46,6 +47,7 @@ async def video_rig(
     camera_ids: tuple[str, ...] = ("cam-01",),
     fps: float = 10.0,
     edge_settings: EdgeVideoSettings | None = None,
+    stamp_time: bool = False,
     **hub_overrides: object,
 ) -> AsyncIterator[Rig]:
     tap = FrameTap()
@@ -54,7 +56,10 @@ async def video_rig(
     cameras = []
     for i, camera_id in enumerate(camera_ids):
         scene = SyntheticScene(SceneScript.preset("street_corner"), (640, 360), fps, seed=i)
-        cameras.append(PacedCamera(camera_id, lambda s=scene: s.next_frame().image, tap, fps).start())
+        render = lambda s=scene: s.next_frame().image  # noqa: E731
+        cameras.append(
+            PacedCamera(camera_id, render, tap, fps, stamp if stamp_time else None).start()
+        )
     fields: dict[str, object] = {
         "cameras": {c: CameraVideo(url=f"http://127.0.0.1:{edge.port}") for c in camera_ids},
         "idle_stop_s": 0.5,

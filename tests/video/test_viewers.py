@@ -1,0 +1,97 @@
+"""Real aiortc viewers through the real relay: frames arrive, viewers share one encoder."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+import pytest
+
+from edge.video.encoder import live_encoders
+from hub.video.whep_client import WhepViewer
+from tests.video.rig import TOKEN, video_rig
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
+
+
+async def wait_until(check: object, timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout_s} s: {what}")
+        await asyncio.sleep(0.05)
+
+
+async def test_both_renditions_decode_at_their_configured_size() -> None:
+    async with video_rig() as rig, httpx.AsyncClient(timeout=10) as client:
+        sub = WhepViewer(rig.whep("cam-01", "sub"), TOKEN)
+        main = WhepViewer(rig.whep("cam-01", "main"), TOKEN)
+        for viewer in (sub, main):
+            await viewer.start(client)
+        for viewer in (sub, main):
+            await viewer.wait_frames(25, timeout_s=20)
+        assert sub.resolution_wh == (320, 180)
+        assert main.resolution_wh == (640, 360)
+        for viewer in (sub, main):
+            await viewer.close(client)
+        await wait_until(lambda: not rig.registry.sessions, 5, "sessions closed by DELETE")
+
+
+async def test_viewers_share_one_encoder_and_survive_a_killed_peer() -> None:
+    async with video_rig() as rig, httpx.AsyncClient(timeout=10) as client:
+        first = WhepViewer(rig.whep("cam-01", "sub"), TOKEN)
+        await first.start(client)
+        await first.wait_frames(10, timeout_s=20)
+        encoders_with_one = (live_encoders(), rig.edge.encoders_running)
+        upstreams_with_one = rig.registry.upstreams_running
+
+        others = [WhepViewer(rig.whep("cam-01", "sub"), TOKEN) for _ in range(4)]
+        for viewer in others:
+            await viewer.start(client)
+        for viewer in others:
+            await viewer.wait_frames(10, timeout_s=20)
+        sub_stream = rig.edge.stream("cam-01", "sub")
+        assert sub_stream is not None
+        assert (live_encoders(), rig.edge.encoders_running) == encoders_with_one
+        assert rig.registry.upstreams_running == upstreams_with_one == 2  # main (buffer) + sub
+        assert sub_stream.encoder_starts == 1
+        assert rig.registry.relay("cam-01", "sub").upstream_starts == 1
+        assert rig.registry.encoders == 0
+
+        survivors = others[1:]
+        t0 = time.monotonic()
+        await asyncio.sleep(3)
+        t1 = time.monotonic()
+        await others[0].close(hang_up=False)  # the peer vanishes: no WHEP DELETE
+        await asyncio.sleep(3)
+        t2 = time.monotonic()
+        for viewer in survivors:
+            before, after = viewer.fps_between(t0, t1), viewer.fps_between(t1, t2)
+            assert before >= 7, f"before the kill only {before:.1f} fps of 10"
+            assert after >= 0.85 * before, f"{before:.1f} fps before the kill, {after:.1f} after"
+        await wait_until(lambda: len(rig.registry.sessions) == 4, 20, "the dead peer's session closed")
+        for viewer in [first, *survivors]:
+            await viewer.close(client)
+
+
+async def test_unwatched_stream_stops_its_encoder_and_restarts_on_demand() -> None:
+    async with video_rig() as rig, httpx.AsyncClient(timeout=10) as client:
+        viewer = WhepViewer(rig.whep("cam-01", "sub"), TOKEN)
+        await viewer.start(client)
+        await viewer.wait_frames(5, timeout_s=20)
+        sub_stream = rig.edge.stream("cam-01", "sub")
+        assert sub_stream is not None and sub_stream.encoding
+        await viewer.close(client)
+        # hub idle_stop_s 0.5 closes the upstream, then the box's idle_stop_s 0.5 its encoder
+        await wait_until(lambda: not sub_stream.encoding, 10, "sub encoder stopped")
+        relay = rig.registry.relay("cam-01", "sub")
+        assert not relay.running
+        main_stream = rig.edge.stream("cam-01", "main")
+        assert main_stream is not None and main_stream.encoding  # the pre-event buffer's
+
+        again = WhepViewer(rig.whep("cam-01", "sub"), TOKEN)
+        await again.start(client)
+        await again.wait_frames(5, timeout_s=20)
+        assert sub_stream.encoder_starts == 2 and relay.upstream_starts == 2
+        await again.close(client)
