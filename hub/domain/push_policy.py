@@ -168,3 +168,33 @@ class PushPolicy:
 
     def _next_room_ms(self, person_id: str) -> int:
         return min(self._sent[person_id]) + 60_000
+
+
+UPDATE_ACTIONS = frozenset({"rework", "resume", "decide_postpone", "suspend", "reopen", "note"})
+
+
+def notices_for(
+    action: str, actor: str, assignees: tuple[str, ...], new_assignees: tuple[str, ...]
+) -> list[tuple[str, NoticeKind]]:
+    """Who hears about one case event, and as what.
+
+    ``assignees`` are the people on the case before the event, ``new_assignees`` those the
+    event names (dispatch and escalation name the tier they go to). Nobody is told of their
+    own action; actions a responder takes themselves (accept, start, resolve) push nothing.
+    """
+    out: list[tuple[str, NoticeKind]] = []
+    if action == "dispatch":
+        out = [(p, "dispatch") for p in new_assignees]
+    elif action == "escalate":
+        out = [(p, "escalation") for p in new_assignees]
+    elif action == "attach_alarm":
+        out = [(p, "retrigger") for p in assignees]
+    elif action in UPDATE_ACTIONS:
+        out = [(p, "update") for p in assignees]
+    seen: set[str] = set()
+    unique = []
+    for person, kind in out:
+        if person != actor and person not in seen:
+            seen.add(person)
+            unique.append((person, kind))
+    return unique

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from hub.domain.push_policy import PushPolicy, PushPolicyConfig, Release, Verdict
+from hub.domain.push_policy import (
+    PushPolicy,
+    PushPolicyConfig,
+    Release,
+    Verdict,
+    notices_for,
+)
 
 S = 1000
 CFG = PushPolicyConfig(coalesce_s=20, quiet_s=600, max_per_minute=3)
@@ -145,3 +151,26 @@ def test_config_bounds(kwargs: dict[str, float], message: str) -> None:
 def test_unknown_kind_is_named() -> None:
     with pytest.raises(ValueError, match="unknown notice kind 'ping'"):
         PushPolicy(CFG).offer("a", "c1", "ping", 0)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("action", "actor", "before", "named", "expected"),
+    [
+        ("dispatch", "system", (), ("a", "b"), [("a", "dispatch"), ("b", "dispatch")]),
+        ("escalate", "system", ("a",), ("c",), [("c", "escalation")]),
+        ("attach_alarm", "system", ("a", "b"), (), [("a", "retrigger"), ("b", "retrigger")]),
+        ("rework", "op-1", ("a",), (), [("a", "update")]),
+        ("note", "a", ("a", "b"), (), [("b", "update")]),
+        ("accept", "a", ("a",), (), []),
+        ("resolve", "a", ("a",), (), []),
+        ("dispatch", "system", (), ("a", "a"), [("a", "dispatch")]),
+    ],
+)
+def test_notices_for(
+    action: str,
+    actor: str,
+    before: tuple[str, ...],
+    named: tuple[str, ...],
+    expected: list[tuple[str, str]],
+) -> None:
+    assert notices_for(action, actor, before, named) == expected

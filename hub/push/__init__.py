@@ -1,0 +1,1 @@
+"""Push fan-out to responders: Web Push (VAPID), an MQTT topic per responder, the live page."""
