@@ -70,7 +70,9 @@ async def test_viewers_share_one_encoder_and_survive_a_killed_peer() -> None:
             before, after = viewer.fps_between(t0, t1), viewer.fps_between(t1, t2)
             assert before >= 7, f"before the kill only {before:.1f} fps of 10"
             assert after >= 0.85 * before, f"{before:.1f} fps before the kill, {after:.1f} after"
-        await wait_until(lambda: len(rig.registry.sessions) == 4, 20, "the dead peer's session closed")
+        await wait_until(
+            lambda: len(rig.registry.sessions) == 4, 20, "the dead peer's session closed"
+        )
         for viewer in [first, *survivors]:
             await viewer.close(client)
 
