@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import uvicorn
 from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
 
 from edge.frame_tap import FrameTap
 from edge.synth import SceneScript, SyntheticScene
@@ -48,6 +49,7 @@ async def video_rig(
     fps: float = 10.0,
     edge_settings: EdgeVideoSettings | None = None,
     stamp_time: bool = False,
+    page_html: str | None = None,
     **hub_overrides: object,
 ) -> AsyncIterator[Rig]:
     tap = FrameTap()
@@ -69,6 +71,9 @@ async def video_rig(
     registry = VideoRegistry(settings, edge_token=TOKEN)
     app = FastAPI()
     app.include_router(video_router(registry, bearer_token_auth(TOKEN)))
+    if page_html is not None:  # a test page served from the hub's origin
+        html = page_html
+        app.add_api_route("/test-page", lambda: HTMLResponse(html), methods=["GET"])
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     serving = asyncio.create_task(server.serve())
