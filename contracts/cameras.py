@@ -35,6 +35,8 @@ class SyntheticStream(Strict):
     preset: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,40}$")] | None = None
     script: dict[str, Any] | None = None
     seed: Annotated[int, Field(ge=0)] = 0
+    speed: Annotated[float, Field(ge=0, le=100)] = 1.0
+    """Scene seconds per wall second; 0 plays as fast as the pipeline takes frames."""
 
     @model_validator(mode="after")
     def _one_of(self) -> SyntheticStream:
@@ -94,6 +96,12 @@ class ZoneRules(Strict):
     dust_hold_s: Annotated[float, Field(ge=0, le=3600)] = 5.0
     min_confidence: Norm = 0.35
     min_area_norm: Norm = 0.0005
+    class_confidence: dict[Annotated[str, Field(pattern=r"^[a-z0-9_]{1,40}$")], Norm] = {}
+    """Per detector class minimum confidence, overriding ``min_confidence``."""
+    dust_haze_margin: Norm | None = 0.2
+    """Haze score above the zone's learned baseline that counts as dust; None: detector only."""
+    pm10_high_ug_m3: Annotated[float, Field(ge=0, le=100_000)] = 150.0
+    """A PM10 reading at or above this at the same site raises the dust alert's confidence."""
 
 
 class Zone(Strict):

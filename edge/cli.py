@@ -1,23 +1,41 @@
-"""``python -m edge``: the edge agent's command line."""
+"""``python -m edge``: the edge agent's command line.
+
+- ``validate-config PATH``: check a box config without starting anything.
+- ``run --config PATH``: run the agent until SIGINT/SIGTERM.
+- ``detect FILE``: run the detector on an image or a video, print detections and write an
+  annotated copy beside it (a technician's first check of a new camera).
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 
 from contracts.config_problems import ConfigError
-from edge.settings import load_edge_config
+from edge.settings import DetectorSettings, load_edge_config
 
 
-def _validate(path: Path) -> int:
+def _load(path: Path) -> object:
     try:
-        cfg = load_edge_config(path)
+        return load_edge_config(path)
     except ConfigError as exc:
         for p in exc.problems:
             print(p, file=sys.stderr)
         print(f"{len(exc.problems)} problem(s) in {path}", file=sys.stderr)
+        return None
+
+
+def _validate(path: Path) -> int:
+    cfg = _load(path)
+    if cfg is None:
         return 2
+    from edge.settings import EdgeConfig
+
+    assert isinstance(cfg, EdgeConfig)
     zones = sum(len(c.zones) for c in cfg.cameras)
     print(
         f"OK: {path}: box {cfg.settings.box_id}, {len(cfg.cameras)} cameras, {zones} zones, "
@@ -26,14 +44,85 @@ def _validate(path: Path) -> int:
     return 0
 
 
+def _run(path: Path) -> int:
+    from edge.agent import Agent
+    from edge.detect.base import DetectorError
+    from edge.settings import EdgeConfig
+
+    cfg = _load(path)
+    if cfg is None:
+        return 2
+    assert isinstance(cfg, EdgeConfig)
+    try:
+        agent = Agent(cfg, path.parent.resolve())
+    except DetectorError as exc:
+        print(f"{path}: detector: {exc}", file=sys.stderr)
+        return 2
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        agent._stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    agent.run_forever()
+    return 0
+
+
+def _detect(file: Path, config: Path | None, model: Path | None, out: Path | None) -> int:
+    from edge.detect.base import DetectorError, build_detector
+    from edge.detect_file import detect_file
+    from edge.settings import EdgeConfig
+
+    settings = DetectorSettings()
+    if config is not None:
+        cfg = _load(config)
+        if cfg is None:
+            return 2
+        assert isinstance(cfg, EdgeConfig)
+        settings = cfg.settings.detector
+    else:
+        settings = settings.model_copy(
+            update={"model_path": (Path(__file__).parents[1] / "models" / "gridwall-det-320.onnx")}
+        )
+    if model is not None:
+        settings = settings.model_copy(update={"model_path": model.resolve()})
+    try:
+        detector = build_detector(settings)
+    except DetectorError as exc:
+        print(f"detector: {exc}", file=sys.stderr)
+        return 2
+    try:
+        written = detect_file(detector, file, out)
+    except (OSError, ValueError) as exc:
+        print(f"{file}: {exc}", file=sys.stderr)
+        return 2
+    print(f"annotated copy: {written}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m edge", description="Gridwall edge agent")
+    parser.add_argument("--log-level", default="INFO")
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("validate-config", help="check an edge box config file")
     check.add_argument("path", type=Path)
+    run = sub.add_parser("run", help="run the agent")
+    run.add_argument("--config", type=Path, required=True)
+    det = sub.add_parser("detect", help="detect objects in an image or video file")
+    det.add_argument("file", type=Path)
+    det.add_argument("--config", type=Path, help="take detector settings from a box config")
+    det.add_argument("--model", type=Path, help="an ONNX (or .pt) model file")
+    det.add_argument("--out", type=Path, help="where to write the annotated copy")
     args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     if args.command == "validate-config":
         return _validate(args.path)
+    if args.command == "run":
+        return _run(args.config)
+    if args.command == "detect":
+        return _detect(args.file, args.config, args.model, args.out)
     parser.error(f"unknown command {args.command!r}")
     return 2
 

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from contracts.cameras import Camera, CameraList
 from contracts.categories import Category, CategoryList
@@ -31,7 +31,8 @@ class Strict(BaseModel):
 
 
 class DetectorSettings(Strict):
-    backend: Literal["onnx", "ultralytics"] = "onnx"
+    backend: Literal["onnx", "ultralytics", "truth"] = "onnx"
+    """``truth`` reads a synthetic scene's ground truth: a test seam, never for a real camera."""
     model_path: Path = Path("../../models/gridwall-det-320.onnx")
     input_size: Annotated[int, Field(ge=64, le=1280, multiple_of=32)] = 320
     class_names: Annotated[
@@ -46,6 +47,32 @@ class DetectorSettings(Strict):
     threads: Annotated[int, Field(ge=1, le=16)] = 1
 
 
+class PipelineSettings(Strict):
+    """How each camera's pipeline runs; the same for every camera of the box."""
+
+    queue_size: Annotated[int, Field(ge=1, le=64)] = 2
+    motion_gating: bool = True
+    motion_threshold_norm: Annotated[float, Field(gt=0, le=1)] = 0.002
+    full_scan_s: Annotated[float, Field(gt=0, le=600)] = 2.0
+    track_max_age_s: Annotated[float, Field(gt=0, le=600)] = 6.0
+    clear_s: Annotated[float, Field(ge=0, le=3600)] = 4.0
+    update_interval_s: Annotated[float, Field(ge=0.5, le=3600)] = 15.0
+    snapshot_max_bytes: Annotated[int, Field(ge=8 * 1024, le=512 * 1024)] = 200 * 1024
+    snapshot_width: Annotated[int, Field(ge=160, le=3840)] = 960
+    offline_after_s: Annotated[float, Field(ge=0.5, le=3600)] = 10.0
+    reconnect_max_s: Annotated[float, Field(ge=0.1, le=600)] = 15.0
+    verify_timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0
+
+    @model_validator(mode="after")
+    def _ages(self) -> PipelineSettings:
+        if self.motion_gating and self.track_max_age_s <= self.full_scan_s:
+            raise ValueError(
+                f"track_max_age_s {self.track_max_age_s} must exceed full_scan_s "
+                f"{self.full_scan_s}, or still objects lose their tracks between scans"
+            )
+        return self
+
+
 class EdgeSettings(Strict):
     box_id: Identifier
     mqtt: MqttConnection = MqttConnection()
@@ -55,6 +82,11 @@ class EdgeSettings(Strict):
     outbox_path: Path = Path("../../var/edge/outbox.sqlite")
     stats_interval_s: Annotated[float, Field(ge=1, le=3600)] = 10.0
     metrics_port: Annotated[int, Field(ge=0, le=65535)] | None = None
+    pipeline: PipelineSettings = PipelineSettings()
+    cameras: list[dict[str, Any]] | None = None
+    """Cameras inline (a remote config carries them so); otherwise read from ``cameras_file``."""
+    categories: list[dict[str, Any]] | None = None
+    """Categories inline; otherwise read from ``categories_file``."""
 
 
 class EdgeConfig(Strict):
@@ -107,8 +139,16 @@ def parse_edge_config(
         }
     )
     problems: list[ConfigProblem] = []
-    cams_raw = _load_yaml(settings.cameras_file)
-    cats_raw = _load_yaml(settings.categories_file)
+    cams_raw: Any = (
+        {"cameras": settings.cameras}
+        if settings.cameras is not None
+        else _load_yaml(settings.cameras_file)
+    )
+    cats_raw: Any = (
+        {"categories": settings.categories}
+        if settings.categories is not None
+        else _load_yaml(settings.categories_file)
+    )
     cameras = categories = None
     try:
         cameras = CameraList.model_validate(cams_raw)

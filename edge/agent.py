@@ -1,0 +1,312 @@
+"""The edge agent: one pipeline per camera, the MQTT link, stats, remote config, zone checks.
+
+``Agent.frame_tap`` is the fan-out of every captured frame (stream resolution) for the video
+path. Remote config and zone checks run on one control thread, never on paho's loop thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+import edge
+from contracts.codec import encode
+from contracts.config_problems import ConfigError
+from contracts.messages import (
+    BoxStats,
+    ConfigAck,
+    RemoteConfig,
+    SensorReading,
+    VerifyRequest,
+    VerifyResponse,
+)
+from contracts.topics import Topic, TopicKind
+from edge import health
+from edge.alerts import AlertPublisher
+from edge.capture import CameraState
+from edge.detect.base import Detector, DetectorError, build_detector
+from edge.frame_tap import FrameTap
+from edge.metrics import EdgeMetrics
+from edge.mqtt_link import MqttLink
+from edge.outbox import Outbox
+from edge.pipeline import CameraPipeline
+from edge.sensors import SensorBoard
+from edge.settings import EdgeConfig, parse_edge_config
+from edge.snapshot import annotate, encode_capped
+from edge.sources import make_source
+
+log = logging.getLogger(__name__)
+
+RESTART_KEYS = ("box_id", "mqtt", "outbox_path", "metrics_port")
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class Agent:
+    def __init__(
+        self,
+        config: EdgeConfig,
+        base_dir: Path,
+        *,
+        lockstep: bool = False,
+        detector_factory: Callable[[EdgeConfig], Detector] | None = None,
+    ) -> None:
+        self.config = config
+        self.base_dir = base_dir
+        self.lockstep = lockstep
+        self.settings = config.settings
+        self.box_id = self.settings.box_id
+        self.config_id: str | None = None
+        self.frame_tap = FrameTap()
+        self.sensors = SensorBoard()
+        self.metrics = EdgeMetrics()
+        self.metrics_port: int | None = None
+        self.outbox = Outbox(self.settings.outbox_path)
+        self.link = MqttLink(self.settings.mqtt, self.box_id, self.outbox, handler=self._on_message)
+        self.alerts = AlertPublisher.for_link(
+            self.link,
+            self.settings.pipeline.snapshot_max_bytes,
+            self.settings.pipeline.snapshot_width,
+        )
+        self._detector_factory = detector_factory or (lambda c: build_detector(c.settings.detector))
+        self.detector = self._detector_factory(config)
+        self.pipelines: dict[str, CameraPipeline] = {}
+        self._control: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._stats_now = threading.Event()
+        self._started_s = time.monotonic()
+        self._threads = [
+            threading.Thread(target=self._control_loop, name="control", daemon=True),
+            threading.Thread(target=self._stats_loop, name="stats", daemon=True),
+        ]
+
+    # lifecycle
+    def start(self) -> None:
+        closed = self.alerts.close_orphans(_now_ms())
+        if closed:
+            log.info("ended %d alert(s) left open by the previous run", closed)
+        for cam in self.config.cameras:
+            self._start_pipeline(cam.camera_id, self.config)
+        if self.settings.metrics_port is not None:
+            self.metrics_port = self.metrics.serve(self.settings.metrics_port)
+        for t in self._threads:
+            t.start()
+        health.cpu_percent()
+        self.link.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._control.put(None)
+        self._stats_now.set()
+        for p in self.pipelines.values():
+            p.stop()
+        for t in self._threads:
+            t.join(5)
+        self.link.stop()
+        self.metrics.stop()
+        self.outbox.close()
+
+    def run_forever(self) -> None:
+        self.start()
+        try:
+            while not self._stop.wait(1.0):
+                pass
+        finally:
+            self.stop()
+
+    def _start_pipeline(self, camera_id: str, config: EdgeConfig) -> None:
+        cam = next(c for c in config.cameras if c.camera_id == camera_id)
+        pipe = CameraPipeline(
+            cam,
+            config.categories,
+            self.detector,
+            config.settings.pipeline,
+            make_source(cam.stream, self.base_dir),
+            self.frame_tap,
+            self.alerts,
+            box_id=self.box_id,
+            pm10=self.sensors.pm10,
+            on_state=self._on_camera_state,
+            lockstep=self.lockstep,
+        )
+        self.pipelines[camera_id] = pipe
+        pipe.start()
+
+    def _on_camera_state(self, camera_id: str, state: CameraState, reason: str | None) -> None:
+        self._stats_now.set()
+
+    # incoming messages (paho loop thread: hand off, never block)
+    def _on_message(self, topic: Topic, message: BaseModel | bytes) -> None:
+        if isinstance(message, SensorReading):
+            self.sensors.record(message)
+        elif isinstance(message, RemoteConfig):
+            remote = message
+            self._control.put(lambda: self._ignore(self.apply_remote(remote)))
+        elif isinstance(message, VerifyRequest):
+            req = message
+            self._control.put(lambda: self._ignore(self.verify(req)))
+
+    @staticmethod
+    def _ignore(_result: object) -> None:
+        return None
+
+    def _control_loop(self) -> None:
+        while True:
+            task = self._control.get()
+            if task is None:
+                return
+            try:
+                task()
+            except Exception:
+                log.exception("control task failed")
+
+    # remote config
+    def apply_remote(self, remote: RemoteConfig) -> ConfigAck:
+        if remote.config_id == self.config_id:
+            return ConfigAck(
+                box_id=self.box_id, config_id=remote.config_id, status="applied", at_ms=_now_ms()
+            )
+        try:
+            new = self._validate_remote(remote)
+            detector = self.detector
+            if new.settings.detector != self.settings.detector:
+                detector = self._detector_factory(new)
+        except (ConfigError, DetectorError, ValueError) as exc:
+            reason = str(exc)[:2000]
+            log.warning("remote config %s rejected: %s", remote.config_id, reason)
+            ack = ConfigAck(
+                box_id=self.box_id,
+                config_id=remote.config_id,
+                status="rejected",
+                reason=reason,
+                at_ms=_now_ms(),
+            )
+        else:
+            self._switch(new, detector)
+            self.config_id = remote.config_id
+            log.info("remote config %s applied", remote.config_id)
+            ack = ConfigAck(
+                box_id=self.box_id, config_id=remote.config_id, status="applied", at_ms=_now_ms()
+            )
+        self.outbox.enqueue(self.link.topic(TopicKind.CONFIG_ACK), encode(ack))
+        self.link.notify()
+        return ack
+
+    def _validate_remote(self, remote: RemoteConfig) -> EdgeConfig:
+        data: dict[str, Any] = dict(remote.config)
+        current = self.settings.model_dump(mode="json")
+        for key in RESTART_KEYS:
+            if key not in data:
+                data[key] = current[key]
+        new = parse_edge_config(data, f"remote config {remote.config_id}", self.base_dir, env={})
+        for key in RESTART_KEYS:
+            if getattr(new.settings, key) != getattr(self.settings, key):
+                raise ValueError(
+                    f"remote config {remote.config_id}: {key} cannot change without a restart "
+                    f"(have {current[key]!r}, got {data[key]!r})"
+                )
+        return new
+
+    def _switch(self, new: EdgeConfig, detector: Detector) -> None:
+        old = self.config
+        new_cams = {c.camera_id: c for c in new.cameras}
+        same_core = (
+            detector is self.detector
+            and new.settings.pipeline == old.settings.pipeline
+            and new.categories == old.categories
+        )
+        for cam_id, pipe in list(self.pipelines.items()):
+            if not same_core or new_cams.get(cam_id) != pipe.camera:
+                pipe.stop()
+                del self.pipelines[cam_id]
+        self.detector = detector
+        self.config = new
+        self.settings = new.settings
+        for cam_id in new_cams:
+            if cam_id not in self.pipelines:
+                self._start_pipeline(cam_id, new)
+        self._stats_now.set()
+
+    # zone verification
+    def verify(self, req: VerifyRequest) -> VerifyResponse:
+        pipe = self.pipelines.get(req.camera_id)
+        snapshot_id = None
+        try:
+            if pipe is None:
+                raise KeyError(f"this box has no camera {req.camera_id!r}")
+            check = pipe.check_zone(req.zone_id, req.category).result(
+                self.settings.pipeline.verify_timeout_s
+            )
+            jpeg = encode_capped(
+                annotate(check.image, check.boxes_norm),
+                self.settings.pipeline.snapshot_max_bytes,
+                self.settings.pipeline.snapshot_width,
+            )
+            snapshot_id = f"{req.request_id}.verify"
+            self.outbox.enqueue(self.link.topic(TopicKind.SNAPSHOT, snapshot_id), jpeg)
+            resp = VerifyResponse(
+                request_id=req.request_id,
+                box_id=self.box_id,
+                camera_id=req.camera_id,
+                zone_id=req.zone_id,
+                category=req.category,
+                result="present" if check.result == "present" else "clear",
+                confidence=round(check.confidence, 4),
+                snapshot_id=snapshot_id,
+                checked_ms=_now_ms(),
+            )
+        except Exception as exc:  # any failure is answered, not swallowed
+            resp = VerifyResponse(
+                request_id=req.request_id,
+                box_id=self.box_id,
+                camera_id=req.camera_id,
+                zone_id=req.zone_id,
+                category=req.category,
+                result="error",
+                confidence=0.0,
+                checked_ms=_now_ms(),
+                reason=(str(exc) or type(exc).__name__)[:2000],
+            )
+        self.outbox.enqueue(self.link.topic(TopicKind.VERIFY_RESPONSE), encode(resp))
+        self.link.notify()
+        return resp
+
+    # stats
+    def stats(self) -> BoxStats:
+        return BoxStats(
+            box_id=self.box_id,
+            sent_ms=_now_ms(),
+            uptime_s=round(time.monotonic() - self._started_s, 2),
+            software_version=edge.__version__,
+            model_version=self.detector.version[:128],
+            config_id=self.config_id,
+            cpu_percent=health.cpu_percent(),
+            cpu_temp_c=health.cpu_temp_c(),
+            mem_used_bytes=health.mem_used_bytes(),
+            disk_free_bytes=health.disk_free_bytes(self.settings.outbox_path),
+            outbox_depth=self.outbox.depth(),
+            cameras=tuple(p.stats() for p in list(self.pipelines.values())[:64]),
+        )
+
+    def _stats_loop(self) -> None:
+        interval = self.settings.stats_interval_s
+        while not self._stop.is_set():
+            self._stats_now.wait(interval)
+            self._stats_now.clear()
+            if self._stop.is_set():
+                return
+            try:
+                stats = self.stats()
+                self.metrics.observe(stats)
+                self.link.publish_now(TopicKind.STATS, stats)
+            except Exception:
+                log.exception("stats failed")

@@ -1,0 +1,111 @@
+"""The capture thread of one camera: read, tap, enqueue; reconnect with backoff; offline state.
+
+Every captured frame goes to the ``FrameTap`` (video, verification) at the stream's own
+resolution and into the camera's drop-oldest queue for inference.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Literal
+
+from edge.frame_queue import DropOldestQueue
+from edge.frame_tap import FrameTap, TappedFrame
+from edge.sources.base import Frame, FrameSource, SourceEnded, SourceError
+
+log = logging.getLogger(__name__)
+
+CameraState = Literal["starting", "online", "reconnecting", "offline"]
+
+
+def backoff_s(attempt: int, max_s: float, base_s: float = 0.25) -> float:
+    """Wait before reconnect ``attempt`` (1-based): doubling from ``base_s`` up to ``max_s``."""
+    return float(min(max_s, base_s * (2 ** max(attempt - 1, 0))))
+
+
+class CaptureWorker:
+    def __init__(
+        self,
+        camera_id: str,
+        source: FrameSource,
+        queue: DropOldestQueue[Frame],
+        tap: FrameTap,
+        *,
+        offline_after_s: float,
+        reconnect_max_s: float,
+        lockstep: bool = False,
+        on_state: Callable[[str, CameraState, str | None], None] | None = None,
+    ) -> None:
+        self.camera_id = camera_id
+        self.source = source
+        self.state: CameraState = "starting"
+        self.reason: str | None = None
+        self.frames = 0
+        self.last_frame_ms: int | None = None
+        self._queue = queue
+        self._tap = tap
+        self._offline_after_s = offline_after_s
+        self._reconnect_max_s = reconnect_max_s
+        self._lockstep = lockstep
+        self._on_state = on_state
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"capture-{camera_id}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout_s)
+
+    def _set_state(self, state: CameraState, reason: str | None) -> None:
+        changed = state != self.state
+        self.state, self.reason = state, reason
+        if changed:
+            log.info("camera %s: %s%s", self.camera_id, state, f" ({reason})" if reason else "")
+            if self._on_state is not None:
+                self._on_state(self.camera_id, state, reason)
+
+    def _run(self) -> None:
+        attempt = 0
+        down_since = time.monotonic()
+        try:
+            while not self._stop.is_set():
+                try:
+                    self.source.open()
+                    attempt = 0
+                    self._set_state("online", None)
+                    self._pump()
+                except SourceEnded as exc:
+                    self._set_state("offline", str(exc))
+                    return
+                except SourceError as exc:
+                    if self.state == "online":
+                        down_since = time.monotonic()
+                    attempt += 1
+                    down_s = time.monotonic() - down_since
+                    state: CameraState = (
+                        "offline" if down_s >= self._offline_after_s else "reconnecting"
+                    )
+                    self._set_state(state, str(exc))
+                    self.source.close()
+                    self._stop.wait(backoff_s(attempt, self._reconnect_max_s))
+        finally:
+            self.source.close()
+
+    def _pump(self) -> None:
+        while not self._stop.is_set():
+            frame = self.source.read()
+            self.frames += 1
+            self.last_frame_ms = frame.captured_ms
+            self._tap.publish(
+                TappedFrame(self.camera_id, frame.image, frame.captured_ms, frame.index)
+            )
+            if self._lockstep:
+                if not self._queue.put_wait(frame, self._stop):
+                    return
+            else:
+                self._queue.put(frame)

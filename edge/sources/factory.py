@@ -1,0 +1,39 @@
+"""Build a source from a camera's stream settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from contracts.cameras import (
+    ImageFolderStream,
+    StreamSettings,
+    SyntheticStream,
+    UrlStream,
+    UsbStream,
+)
+from edge.sources.base import FrameSource
+from edge.sources.folder import ImageFolderSource
+from edge.sources.opencv import OpenCvSource
+from edge.sources.synthetic import SyntheticSource
+
+
+def make_source(stream: StreamSettings, base: Path | None = None) -> FrameSource:
+    """The main stream's source; relative file and folder paths resolve against ``base``."""
+    src = stream.main
+    if isinstance(src, SyntheticStream):
+        return SyntheticSource(src, stream.resolution_wh, stream.fps)
+    if isinstance(src, UrlStream):
+        if src.kind == "file":
+            path = Path(src.url)
+            if base is not None and not path.is_absolute():
+                path = base / path
+            return OpenCvSource(str(path), fps=stream.fps, is_file=True, loop=src.loop)
+        return OpenCvSource(src.url, fps=stream.fps)
+    if isinstance(src, UsbStream):
+        return OpenCvSource(src.device, fps=stream.fps)
+    if isinstance(src, ImageFolderStream):
+        path = Path(src.path)
+        if base is not None and not path.is_absolute():
+            path = base / path
+        return ImageFolderSource(path, fps=stream.fps, loop=src.loop)
+    raise TypeError(f"unknown stream kind {type(src).__name__}")
