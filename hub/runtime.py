@@ -41,6 +41,7 @@ class HubRuntime:
         clock: Clock | None = None,
         mqtt: bool = True,
         workers: bool = True,
+        timer_loop: bool = True,
     ) -> None:
         self.settings = settings
         self.district = district or load_district(settings.district_dir)
@@ -58,6 +59,7 @@ class HubRuntime:
         self.timers = Timers(self.redis, self.keys, self.ctx, self.cases, self.clock)
         self._want_mqtt = mqtt
         self._want_workers = workers
+        self._want_timer_loop = timer_loop
         self._tasks: list[asyncio.Task[None]] = []
 
     def subscriptions(self) -> list[str]:
@@ -85,6 +87,7 @@ class HubRuntime:
             await asyncio.wait_for(self.link.connected.wait(), timeout=10)
         if self._want_workers:
             self._tasks.append(asyncio.create_task(self.processor.run(), name="correlate"))
+        if self._want_timer_loop:
             self._tasks.append(asyncio.create_task(self.timers.run(), name="timers"))
 
     async def stop(self) -> None:

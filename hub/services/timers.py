@@ -40,7 +40,7 @@ class Timers:
             await asyncio.sleep(interval_s)
 
     async def run_due(self) -> int:
-        """Fire every timer due by the clock's now; returns how many fired."""
+        """Fire every timer due by the clock's now; returns how many changed something."""
         now = self.clock.now_ms()
         due: Any = await self.r.zrangebyscore(self.k.timers, "-inf", now, start=0, num=500)
         fired = 0
@@ -49,31 +49,30 @@ class Timers:
             if not await self._claim(keys=[self.k.timers], args=[member, now, now + LEASE_MS]):
                 continue
             try:
-                await self._fire(member, now)
-                fired += 1
+                fired += await self._fire(member, now)
             except Exception:  # one broken timer must not stop the others; it fires again
                 log.exception("timer %s failed; retried after the lease", member)
                 continue
             await self.r.zrem(self.k.timers, member)
         return fired
 
-    async def _fire(self, member: str, now: int) -> None:
+    async def _fire(self, member: str, now: int) -> bool:
         kind, _, rest = member.partition("|")
         if kind == "esc":
             no, step = rest.rsplit("|", 1)
-            await self.cases.escalate_if_due(no, int(step))
-        elif kind == "clear":
-            await self._clear(rest, now)
-        else:
-            log.warning("unknown timer %r dropped", member)
+            return await self.cases.escalate_if_due(no, int(step))
+        if kind == "clear":
+            return await self._clear(rest, now)
+        log.warning("unknown timer %r dropped", member)
+        return False
 
-    async def _clear(self, key: str, now: int) -> None:
+    async def _clear(self, key: str, now: int) -> bool:
         a = self.k.alarm(key)
         state, gone = await self.r.hmget(a, ["state", "gone_ms"])
         if state != b"ending" or gone is None:
-            return
+            return False
         if now < int(gone) + self.ctx.rules.clear_after_ms:
-            return
+            return False
         await self.r.hset(a, mapping={"state": "cleared", "cleared_ms": now})
         await self.r.xadd(
             self.k.changes,
@@ -81,3 +80,4 @@ class Timers:
             maxlen=self.ctx.settings.ingest.changes_max,
             approximate=True,
         )
+        return True

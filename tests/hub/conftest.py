@@ -183,7 +183,7 @@ class Hub:
 @contextlib.asynccontextmanager
 async def running_hub(settings: HubSettings, clock: FakeClock | None = None) -> AsyncIterator[Hub]:
     clock = clock or FakeClock(MONDAY_9)
-    rt = HubRuntime(settings, clock=clock)
+    rt = HubRuntime(settings, clock=clock, timer_loop=False)  # tests fire timers themselves
     await rt.start()
     app = create_app(settings, runtime=rt, tokens=TOKENS)
     server = uvicorn.Server(

@@ -29,9 +29,10 @@ async def _read_stream(base: str, want: int, since: str | None = None) -> list[d
     if since:
         headers["Last-Event-ID"] = since
     got: list[dict[str, str]] = []
-    async with httpx.AsyncClient(base_url=base, timeout=10) as c, c.stream(
-        "GET", "/api/stream", headers=headers, params={"since": since or "0"}
-    ) as r:
+    async with (
+        httpx.AsyncClient(base_url=base, timeout=10) as c,
+        c.stream("GET", "/api/stream", headers=headers, params={"since": since or "0"}) as r,
+    ):
         ev: dict[str, str] = {}
         async for line in r.aiter_lines():
             if not line:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -65,7 +66,7 @@ def _run(actions: list[str]) -> CaseView:
     events = []
     view = CaseView()
     for i, action in enumerate(actions):
-        data = {"case_no": "x"} if action == "report" else {}
+        data: dict[str, Any] = {"case_no": "x"} if action == "report" else {}
         if action == "dispatch":
             data = {"assignees": ["p1"], "tier": 0}
         if action == "escalate":

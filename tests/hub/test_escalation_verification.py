@@ -1,0 +1,145 @@
+"""Must show: under a fake clock a case nobody accepts escalates grid → upper grid →
+enforcement once per step, the KPI split follows the closing tier; verification by camera."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+
+from contracts.codec import decode_json, encode
+from contracts.messages import VerifyRequest, VerifyResponse
+from contracts.topics import TopicKind, subscription, topic_for
+from tests.hub.conftest import OP, Hub, Publisher, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+async def _case(hub: Hub) -> str:
+    async def probe() -> str | None:
+        cases = await hub.cases()
+        return str(cases[0]["case_no"]) if cases else None
+
+    return await wait_for(probe)
+
+
+async def _act(hub: Hub, no: str, action: str) -> dict[str, Any]:
+    r = await hub.http.post(f"/api/cases/{no}/actions", headers=OP, json={"action": action})
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+async def test_unaccepted_case_escalates_once_per_step(hub: Hub, publisher: Publisher) -> None:
+    publisher.alert("edge-01", camera_id="cam-01")  # routine_2h_city: accept 30, dispose 120
+    no = await _case(hub)
+    assert await hub.rt.timers.run_due() == 0
+    hub.clock.advance(minutes=29)
+    assert await hub.rt.timers.run_due() == 0
+    hub.clock.advance(minutes=1)  # accept deadline: grid → upper grid
+    assert await hub.rt.timers.run_due() == 1
+    detail = (await hub.http.get(f"/api/cases/{no}", headers=OP)).json()
+    assert (detail["tier_name"], detail["escalations"]) == ("upper_grid", [1])
+    assert detail["assignees"] == ["p-339901001001-duty", "p-339901001-cmd"]
+    hub.clock.advance(minutes=29)  # 59 minutes: not yet half of the disposal time
+    assert await hub.rt.timers.run_due() == 0
+    hub.clock.advance(minutes=1)  # half of 120 working minutes: upper grid → enforcement
+    assert await hub.rt.timers.run_due() == 1
+    hub.clock.advance(minutes=600)
+    assert await hub.rt.timers.run_due() == 0  # the last step never escalates
+    detail = (await hub.http.get(f"/api/cases/{no}", headers=OP)).json()
+    assert (detail["tier_name"], detail["escalations"]) == ("enforcement", [1, 2])
+    for action in ("accept", "resolve", "verify", "close"):
+        await _act(hub, no, action)
+    kpi = (await hub.http.get("/api/kpis", headers=OP, params={"day": "2026-11-23"})).json()
+    assert kpi["total"]["tier_split"] == {"grid": 0, "upper_grid": 0, "enforcement": 1}
+    assert kpi["total"]["closed"] == 1 and kpi["total"]["on_time_rate"] == 0.0
+
+
+async def test_case_closed_in_grid_counts_for_the_grid_tier(hub: Hub, publisher: Publisher) -> None:
+    publisher.alert("edge-01", camera_id="cam-02")
+    no = await _case(hub)
+    hub.clock.advance(minutes=10)
+    await _act(hub, no, "accept")
+    hub.clock.advance(minutes=100)
+    assert await hub.rt.timers.run_due() == 0  # accepted in time: no escalation
+    for action in ("resolve", "verify", "close"):
+        await _act(hub, no, action)
+    kpi = (await hub.http.get("/api/kpis", headers=OP, params={"by": "street"})).json()
+    assert kpi["total"]["tier_split"]["grid"] == 1
+    assert kpi["total"]["median_accept_s"] == 600.0
+    assert kpi["by"]["339901001"]["closed"] == 1
+
+
+class FakeEdge:
+    """Answers the hub's verify requests for edge-01 with scripted results."""
+
+    def __init__(self, host: str, port: int, prefix: str, answers: list[str]) -> None:
+        self.prefix, self.answers, self.requests = prefix, list(answers), 0
+        self.c = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        self.c.on_message = self._on_message
+        self.c.connect(host, port)
+        self.c.subscribe(subscription(prefix, TopicKind.VERIFY_REQUEST, "edge-01"), qos=1)
+        self.c.loop_start()
+
+    def _on_message(self, _c: object, _u: object, msg: mqtt.MQTTMessage) -> None:
+        req = decode_json(VerifyRequest, bytes(msg.payload))
+        self.requests += 1
+        result = self.answers.pop(0) if self.answers else "error"
+        resp = VerifyResponse(
+            request_id=req.request_id,
+            box_id="edge-01",
+            camera_id=req.camera_id,
+            zone_id=req.zone_id,
+            category=req.category,
+            result=result,  # type: ignore[arg-type]
+            confidence=0.9,
+            checked_ms=req.requested_ms + 1,
+        )
+        self.c.publish(
+            topic_for(self.prefix, TopicKind.VERIFY_RESPONSE, "edge-01"), encode(resp), qos=1
+        )
+
+    def close(self) -> None:
+        self.c.disconnect()
+        self.c.loop_stop()
+
+
+@pytest.mark.parametrize(
+    ("answers", "state", "requests"),
+    [(["clear", "clear"], "closed", 2), (["clear", "present"], "rework", 2)],
+)
+async def test_verification_by_camera(
+    hub: Hub,
+    publisher: Publisher,
+    mqtt_url: str,
+    topic_prefix: str,
+    answers: list[str],
+    state: str,
+    requests: int,
+) -> None:
+    edge = FakeEdge("127.0.0.1", int(mqtt_url.rsplit(":", 1)[1]), topic_prefix, answers)
+    try:
+        await asyncio.sleep(0)  # the edge subscribed synchronously in connect+subscribe above
+        publisher.alert("edge-01", camera_id="cam-01")
+        no = await _case(hub)
+        await _act(hub, no, "accept")
+        await _act(hub, no, "resolve")
+
+        async def settled() -> list[dict[str, Any]] | None:
+            tl = (await hub.http.get(f"/api/cases/{no}/timeline", headers=OP)).json()
+            return tl if tl[-1]["to_state"] == state else None
+
+        timeline = await wait_for(settled)
+        assert edge.requests == requests
+        last = [e for e in timeline if e["actor"].startswith("camera:")]
+        assert last[-1]["actor"] == "camera:cam-01"
+        if state == "closed":
+            assert [e["action"] for e in timeline[-2:]] == ["verify", "close"]
+        else:
+            assert json.dumps(timeline[-1]["reason"]) == '"camera still sees the problem"'
+    finally:
+        edge.close()
