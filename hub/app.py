@@ -12,9 +12,11 @@ from fastapi import APIRouter, FastAPI
 
 from hub.api import alarms, cases, ops, places, stream
 from hub.api.auth import Principal, load_tokens
+from hub.api.deps import get_principal
 from hub.domain.clock import Clock
 from hub.runtime import HubRuntime
 from hub.settings import HubSettings
+from hub.video.mount import mount_video, with_video
 
 ROUTERS: list[APIRouter] = [
     places.router,
@@ -55,12 +57,13 @@ def create_app(
         finally:
             await rt.stop()
 
-    app = FastAPI(title="Gridwall hub", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="Gridwall hub", version="0.1.0", lifespan=with_video(lifespan))
     app.state.tokens = tokens
     if runtime is not None:
         app.state.runtime = runtime
     for r in ROUTERS:
         app.include_router(r)
+    mount_video(app, get_principal)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

@@ -3,7 +3,7 @@
 ``POST {prefix}/{camera}/whep`` (application/sdp offer) → 201, the answer, ``Location`` of the
 session; ``DELETE`` that location ends it. Every route takes the viewer dependency given to
 `video_router` (the hub's own auth once it exists; a bearer token from the environment now).
-``?token=`` is accepted as well, for ``<img src>`` and ``EventSource`` that cannot set headers.
+``?access_token=`` is accepted as well, for ``<img src>`` and ``EventSource`` that cannot set headers.
 """
 
 from __future__ import annotations
@@ -25,13 +25,13 @@ Rendition = Annotated[str, Query(pattern=r"^[A-Za-z0-9_]{1,32}$")]
 
 
 def bearer_token_auth(token: str) -> Callable[..., None]:
-    """A dependency accepting ``Authorization: Bearer <token>`` or ``?token=<token>``."""
+    """A dependency accepting ``Authorization: Bearer <token>`` or ``?access_token=<token>``."""
     if not token:
         raise ValueError("the video token is empty")
 
     def check(
         authorization: Annotated[str | None, Header()] = None,
-        token_q: Annotated[str | None, Query(alias="token")] = None,
+        token_q: Annotated[str | None, Query(alias="access_token")] = None,
     ) -> None:
         given = token_q or (authorization or "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), token.encode()):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import uvicorn
@@ -34,6 +35,15 @@ class Rig:
 
     def whep(self, camera_id: str, rendition: str) -> str:
         return f"{self.hub_url}/video/{camera_id}/whep?rendition={rendition}"
+
+
+async def wait_until(check: Callable[[], object], timeout_s: float, what: str) -> None:
+    """Poll ``check`` until truthy; fail naming ``what`` after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout_s} s: {what}")
+        await asyncio.sleep(0.02)
 
 
 def free_port() -> int:
@@ -77,8 +87,7 @@ async def video_rig(
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     serving = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
+    await wait_until(lambda: server.started, 10, "uvicorn started")
     await registry.start()
     try:
         yield Rig(f"http://127.0.0.1:{port}", edge, registry, cameras)

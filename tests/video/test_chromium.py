@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.async_api import async_playwright
 
-from tests.video.rig import TOKEN, video_rig
+from tests.video.rig import TOKEN, video_rig, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -95,9 +95,6 @@ async def test_chromium_decodes_frames_of_both_renditions() -> None:
                 + TOKEN
                 + "'}}); t.pc.close(); } }"
             )
-            deadline = time.monotonic() + 5
-            while rig.registry.sessions and time.monotonic() < deadline:
-                await asyncio.sleep(0.05)
-            assert not rig.registry.sessions
+            await wait_until(lambda: not rig.registry.sessions, 5, "sessions ended by DELETE")
         finally:
             await browser.close()

@@ -10,14 +10,21 @@ import av
 import cv2
 import httpx
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from edge.video.stamp import read_stamp
-from tests.video.rig import TOKEN, video_rig
+from tests.video.rig import TOKEN, video_rig, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 OFFER = {"Content-Type": "application/sdp", **AUTH}
+
+
+def decode_jpeg(data: bytes) -> npt.NDArray[np.uint8]:
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None, "not a JPEG"
+    return np.asarray(image, dtype=np.uint8)
 
 
 async def test_whep_refusals_name_the_problem() -> None:
@@ -62,15 +69,15 @@ async def test_edge_server_refuses_bad_token_and_path() -> None:
 
 async def test_snapshot_and_mjpeg_fallback() -> None:
     async with video_rig() as rig, httpx.AsyncClient(base_url=rig.hub_url, timeout=10) as c:
-        r = await c.get("/video/cam-01/snapshot.jpg", params={"token": TOKEN})
+        r = await c.get("/video/cam-01/snapshot.jpg", params={"access_token": TOKEN})
         assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
-        image = cv2.imdecode(np.frombuffer(r.content, np.uint8), cv2.IMREAD_COLOR)
+        image = decode_jpeg(r.content)
         assert image.shape == (360, 640, 3)
         assert image.std() > 10  # a scene, not a blank picture
 
         jpegs: list[bytes] = []
         buffer = b""
-        async with c.stream("GET", "/video/cam-01/mjpeg", params={"token": TOKEN}) as r:
+        async with c.stream("GET", "/video/cam-01/mjpeg", params={"access_token": TOKEN}) as r:
             assert r.headers["content-type"].startswith("multipart/x-mixed-replace")
             async for chunk in r.aiter_bytes():
                 buffer += chunk
@@ -81,7 +88,7 @@ async def test_snapshot_and_mjpeg_fallback() -> None:
                     buffer = buffer[end + 2 :]
                 if len(jpegs) >= 3:
                     break
-        sizes = {cv2.imdecode(np.frombuffer(j, np.uint8), cv2.IMREAD_COLOR).shape for j in jpegs}
+        sizes = {decode_jpeg(j).shape for j in jpegs}
         assert sizes == {(180, 320, 3)}
 
 
@@ -91,9 +98,7 @@ async def test_alarm_clip_holds_frames_from_before_the_alarm() -> None:
         httpx.AsyncClient(base_url=rig.hub_url, timeout=10) as c,
     ):
         ring = rig.registry.rings["cam-01"]
-        deadline = time.monotonic() + 20
-        while (len(ring) < 30) and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)  # the buffer fills with no viewer at all
+        await wait_until(lambda: len(ring) >= 30, 20, "3 s in the buffer, with no viewer at all")
         alarm_ms = time.time_ns() // 1_000_000
         await asyncio.sleep(1.0)
         r = await c.get(
@@ -103,9 +108,10 @@ async def test_alarm_clip_holds_frames_from_before_the_alarm() -> None:
         )
         assert r.status_code == 200 and r.headers["content-type"] == "video/webm"
         stamps = []
-        with av.open(io.BytesIO(r.content)) as clip:
+        with av.open(io.BytesIO(r.content), mode="r") as clip:
             for frame in clip.decode(video=0):
-                stamps.append(read_stamp(frame.to_ndarray(format="bgr24"), 640, alarm_ms))
+                image = np.asarray(frame.to_ndarray(format="bgr24"), dtype=np.uint8)
+                stamps.append(read_stamp(image, 640, alarm_ms))
                 assert (frame.width, frame.height) == (640, 360)
         assert len(stamps) >= 20  # ~3 s at 10 fps
         assert stamps[0] <= alarm_ms - 2000  # starts at the keyframe before the window

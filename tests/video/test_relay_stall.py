@@ -11,6 +11,7 @@ import pytest
 from contracts.video_wire import EncodedPacket
 from hub.video.relay import CameraRelay, Viewer
 from hub.video.upstream import StreamInfo
+from tests.video.rig import wait_until
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -60,9 +61,7 @@ async def test_stalled_viewer_dropped_others_get_every_packet() -> None:
     stalled = relay.add_viewer(on_drop=lambda: dropped.append("stalled"))
     got: list[EncodedPacket] = []
     reader = asyncio.create_task(drain(healthy, got))
-    deadline = time.monotonic() + 5
-    while not dropped and time.monotonic() < deadline:
-        await asyncio.sleep(0.02)
+    await wait_until(lambda: dropped, 5, "the stalled viewer dropped")
     assert dropped == ["stalled"]
     assert relay.viewers == 1 and relay.viewers_dropped == 1
     assert stalled.queue.get_nowait() is None  # the stalled viewer's queue ends
@@ -72,9 +71,7 @@ async def test_stalled_viewer_dropped_others_get_every_packet() -> None:
     assert got[0].keyframe  # a viewer starts at a keyframe
     relay.remove_viewer(healthy)
     await reader
-    deadline = time.monotonic() + 5
-    while relay.running and time.monotonic() < deadline:
-        await asyncio.sleep(0.02)
+    await wait_until(lambda: not relay.running, 5, "the idle upstream stopped")
     assert not relay.running and upstream.closed  # idle stop after the last viewer
 
 

@@ -10,17 +10,9 @@ import pytest
 
 from edge.video.encoder import live_encoders
 from hub.video.whep_client import WhepViewer
-from tests.video.rig import TOKEN, video_rig
+from tests.video.rig import TOKEN, video_rig, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(90)]
-
-
-async def wait_until(check: object, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout_s} s: {what}")
-        await asyncio.sleep(0.05)
 
 
 async def test_both_renditions_decode_at_their_configured_size() -> None:

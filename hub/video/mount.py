@@ -1,0 +1,55 @@
+"""How the hub app takes the video relay in: mount the router, own the registry's lifetime.
+
+Settings come from the YAML file named by ``GRIDWALL_VIDEO_CONFIG`` (its ``video:`` section);
+without it the router is mounted with no cameras. The token presented to edge boxes comes
+from the variable named by ``edge_token_env``, required once a camera pulls from a box.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+
+from hub.video.registry import VideoRegistry
+from hub.video.routes import video_router
+from hub.video.settings import VideoSettings, load_video_settings, token_from_env
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def registry_from_env(env: dict[str, str] | None = None) -> VideoRegistry:
+    env = dict(os.environ) if env is None else env
+    path = env.get("GRIDWALL_VIDEO_CONFIG")
+    settings = load_video_settings(Path(path)) if path else VideoSettings()
+    pulls_boxes = any(c.url.startswith("http") for c in settings.cameras.values())
+    edge_token = token_from_env(settings.edge_token_env, env) if pulls_boxes else ""
+    return VideoRegistry(settings, edge_token=edge_token, env=env)
+
+
+def mount_video(app: FastAPI, auth: Callable[..., Any]) -> VideoRegistry:
+    """Mount ``/video`` with the hub's own auth dependency; the registry goes on app.state."""
+    registry = registry_from_env()
+    app.include_router(video_router(registry, auth))
+    app.state.video = registry
+    return registry
+
+
+def with_video(lifespan: Lifespan) -> Lifespan:
+    """Wrap the app's lifespan so the video registry starts before it and stops after it."""
+
+    @asynccontextmanager
+    async def wrapped(app: FastAPI) -> AsyncIterator[None]:
+        registry: VideoRegistry = app.state.video
+        await registry.start()
+        try:
+            async with lifespan(app):
+                yield
+        finally:
+            await registry.stop()
+
+    return wrapped
