@@ -1,0 +1,194 @@
+"""Wall test harness: the wall app (uvicorn in a thread) on the real Redis and Mosquitto,
+a WHEP stand-in for video, a publisher of real contract messages, and headless Chromium."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import pytest
+import redis
+import uvicorn
+from paho.mqtt.enums import CallbackAPIVersion
+
+from contracts.codec import encode
+from contracts.messages import AlertEvent, DetectionBox
+from contracts.topics import TopicKind, topic_for
+from hub.district.load import District, load_district
+from hub.settings import HubSettings
+from hub.wall.app import create_wall_app
+from tests.wall.whep_standin import WhepStandIn
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts" / "wall"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+def wait_for(check: Any, timeout_s: float, what: str, every_s: float = 0.05) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
+        time.sleep(every_s)
+
+
+@dataclass
+class WallServer:
+    url: str
+    district: District
+    whep: WhepStandIn
+    app: Any
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def district() -> District:
+    return load_district(REPO / "configs" / "district")
+
+
+@pytest.fixture
+def wall_server(
+    district: District, redis_url: str, redis_prefix: str, mqtt_url: str, topic_prefix: str
+) -> Iterator[WallServer]:
+    settings = HubSettings.model_validate(
+        {
+            "district_dir": str(REPO / "configs" / "district"),
+            "mqtt": {"url": mqtt_url, "topic_prefix": topic_prefix},
+            "redis": {"url": redis_url, "key_prefix": redis_prefix},
+        }
+    )
+    app = create_wall_app(settings, district, demo_wall=False)
+    whep = WhepStandIn()
+    app.include_router(whep.router)
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for(lambda: server.started, 15, "the wall server to start")
+    parts = app.state.wall_parts[0]
+    wait_for(parts.feed.connected.is_set, 10, "the wall's MQTT feed to connect")
+    try:
+        yield WallServer(f"http://127.0.0.1:{port}", district, whep, app)
+    finally:
+        fut = asyncio.run_coroutine_threadsafe(whep.close_all(), parts.feed._loop)  # type: ignore[arg-type]
+        fut.result(10)
+        server.should_exit = True
+        thread.join(15)
+        r = redis.Redis.from_url(redis_url)
+        keys = list(r.scan_iter(f"{redis_prefix}:*"))
+        if keys:
+            r.delete(*keys)
+        r.close()
+
+
+class Publisher:
+    """Publishes contract messages like an edge box (QoS 1, TCP_NODELAY)."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        self.prefix = prefix
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2)
+        self.client.on_socket_open = lambda _c, _u, s: s.setsockopt(
+            socket.IPPROTO_TCP, socket.TCP_NODELAY, 1
+        )
+        self.client.connect(parts.hostname or "127.0.0.1", parts.port or 1883)
+        self.client.loop_start()
+        self.seq = 0
+
+    def alert(
+        self,
+        district: District,
+        camera_id: str,
+        category: str,
+        *,
+        kind: str = "new",
+        snapshot: bytes | None = None,
+    ) -> AlertEvent:
+        cam = district.cameras[camera_id]
+        zone = next(z for z in cam.zones if category in z.categories)
+        now = int(time.time() * 1000)
+        event_id = f"ev-{camera_id}-{category}-{self.seq // 1000}"
+        snap_id = f"sn-{camera_id}-{now}" if snapshot else None
+        if snapshot:
+            self.client.publish(
+                topic_for(self.prefix, TopicKind.SNAPSHOT, cam.box_id, snap_id), snapshot, qos=1
+            ).wait_for_publish(5)
+        event = AlertEvent(
+            type=kind,  # type: ignore[arg-type]
+            event_id=event_id,
+            seq=self.seq,
+            box_id=cam.box_id,
+            camera_id=camera_id,
+            zone_id=zone.zone_id,
+            category=category,
+            rule="test",
+            confidence=0.62,
+            boxes=(
+                DetectionBox(
+                    xyxy_norm=(0.3, 0.5, 0.5, 0.8), confidence=0.7, class_name="gas_cylinder"
+                ),
+            ),
+            started_at_ms=now,
+            updated_at_ms=now,
+            ended_at_ms=now if kind == "end" else None,
+            snapshot_id=snap_id,
+        )
+        self.seq += 1
+        self.client.publish(
+            topic_for(self.prefix, TopicKind.EVENT, cam.box_id), encode(event), qos=1
+        ).wait_for_publish(5)
+        return event
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+@pytest.fixture
+def publisher(mqtt_url: str, topic_prefix: str) -> Iterator[Publisher]:
+    p = Publisher(mqtt_url, topic_prefix)
+    yield p
+    p.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (scripts/services --browser installs it)")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()

@@ -1,0 +1,74 @@
+// Every URL the wall and the console use, in one place, so the hub's paths are easy to adjust.
+// Wall state, alarms and the live stream are served by hub/wall; video, cases and KPIs are
+// the hub's own endpoints (see docs/wall.md for which of those existed when this was written).
+
+const params = new URLSearchParams(location.search);
+export const base = params.get("api") || "";
+/** WHEP endpoint base (the built-in relay or an external media server such as MediaMTX). */
+export const videoBase = params.get("video") || base;
+
+const enc = encodeURIComponent;
+
+export const paths = {
+  wall: (wall) => `${base}/api/wall/walls/${enc(wall)}`,
+  wallEvents: (wall) => `${base}/api/wall/walls/${enc(wall)}/events`,
+  walls: () => `${base}/api/wall/walls`,
+  layout: (wall, m) => `${base}/api/wall/walls/${enc(wall)}/monitors/${m}/layout`,
+  tile: (wall, m, s) => `${base}/api/wall/walls/${enc(wall)}/monitors/${m}/tiles/${s}`,
+  showScene: (wall, name) => `${base}/api/wall/walls/${enc(wall)}/scene/${enc(name)}`,
+  tour: (wall, name) => `${base}/api/wall/walls/${enc(wall)}/tour` + (name ? `/${enc(name)}` : ""),
+  scenes: () => `${base}/api/wall/scenes`,
+  scene: (name) => `${base}/api/wall/scenes/${enc(name)}`,
+  tours: () => `${base}/api/wall/tours`,
+  tourDef: (name) => `${base}/api/wall/tours/${enc(name)}`,
+  alarms: () => `${base}/api/wall/alarms`,
+  confirm: (id) => `${base}/api/wall/alarms/${enc(id)}/confirm`,
+  reject: (id) => `${base}/api/wall/alarms/${enc(id)}/reject`,
+  ack: (id) => `${base}/api/wall/alarms/${enc(id)}/ack`,
+  district: () => `${base}/api/wall/district`,
+  snapshot: (id) => `${base}/api/wall/snapshots/${enc(id)}`,
+  // hub video (hub/video): WHEP per camera, alarm clips
+  whep: (camera) => `${videoBase}/api/video/${enc(camera)}/whep`,
+  clip: (alarm) => `${base}/api/video/clips/${enc(alarm.event_id || alarm.alarm_id)}`,
+  // hub cases and KPIs (hub/api)
+  cases: (query) => `${base}/api/cases` + (query ? `?${query}` : ""),
+  caseDetail: (no) => `${base}/api/cases/${enc(no)}`,
+  caseAction: (no, action) => `${base}/api/cases/${enc(no)}/${enc(action)}`,
+  kpis: () => `${base}/api/kpis/today`,
+};
+
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(`${status}: ${detail}`);
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+export async function call(method, url, body) {
+  const init = { method, headers: {} };
+  const token = localStorage.getItem("gw-token");
+  if (token) init.headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const res = await fetch(url, init);
+  if (!res.ok) {
+    let detail = res.statusText;
+    try {
+      const j = await res.json();
+      detail = typeof j.detail === "string" ? j.detail : JSON.stringify(j.detail);
+    } catch (_e) {
+      /* not JSON */
+    }
+    throw new ApiError(res.status, detail);
+  }
+  if (res.status === 204) return null;
+  return res.json();
+}
+
+export const get = (url) => call("GET", url);
+export const put = (url, body) => call("PUT", url, body);
+export const post = (url, body) => call("POST", url, body ?? {});
+export const del = (url) => call("DELETE", url);

@@ -1,0 +1,64 @@
+// Today's figures from the hub's KPI endpoint (cases, closed, on-time rate, 721 split,
+// median accept / resolve minutes, per street), refreshed every 30 s, plus a ticker of
+// new cases from the wall's live stream.
+import { get, paths } from "./api.js";
+import { catName, t } from "./i18n.js";
+
+const REFRESH_MS = 30000;
+
+export class KpiPanel {
+  constructor(el) {
+    this.el = el;
+    el.innerHTML = `<div class="figures"></div><table class="streets"></table><div class="ticker"></div>`;
+    this.tickerEl = el.querySelector(".ticker");
+    this.refresh();
+    this.timer = setInterval(() => this.refresh(), REFRESH_MS);
+    this.alarms = {};
+  }
+
+  async refresh() {
+    let k = null;
+    try {
+      k = await get(paths.kpis());
+    } catch (_e) {
+      k = null; // the hub's KPI service is not reachable: show dashes, never made-up figures
+    }
+    this.draw(k);
+  }
+
+  draw(k) {
+    const pct = (v) => (v == null ? "—" : `${Math.round(v * 1000) / 10}%`);
+    const num = (v) => (v == null ? "—" : String(Math.round(v * 10) / 10));
+    const split = k?.tier_split || k?.split_721;
+    const fig = [
+      ["kpi.cases", num(k?.cases)],
+      ["kpi.closed", num(k?.closed)],
+      ["kpi.onTime", pct(k?.on_time_rate)],
+      ["kpi.split", split ? Object.values(split).map(pct).join(" / ") : "—"],
+      ["kpi.accept", num(k?.median_accept_min)],
+      ["kpi.resolve", num(k?.median_resolve_min)],
+      ["kpi.openAlarms", String(Object.keys(this.alarms || {}).length)],
+    ];
+    this.el.querySelector(".figures").innerHTML = fig
+      .map(([key, v]) => `<div class="fig"><b>${v}</b><span>${t(key)}</span></div>`)
+      .join("");
+    const streets = k?.by_street ? Object.entries(k.by_street) : [];
+    this.el.querySelector(".streets").innerHTML = streets
+      .map(([s, v]) => `<tr><td>${s}</td><td>${num(v.cases)}</td><td>${pct(v.on_time_rate)}</td></tr>`)
+      .join("");
+  }
+
+  update(payload) {
+    const changed = Object.keys(payload.alarms).length !== Object.keys(this.alarms).length;
+    this.alarms = payload.alarms;
+    if (changed) this.refresh();
+  }
+
+  ticker(c) {
+    const line = document.createElement("div");
+    line.className = "tick";
+    line.textContent = `${new Date().toLocaleTimeString("zh-CN", { hour12: false })}  ${c.case_no}  ${c.grid_name || ""}  ${catName(c)}`;
+    this.tickerEl.prepend(line);
+    while (this.tickerEl.children.length > 8) this.tickerEl.lastChild.remove();
+  }
+}

@@ -1,0 +1,122 @@
+// One monitor of a wall: /wall/?wall=main&monitor=2 (kiosk window), or monitor=all to see
+// the whole wall in one window. Draws this monitor's layout from the wall state the hub
+// streams; a reloaded window gets the same state on connect, so it comes back as it was.
+import "./gw-tile.js";
+import { paths, put } from "./api.js";
+import { loadLang, t } from "./i18n.js";
+import { subscribe } from "./live.js";
+import { MapPanel } from "./map-panel.js";
+import { KpiPanel } from "./kpi-panel.js";
+
+const params = new URLSearchParams(location.search);
+const wallName = params.get("wall") || "main";
+const which = params.get("monitor") ?? "all";
+const root = document.getElementById("wall");
+const screens = new Map(); // monitor index -> {layout, el, slots: [element]}
+let district = null;
+let last = null;
+
+function monitorIndexes(state) {
+  const n = state.monitors.length;
+  if (which === "all") return [...Array(n).keys()];
+  const i = Number(which);
+  return Number.isInteger(i) && i >= 0 && i < n ? [i] : [];
+}
+
+function render(payload) {
+  last = payload;
+  const { state, spec, layouts } = payload;
+  document.body.dataset.version = state.version;
+  const shown = monitorIndexes(state);
+  if (!shown.length) {
+    root.textContent = t("wall.noMonitor", { monitor: which, count: state.monitors.length });
+    return;
+  }
+  root.style.gridTemplateColumns = which === "all" ? `repeat(${spec.cols}, 1fr)` : "1fr";
+  root.style.gridTemplateRows = which === "all" ? `repeat(${spec.rows}, 1fr)` : "1fr";
+  for (const [i, scr] of screens) {
+    if (!shown.includes(i)) {
+      scr.el.remove();
+      screens.delete(i);
+    }
+  }
+  for (const m of shown) renderMonitor(m, state.monitors[m], layouts[state.monitors[m].layout], payload);
+}
+
+function renderMonitor(m, mon, layout, payload) {
+  let scr = screens.get(m);
+  if (!scr || scr.layout !== mon.layout) {
+    scr?.el.remove();
+    const el = document.createElement("section");
+    el.className = "monitor";
+    el.dataset.monitor = m;
+    el.dataset.layout = mon.layout;
+    el.style.gridTemplateColumns = `repeat(${layout.cols}, 1fr)`;
+    el.style.gridTemplateRows = `repeat(${layout.rows}, 1fr)`;
+    const slots = layout.slots.map((s, i) => {
+      const node = s.kind === "video" ? document.createElement("gw-tile") : panel(s.kind);
+      node.classList.add("slot");
+      node.dataset.slot = i;
+      node.dataset.monitor = m;
+      node.style.gridArea = `${s.row + 1} / ${s.col + 1} / span ${s.h} / span ${s.w}`;
+      el.append(node);
+      return node;
+    });
+    scr = { layout: mon.layout, el, slots };
+    screens.set(m, scr);
+    root.append(el);
+    [...root.children].sort((a, b) => a.dataset.monitor - b.dataset.monitor).forEach((c) => root.append(c));
+  }
+  mon.tiles.forEach((tile, i) => {
+    const node = scr.slots[i];
+    if (node.tagName === "GW-TILE") fillTile(node, tile, payload);
+    else node.update?.(payload, district);
+  });
+}
+
+function panel(kind) {
+  const el = document.createElement("div");
+  el.className = `panel ${kind}`;
+  const impl = kind === "map" ? new MapPanel(el, focusCamera) : new KpiPanel(el);
+  el.update = (payload) => impl.update(payload, district);
+  el.ticker = (c) => impl.ticker?.(c);
+  return el;
+}
+
+function fillTile(node, tile, payload) {
+  const cam = tile?.camera_id;
+  if (cam) node.setAttribute("camera", cam);
+  else node.removeAttribute("camera");
+  const info = cam ? payload.cameras[cam] : null;
+  node.toggleAttribute("offline", !!info && info.online === false);
+  node.cameraInfo = info && { ...info, grid_name: gridName(info.grid_code) };
+  node.alarm = tile?.kind === "alarm" ? payload.alarms[tile.alarm_id] || null : null;
+}
+
+function gridName(code) {
+  const f = district?.grids.features.find((g) => g.properties.code === code);
+  return f ? f.properties.name_zh : code;
+}
+
+async function focusCamera(cameraId) {
+  // the map's click: show that camera in the first video slot of the map's monitor
+  const m = Number(which === "all" ? 0 : which);
+  const layout = last.layouts[last.state.monitors[m].layout];
+  const slot = layout.slots.findIndex((s) => s.kind === "video");
+  if (slot >= 0) await put(paths.tile(wallName, m, slot), { camera_id: cameraId });
+}
+
+async function main() {
+  await loadLang();
+  document.body.classList.toggle("single", which !== "all");
+  const res = await fetch(paths.district());
+  district = await res.json();
+  subscribe(paths.wallEvents(wallName), {
+    state: render,
+    ticker: (c) => document.querySelectorAll(".panel.kpi").forEach((p) => p.ticker(c)),
+    gone: () => (root.textContent = t("wall.unknown", { wall: wallName })),
+    connected: (ok) => document.body.classList.toggle("offline", !ok),
+  });
+}
+
+main();
