@@ -113,6 +113,20 @@ def main(argv: list[str] | None = None) -> int:
     det.add_argument("--config", type=Path, help="take detector settings from a box config")
     det.add_argument("--model", type=Path, help="an ONNX (or .pt) model file")
     det.add_argument("--out", type=Path, help="where to write the annotated copy")
+    enr = sub.add_parser("enrol", help="enrol this box with a one-time token from the hub")
+    enr.add_argument("--hub", required=True, help="the hub's URL, e.g. https://hub.example")
+    enr.add_argument("--token", required=True)
+    enr.add_argument("--dir", type=Path, default=Path("/etc/gridwall"))
+    enr.add_argument("--data-dir", type=Path, default=Path("/var/lib/gridwall"))
+    enr.add_argument(
+        "--model", type=Path, default=Path("/var/lib/gridwall/models/gridwall-det-320.onnx")
+    )
+    enr.add_argument("--backend", choices=["onnx", "ultralytics", "truth"])
+    sup = sub.add_parser(
+        "supervise", help="run the agent as a child; roll back a config it cannot start with"
+    )
+    sup.add_argument("--config", type=Path, required=True)
+    sup.add_argument("--settle-s", type=float, default=10.0)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -123,6 +137,14 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args.config)
     if args.command == "detect":
         return _detect(args.file, args.config, args.model, args.out)
+    if args.command == "enrol":
+        from edge import enrol
+
+        return enrol.main(args.hub, args.token, args.dir, args.data_dir, args.model, args.backend)
+    if args.command == "supervise":
+        from edge import supervise
+
+        return supervise.main(args.config, args.settle_s)
     parser.error(f"unknown command {args.command!r}")
     return 2
 

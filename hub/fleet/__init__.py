@@ -1,0 +1,1 @@
+"""Edge fleet: box health from heartbeats, offline alarms, config and model rollouts."""

@@ -1,0 +1,152 @@
+"""Box and camera health from what the hub last heard, and the alarms that follow. Pure code.
+
+A box is ``offline`` when its retained availability says so (its last will) or when no
+heartbeat (``BoxStats``) arrived for ``timeout_s``; a camera is offline when its box is, or
+when the box reports it ``offline``/``reconnecting``. ``alarm_changes`` turns two successive
+health pictures into raise/clear steps, one per alarm key, so an alarm is raised once.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from contracts.messages import BoxStats
+
+BoxState = Literal["online", "offline", "unknown"]
+
+
+@dataclass(frozen=True)
+class CameraHealth:
+    camera_id: str
+    state: str
+    ok: bool
+    capture_fps: float | None = None
+    detect_fps: float | None = None
+    inference_ms: float | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class BoxHealth:
+    box_id: str
+    state: BoxState
+    reason: str | None
+    last_seen_ms: int | None
+    stats: dict[str, Any] | None
+    cameras: tuple[CameraHealth, ...] = ()
+    config_ack: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "box_id": self.box_id,
+            "state": self.state,
+            "reason": self.reason,
+            "last_seen_ms": self.last_seen_ms,
+            "stats": self.stats,
+            "cameras": [c.__dict__ for c in self.cameras],
+            "config_ack": self.config_ack,
+        }
+
+
+@dataclass(frozen=True)
+class AlarmChange:
+    key: str  # box:{box_id} or camera:{box_id}:{camera_id}
+    action: Literal["raise", "clear"]
+    box_id: str
+    camera_id: str | None
+    reason: str
+    at_ms: int
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def box_health(
+    box_id: str,
+    record: dict[str, str],
+    now_ms: int,
+    timeout_s: float,
+    expected_cameras: tuple[str, ...] = (),
+) -> BoxHealth:
+    """Health of one box from its Redis record (``state``, ``last_seen_ms``, ``stats``)."""
+    last_seen = int(record["last_seen_ms"]) if record.get("last_seen_ms") else None
+    stats: BoxStats | None = None
+    if record.get("stats"):
+        try:
+            stats = BoxStats.model_validate_json(record["stats"])
+        except ValidationError:
+            stats = None
+    ack = json.loads(record["config_ack"]) if record.get("config_ack") else None
+    state: BoxState
+    if record.get("state") == "offline":
+        state, reason = "offline", "the box said offline (or its connection dropped: last will)"
+    elif last_seen is None:
+        state, reason = "unknown", "never heard a heartbeat"
+    elif now_ms - last_seen > timeout_s * 1000:
+        state = "offline"
+        reason = f"no heartbeat for {(now_ms - last_seen) / 1000:.0f} s (timeout {timeout_s:g} s)"
+    else:
+        state, reason = "online", None
+    reported = {c.camera_id: c for c in (stats.cameras if stats else ())}
+    cams = []
+    for cam_id in sorted(set(expected_cameras) | set(reported)):
+        c = reported.get(cam_id)
+        if state != "online":
+            cams.append(CameraHealth(cam_id, "offline", False, reason=f"box {state}"))
+        elif c is None:
+            cams.append(CameraHealth(cam_id, "missing", False, reason="not in the box's heartbeat"))
+        else:
+            ok = c.state in ("online", "starting")
+            cams.append(
+                CameraHealth(
+                    cam_id, c.state, ok, c.capture_fps, c.detect_fps, c.inference_ms, c.reason
+                )
+            )
+    return BoxHealth(
+        box_id,
+        state,
+        reason,
+        last_seen,
+        stats.model_dump(mode="json") if stats else None,
+        tuple(cams),
+        ack,
+    )
+
+
+def active_alarms(h: BoxHealth) -> dict[str, tuple[str | None, str]]:
+    """Alarm key → (camera id, reason) for everything wrong with this box now."""
+    if h.state == "offline":
+        return {f"box:{h.box_id}": (None, h.reason or "offline")}
+    if h.state == "unknown":
+        return {}
+    return {
+        f"camera:{h.box_id}:{c.camera_id}": (c.camera_id, c.reason or c.state)
+        for c in h.cameras
+        if not c.ok
+    }
+
+
+def alarm_changes(
+    box_id: str, raised: set[str], now: dict[str, tuple[str | None, str]], at_ms: int
+) -> list[AlarmChange]:
+    """Steps from the alarms ``raised`` so far for a box to the alarms true ``now``."""
+    out = [
+        AlarmChange(key, "raise", box_id, cam, reason, at_ms)
+        for key, (cam, reason) in sorted(now.items())
+        if key not in raised
+    ]
+    out += [
+        AlarmChange(key, "clear", box_id, _camera(key), "back online", at_ms)
+        for key in sorted(raised - set(now))
+    ]
+    return out
+
+
+def _camera(key: str) -> str | None:
+    parts = key.split(":")
+    return parts[2] if parts[0] == "camera" else None

@@ -1,0 +1,224 @@
+"""Fleet service: health checks and alarms on a timer, config rollouts and their acks.
+
+Alarms are raised once across hub processes (``SADD`` decides who reports); each raise and
+clear lands on the change stream (kind ``fleet``) that the wall and consoles follow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+from typing import Any
+
+from redis.asyncio import Redis
+
+from contracts.codec import encode
+from contracts.messages import ConfigAck, RemoteConfig
+from contracts.topics import TopicKind, topic_for
+from hub.district import District
+from hub.domain.clock import Clock
+from hub.fleet.health import AlarmChange, BoxHealth, active_alarms, alarm_changes, box_health
+from hub.fleet.link import FleetLink
+from hub.fleet.rollout import next_status, pick_boxes, summary
+from hub.fleet.settings import FleetSettings
+from hub.store.keys import Keys
+
+log = logging.getLogger(__name__)
+
+
+def _s(x: bytes | str) -> str:
+    return x.decode() if isinstance(x, bytes) else x
+
+
+class FleetService:
+    def __init__(
+        self,
+        redis: Redis,
+        keys: Keys,
+        district: District,
+        settings: FleetSettings,
+        clock: Clock,
+        topic_prefix: str,
+        link: FleetLink | None,
+        changes_max: int = 200_000,
+    ) -> None:
+        self.r, self.k, self.district, self.settings, self.clock = (
+            redis,
+            keys,
+            district,
+            settings,
+            clock,
+        )
+        self.topic_prefix = topic_prefix
+        self.link = link
+        self.changes_max = changes_max
+
+    def _key(self, *parts: str) -> str:
+        return ":".join((self.k.prefix, "fleet", *parts))
+
+    def cameras_of(self, box_id: str) -> tuple[str, ...]:
+        return tuple(
+            sorted(c.camera_id for c in self.district.cameras.values() if c.box_id == box_id)
+        )
+
+    async def box_ids(self) -> list[str]:
+        seen = {_s(b) for b in await self.r.smembers(self.k.edges)}
+        return sorted(seen | {c.box_id for c in self.district.cameras.values()})
+
+    async def health(self) -> list[BoxHealth]:
+        now = self.clock.now_ms()
+        boxes = await self.box_ids()
+        async with self.r.pipeline(transaction=False) as pipe:
+            for b in boxes:
+                pipe.hgetall(self.k.edge(b))
+            rows = await pipe.execute()
+        return [
+            box_health(
+                b,
+                {_s(k): _s(v) for k, v in row.items()},
+                now,
+                self.settings.heartbeat_timeout_s,
+                self.cameras_of(b),
+            )
+            for b, row in zip(boxes, rows, strict=True)
+        ]
+
+    # --- alarms --------------------------------------------------------------------------
+    async def check(self) -> list[AlarmChange]:
+        """One pass: raise or clear fleet alarms; returns what this process reported."""
+        now = self.clock.now_ms()
+        reported: list[AlarmChange] = []
+        for h in await self.health():
+            raised_key = self._key("raised", h.box_id)
+            raised = {_s(x) for x in await self.r.smembers(raised_key)}
+            for ch in alarm_changes(h.box_id, raised, active_alarms(h), now):
+                if ch.action == "raise":
+                    first = await self.r.sadd(raised_key, ch.key)
+                    if first:
+                        await self.r.hset(self._key("alarms"), ch.key, json.dumps(ch.to_dict()))
+                else:
+                    first = await self.r.srem(raised_key, ch.key)
+                    if first:
+                        await self.r.hdel(self._key("alarms"), ch.key)
+                if first:
+                    await self._announce(ch.key, ch.to_dict() | {"kind": "alarm"})
+                    reported.append(ch)
+        await self._time_out_rollouts(now)
+        return reported
+
+    async def alarms(self) -> list[dict[str, Any]]:
+        raw = await self.r.hvals(self._key("alarms"))
+        return sorted((json.loads(x) for x in raw), key=lambda a: a["at_ms"])
+
+    async def _announce(self, ref: str, body: dict[str, Any]) -> None:
+        await self.r.xadd(
+            self.k.changes,
+            {"kind": "fleet", "alarm_key": ref, "event": json.dumps(body, ensure_ascii=False)},
+            maxlen=self.changes_max,
+            approximate=True,
+        )
+
+    # --- rollouts ------------------------------------------------------------------------
+    async def push_config(
+        self,
+        config: dict[str, Any],
+        issued_by: str,
+        boxes: list[str] | None = None,
+        group: str | None = None,
+    ) -> dict[str, Any]:
+        if self.link is None:
+            raise RuntimeError("the fleet has no MQTT link on this hub")
+        targets = pick_boxes(await self.box_ids(), boxes, group)
+        if "box_id" in config:
+            raise ValueError("a pushed config may not set box_id (each box keeps its own)")
+        now = self.clock.now_ms()
+        config_id = f"cfg-{now}-{secrets.token_hex(4)}"
+        remote = RemoteConfig(config_id=config_id, issued_ms=now, config=config)
+        payload = encode(remote)  # refuses an oversized config before anything is sent
+        meta = {"config_id": config_id, "issued_ms": now, "issued_by": issued_by, "boxes": targets}
+        await self.r.hset(
+            self._key("rollout", config_id),
+            mapping={
+                "_meta": json.dumps(meta),
+                **{b: json.dumps({"status": "pending", "at_ms": now}) for b in targets},
+            },
+        )
+        await self.r.zadd(self._key("rollouts"), {config_id: now})
+        for b in targets:
+            self.link.publish(
+                topic_for(self.topic_prefix, TopicKind.CONFIG, b), payload, retain=True
+            )
+        return await self.rollout(config_id) or {}
+
+    async def rollout(self, config_id: str) -> dict[str, Any] | None:
+        raw = await self.r.hgetall(self._key("rollout", config_id))
+        if not raw:
+            return None
+        h = {_s(k): _s(v) for k, v in raw.items()}
+        meta = json.loads(h.pop("_meta"))
+        boxes = {b: json.loads(v) for b, v in sorted(h.items())}
+        out: dict[str, Any] = meta | {
+            "status": boxes,
+            "summary": summary(v["status"] for v in boxes.values()),
+        }
+        return out
+
+    async def on_ack(self, ack: ConfigAck) -> str | None:
+        key = self._key("rollout", ack.config_id)
+        cur = await self.r.hget(key, ack.box_id)
+        if cur is None:
+            return None  # not a rollout of ours (a local config, or an old one)
+        old = json.loads(cur)
+        status = next_status(old["status"], ack.status)
+        if status != old["status"] or ack.reason != old.get("reason"):
+            entry = {"status": status, "at_ms": ack.at_ms, "reason": ack.reason}
+            await self.r.hset(key, ack.box_id, json.dumps(entry))
+            if status in ("rolled_back", "rejected"):
+                await self._announce(
+                    f"config:{ack.box_id}",
+                    {"kind": "config", "box_id": ack.box_id} | entry | {"config_id": ack.config_id},
+                )
+        return status
+
+    async def _time_out_rollouts(self, now: int) -> None:
+        since = now - int(self.settings.rollout_timeout_s * 1000)
+        stale: list[Any] = await self.r.zrangebyscore(self._key("rollouts"), "-inf", since)
+        for cid in stale:
+            key = self._key("rollout", _s(cid))
+            for box, v in (await self.r.hgetall(key)).items():
+                b = _s(box)
+                if b != "_meta" and json.loads(v)["status"] == "pending":
+                    await self.r.hset(key, b, json.dumps({"status": "timed_out", "at_ms": now}))
+            await self.r.zrem(self._key("rollouts"), cid)
+
+    # --- the loops -----------------------------------------------------------------------
+    async def run(self) -> None:
+        tasks = [asyncio.create_task(self._check_loop())]
+        if self.link is not None:
+            tasks.append(asyncio.create_task(self._ack_loop()))
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            for t in tasks:
+                t.cancel()
+
+    async def _check_loop(self) -> None:
+        while True:
+            try:
+                await self.check()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("fleet check failed")
+            await asyncio.sleep(self.settings.check_interval_s)
+
+    async def _ack_loop(self) -> None:
+        assert self.link is not None
+        while True:
+            ack = await self.link.acks.get()
+            try:
+                await self.on_ack(ack)
+            except Exception:
+                log.exception("fleet could not record ack %s", ack)

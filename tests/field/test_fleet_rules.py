@@ -1,0 +1,158 @@
+"""Table tests: box and camera health, fleet alarm steps, rollout status and targets."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hub.fleet.health import active_alarms, alarm_changes, box_health
+from hub.fleet.rollout import next_status, pick_boxes, summary
+
+NOW = 1_800_000_000_000
+
+
+def stats(*cams: tuple[str, str], sent: int = NOW) -> str:
+    return json.dumps(
+        {
+            "v": 1,
+            "box_id": "edge-01",
+            "sent_ms": sent,
+            "uptime_s": 10.0,
+            "software_version": "0.1.0",
+            "model_version": "det-320",
+            "cpu_percent": 20.0,
+            "cpu_temp_c": 51.0,
+            "mem_used_bytes": 1,
+            "disk_free_bytes": 2,
+            "outbox_depth": 0,
+            "cameras": [
+                {
+                    "camera_id": c,
+                    "state": s,
+                    "capture_fps": 5.0,
+                    "detect_fps": 5.0,
+                    "skipped_frames": 0,
+                    "inference_ms": 12.5,
+                    "queue_depth": 0,
+                }
+                for c, s in cams
+            ],
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("record", "state", "reason", "alarms"),
+    [
+        ({}, "unknown", "never heard a heartbeat", {}),
+        (
+            {"last_seen_ms": str(NOW - 5_000), "stats": stats(("cam-01", "online"))},
+            "online",
+            None,
+            {},
+        ),
+        (
+            {"last_seen_ms": str(NOW - 31_000), "stats": stats(("cam-01", "online"))},
+            "offline",
+            "no heartbeat for 31 s (timeout 30 s)",
+            {"box:edge-01": (None, "no heartbeat for 31 s (timeout 30 s)")},
+        ),
+        (
+            {"state": "offline", "last_seen_ms": str(NOW)},
+            "offline",
+            "the box said offline (or its connection dropped: last will)",
+            {"box:edge-01": (None, "the box said offline (or its connection dropped: last will)")},
+        ),
+        (
+            {"last_seen_ms": str(NOW), "stats": stats(("cam-01", "reconnecting"))},
+            "online",
+            None,
+            {"camera:edge-01:cam-01": ("cam-01", "reconnecting")},
+        ),
+        (
+            {"last_seen_ms": str(NOW), "stats": stats(("cam-02", "online"))},
+            "online",
+            None,
+            {"camera:edge-01:cam-01": ("cam-01", "not in the box's heartbeat")},
+        ),
+    ],
+)
+def test_box_health(
+    record: dict[str, str], state: str, reason: str | None, alarms: dict[str, object]
+) -> None:
+    h = box_health("edge-01", record, NOW, 30.0, ("cam-01",))
+    assert (h.state, h.reason) == (state, reason)
+    assert active_alarms(h) == alarms
+
+
+def test_health_carries_the_fleet_page_figures() -> None:
+    h = box_health(
+        "edge-01", {"last_seen_ms": str(NOW), "stats": stats(("cam-01", "online"))}, NOW, 30, ()
+    )
+    d = h.to_dict()
+    assert d["stats"]["cpu_temp_c"] == 51.0 and d["stats"]["outbox_depth"] == 0
+    assert d["stats"]["software_version"] == "0.1.0" and d["stats"]["model_version"] == "det-320"
+    assert d["cameras"][0]["inference_ms"] == 12.5 and d["cameras"][0]["detect_fps"] == 5.0
+
+
+def test_alarm_changes_raise_once_and_clear() -> None:
+    now: dict[str, tuple[str | None, str]] = {"box:edge-01": (None, "gone")}
+    first = alarm_changes("edge-01", set(), now, NOW)
+    assert [(c.key, c.action) for c in first] == [("box:edge-01", "raise")]
+    assert alarm_changes("edge-01", {"box:edge-01"}, now, NOW) == []
+    back = alarm_changes("edge-01", {"box:edge-01", "camera:edge-01:cam-02"}, {}, NOW)
+    assert [(c.key, c.action, c.camera_id) for c in back] == [
+        ("box:edge-01", "clear", None),
+        ("camera:edge-01:cam-02", "clear", "cam-02"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("current", "ack", "expected"),
+    [
+        ("pending", "applied", "applied"),
+        ("pending", "rejected", "rejected"),
+        ("rejected", "applied", "applied"),
+        ("pending", "rolled_back", "rolled_back"),
+        ("rolled_back", "applied", "rolled_back"),
+        ("rolled_back", "rejected", "rolled_back"),
+        ("timed_out", "applied", "timed_out"),
+    ],
+)
+def test_next_status(current: str, ack: str, expected: str) -> None:
+    assert next_status(current, ack) == expected
+
+
+def test_summary_counts_every_status() -> None:
+    assert summary(["applied", "applied", "rolled_back"]) == {
+        "pending": 0,
+        "applied": 2,
+        "rejected": 0,
+        "rolled_back": 1,
+        "timed_out": 0,
+    }
+
+
+KNOWN = ["edge-01", "edge-02", "edge-11"]
+
+
+@pytest.mark.parametrize(
+    ("boxes", "group", "expected"),
+    [
+        (["edge-02"], None, ["edge-02"]),
+        (None, "all", ["edge-01", "edge-02", "edge-11"]),
+        (None, "edge-0*", ["edge-01", "edge-02"]),
+        (["edge-09"], None, r"unknown boxes \['edge-09'\]"),
+        (None, "edge-9*", "group 'edge-9\\*' matches no box"),
+        (None, "north", "must be 'all' or a box-id prefix"),
+        (["edge-01"], "all", "not both"),
+        (None, None, "not neither"),
+    ],
+)
+def test_pick_boxes(boxes: list[str] | None, group: str | None, expected: object) -> None:
+    if isinstance(expected, list):
+        assert pick_boxes(KNOWN, boxes, group) == expected
+    else:
+        with pytest.raises(ValueError, match=str(expected)):
+            pick_boxes(KNOWN, boxes, group)
