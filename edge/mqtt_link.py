@@ -63,7 +63,7 @@ class MqttLink:
         self._generation = 0
         client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
-            client_id=f"gridwall-edge-{box_id}",
+            client_id=f"gw-{self.prefix.replace('/', '-')}-{box_id}",
             clean_session=False,
             protocol=mqtt.MQTTv311,
         )

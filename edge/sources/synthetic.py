@@ -41,8 +41,14 @@ class SyntheticSource:
     def scene(self) -> SyntheticScene:
         return self._scene
 
+    @property
+    def start_ms(self) -> int:
+        """Epoch time of scene time zero (set by ``open``)."""
+        return int(self._start_s * 1000)
+
     def open(self) -> None:
-        self._start_s = self._clock()
+        if self._start_s == 0.0:
+            self._start_s = self._clock()
 
     def read(self) -> Frame:
         t_scene = self._scene.frame_index / self._scene.fps
