@@ -76,6 +76,20 @@ class VideoRegistry:
     def upstreams_running(self) -> int:
         return sum(1 for r in self._relays.values() if r.running)
 
+    def relay_stats(self) -> list[dict[str, object]]:
+        return [
+            {
+                "camera_id": r.camera_id,
+                "rendition": r.rendition,
+                "running": r.running,
+                "viewers": r.viewers,
+                "packets_in": r.packets_in,
+                "viewers_dropped": r.viewers_dropped,
+                "upstream_starts": r.upstream_starts,
+            }
+            for r in self._relays.values()
+        ]
+
     def relay(self, camera_id: str, rendition: str) -> CameraRelay:
         key = (camera_id, rendition)
         if camera_id not in self.settings.cameras:

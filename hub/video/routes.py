@@ -66,6 +66,16 @@ def video_router(
             ],
         }
 
+    @router.get("/stats")
+    async def stats() -> dict[str, Any]:
+        """Counters: encoders in this process (none), running upstreams, viewers per relay."""
+        return {
+            "encoders": registry.encoders,
+            "upstreams_running": registry.upstreams_running,
+            "sessions": len(registry.sessions),
+            "relays": registry.relay_stats(),
+        }
+
     @router.post("/{camera_id}/whep", status_code=201)
     async def whep_offer(
         camera_id: str, request: Request, rendition: Rendition = "main"
