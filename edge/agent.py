@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 
 import edge
+from contracts.cameras import Camera
 from contracts.codec import encode
 from contracts.config_problems import ConfigError
 from contracts.messages import (
@@ -45,6 +46,11 @@ from edge.sources import make_source
 log = logging.getLogger(__name__)
 
 RESTART_KEYS = ("box_id", "mqtt", "outbox_path", "metrics_port")
+
+
+def _same_camera(a: Camera | None, b: Camera) -> bool:
+    """Equal as configured (JSON form: a remote config turns tuples into lists)."""
+    return a is not None and a.model_dump(mode="json") == b.model_dump(mode="json")
 
 
 def _now_ms() -> int:
@@ -225,7 +231,7 @@ class Agent:
             and new.categories == old.categories
         )
         for cam_id, pipe in list(self.pipelines.items()):
-            if not same_core or new_cams.get(cam_id) != pipe.camera:
+            if not same_core or not _same_camera(new_cams.get(cam_id), pipe.camera):
                 pipe.stop()
                 del self.pipelines[cam_id]
         self.detector = detector

@@ -153,11 +153,13 @@ def parse_edge_config(
     try:
         cameras = CameraList.model_validate(cams_raw)
     except ValidationError as exc:
-        problems += problems_from_validation(exc, str(settings.cameras_file), cams_raw)
+        cams_name = name if settings.cameras is not None else str(settings.cameras_file)
+        problems += problems_from_validation(exc, cams_name, cams_raw)
     try:
         categories = CategoryList.model_validate(cats_raw)
     except ValidationError as exc:
-        problems += problems_from_validation(exc, str(settings.categories_file), cats_raw)
+        cats_name = name if settings.categories is not None else str(settings.categories_file)
+        problems += problems_from_validation(exc, cats_name, cats_raw)
     if cameras is None or categories is None:
         raise ConfigError(problems)
     mine = [c for c in cameras.cameras if c.box_id == settings.box_id]
