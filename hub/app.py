@@ -14,6 +14,10 @@ from hub.api import alarms, cases, ops, places, stream
 from hub.api.auth import Principal, load_tokens
 from hub.api.deps import get_principal
 from hub.domain.clock import Clock
+from hub.enrol import api as enrol_api
+from hub.fleet import api as fleet_api
+from hub.fleet.wiring import FieldServices
+from hub.push import responder_api
 from hub.runtime import HubRuntime
 from hub.settings import HubSettings
 from hub.video.mount import mount_video, with_video
@@ -24,6 +28,9 @@ ROUTERS: list[APIRouter] = [
     cases.router,
     ops.router,
     stream.router,
+    responder_api.router,
+    fleet_api.router,
+    enrol_api.router,
 ]
 
 
@@ -52,9 +59,12 @@ def create_app(
         rt = HubRuntime(settings, clock=clock)
         await rt.start()
         app.state.runtime = rt
+        field = FieldServices(rt)
+        await field.start(app)
         try:
             yield
         finally:
+            await field.stop()
             await rt.stop()
 
     app = FastAPI(title="Gridwall hub", version="0.1.0", lifespan=with_video(lifespan))
@@ -64,6 +74,7 @@ def create_app(
     for r in ROUTERS:
         app.include_router(r)
     mount_video(app, get_principal)
+    responder_api.mount_responder_ui(app)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

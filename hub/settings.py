@@ -16,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from contracts.config_problems import ConfigError, parse_yaml, problem, problems_from_validation
 from contracts.connection import MqttConnection
+from hub.enrol.settings import EnrolSettings
+from hub.fleet.settings import FleetSettings
+from hub.push.settings import PushSettings
 
 
 class Strict(BaseModel):
@@ -83,6 +86,9 @@ class HubSettings(Strict):
     ingest: IngestSettings = IngestSettings()
     verification: VerificationSettings = VerificationSettings()
     auth: AuthSettings = AuthSettings()
+    push: PushSettings = PushSettings()
+    enrol: EnrolSettings = EnrolSettings()
+    fleet: FleetSettings = FleetSettings()
     demo_mode: bool = False
 
 

@@ -26,6 +26,8 @@ class MqttPushError(RuntimeError):
 
 
 class MqttPushChannel:
+    name = "mqtt"
+
     def __init__(self, conn: MqttConnection, client_id: str) -> None:
         self.conn = conn
         self.client = mqtt.Client(
