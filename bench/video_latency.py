@@ -92,7 +92,7 @@ async def aiortc_latency(url: str, seconds: float) -> list[float]:
     return samples
 
 
-async def chromium_latency(url: str, seconds: float) -> list[float]:
+async def chromium_latency(url: str, seconds: float, fps: float) -> list[float]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
@@ -104,7 +104,7 @@ async def chromium_latency(url: str, seconds: float) -> list[float]:
             samples: list[float] = await page.evaluate(PAGE_JS, [url, TOKEN, seconds + 2])
         finally:
             await browser.close()
-    return samples[-int(seconds * 15) :]  # the last ``seconds`` at 15 fps: start-up excluded
+    return samples[-int(seconds * fps) :]  # the last ``seconds``: start-up excluded
 
 
 def summary(samples: list[float]) -> dict[str, float]:
@@ -130,7 +130,7 @@ async def main() -> None:
         a = summary(await aiortc_latency(url, args.seconds))
         a["viewer_fps"] = round(a["frames"] / args.seconds, 1)
         print("aiortc viewer", a, flush=True)
-        c = summary(await chromium_latency(url, args.seconds))
+        c = summary(await chromium_latency(url, args.seconds, args.fps))
         c["viewer_fps"] = round(c["frames"] / args.seconds, 1)
         print("chromium viewer", c, flush=True)
         camera_fps = (camera.frames_published - n0) / (time.monotonic() - t0)

@@ -20,7 +20,9 @@ def stamp(image: npt.NDArray[np.uint8], epoch_ms: int) -> None:
     """Draw ``epoch_ms`` (mod 2**32) into ``image`` in place (BGR or grey)."""
     need_w, need_h = PER_ROW * BLOCK_PX, (BITS // PER_ROW) * BLOCK_PX
     if image.shape[1] < need_w or image.shape[0] < need_h:
-        raise ValueError(f"image {image.shape[1]}x{image.shape[0]} is smaller than {need_w}x{need_h}")
+        raise ValueError(
+            f"image {image.shape[1]}x{image.shape[0]} is smaller than {need_w}x{need_h}"
+        )
     value = epoch_ms & _MASK
     for bit in range(BITS):
         row, col = divmod(bit, PER_ROW)
