@@ -42,6 +42,7 @@ from edge.sensors import SensorBoard
 from edge.settings import EdgeConfig, parse_edge_config
 from edge.snapshot import annotate, encode_capped
 from edge.sources import make_source
+from edge.video.service import VideoService, video_from_env
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ class Agent:
         self.box_id = self.settings.box_id
         self.config_id: str | None = None
         self.frame_tap = FrameTap()
+        self.video: VideoService | None = None  # set when GRIDWALL_EDGE_VIDEO is
         self.sensors = SensorBoard()
         self.metrics = EdgeMetrics()
         self.metrics_port: int | None = None
@@ -106,6 +108,7 @@ class Agent:
             self.metrics_port = self.metrics.serve(self.settings.metrics_port)
         for t in self._threads:
             t.start()
+        self.video = video_from_env(self.frame_tap)
         health.cpu_percent()
         self.link.start()
 
@@ -115,6 +118,8 @@ class Agent:
         self._stats_now.set()
         for p in self.pipelines.values():
             p.stop()
+        if self.video is not None:
+            self.video.stop()
         for t in self._threads:
             t.join(5)
         self.link.stop()
