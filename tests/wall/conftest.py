@@ -98,8 +98,9 @@ def wall_server(
     try:
         yield WallServer(f"http://127.0.0.1:{port}", district, whep, app)
     finally:
-        fut = asyncio.run_coroutine_threadsafe(whep.close_all(), parts.feed._loop)  # type: ignore[arg-type]
-        fut.result(10)
+        loop = parts.feed._loop
+        assert loop is not None
+        asyncio.run_coroutine_threadsafe(whep.close_all(), loop).result(10)
         server.should_exit = True
         thread.join(15)
         r = redis.Redis.from_url(redis_url)
@@ -107,6 +108,10 @@ def wall_server(
         if keys:
             r.delete(*keys)
         r.close()
+
+
+def _nodelay(_c: Any, _u: Any, sock: Any) -> None:
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 class Publisher:
@@ -118,9 +123,7 @@ class Publisher:
         parts = urlsplit(url)
         self.prefix = prefix
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2)
-        self.client.on_socket_open = lambda _c, _u, s: s.setsockopt(
-            socket.IPPROTO_TCP, socket.TCP_NODELAY, 1
-        )
+        self.client.on_socket_open = _nodelay
         self.client.connect(parts.hostname or "127.0.0.1", parts.port or 1883)
         self.client.loop_start()
         self.seq = 0

@@ -3,6 +3,8 @@ Redis and Mosquitto; alerts arrive as real contract messages over MQTT."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import time
 from typing import Any
 
@@ -11,6 +13,10 @@ import httpx
 import numpy as np
 import pytest
 
+from contracts.codec import encode
+from contracts.messages import Availability
+from contracts.topics import TopicKind, topic_for
+from hub.wall.app import ensure_demo_wall
 from tests.wall.conftest import ARTIFACTS, Publisher, WallServer, wait_for
 
 pytestmark = pytest.mark.integration
@@ -109,3 +115,232 @@ def test_two_by_two_wall_alarm_tile_within_a_second(
     finally:
         for p in pages:
             p.close()
+
+
+def _alarm_tile_of(page: Any) -> Any:
+    return page.locator("gw-tile[alarm]")
+
+
+def test_console_confirm_files_a_case_and_reject_removes_the_alarm(
+    browser: Any, wall_server: WallServer, publisher: Publisher, redis_url: str
+) -> None:
+    cams = sorted(wall_server.district.cameras)
+    define_wall(wall_server, "desk", {"rows": 1, "cols": 1, "layout": "4"}, {(0, 0): cams[0]})
+    wall = open_monitor(browser, wall_server, "desk", "0")
+    console = browser.new_page(viewport={"width": 1600, "height": 1000})
+    try:
+        console.goto(f"{wall_server.url}/console/?wall=desk")
+        d = wall_server.district
+        cylinder = next(c for c in d.categories.values() if c.code == "06901")
+        cam_a = next(
+            c for c in cams[1:] if any("06901" in z.categories for z in d.cameras[c].zones)
+        )
+        publisher.alert(d, cam_a, "06901", snapshot=jpeg())
+        item = console.locator(f'li.item[data-alarm-id^="{cam_a}:"]')
+        item.wait_for(timeout=8_000)
+        wall.wait_for_function("() => document.querySelector('gw-tile[alarm]')", timeout=5_000)
+        # confirm with an urgency edit: the wall shows the case number
+        item.locator("select[name=urgency]").select_option("urgent")
+        item.locator("button.confirm").click()
+        wall.wait_for_function(
+            "() => document.querySelector('gw-tile[alarm]')?.dataset.status === 'filed'",
+            timeout=5_000,
+        )
+        text = _alarm_tile_of(wall).evaluate(
+            "t => t.shadowRoot.querySelector('.caseno').textContent"
+        )
+        case_no = text.split()[-1]
+        assert len(case_no) == 20 and case_no.startswith(d.county.code), text
+        assert case_no[14] == "1"  # source: video AI
+        assert cylinder.name_zh in _alarm_tile_of(wall).evaluate("t => t.shadowRoot.innerHTML")
+        console.locator(f'#cases li.case[data-case-no="{case_no}"]').wait_for(timeout=5_000)
+        wall.screenshot(path=str(ARTIFACTS / "wall-case-filed.png"))
+        # a second alarm, rejected with a reason: it leaves the wall, the reason is kept
+        cam_b = next(c for c in cams[1:] if c != cam_a and d.cameras[c].zones[0].categories)
+        cat_b = d.cameras[cam_b].zones[0].categories[0]
+        publisher.alert(d, cam_b, cat_b, snapshot=jpeg())
+        item_b = console.locator(
+            f'li.item[data-alarm-id="{cam_b}:{d.cameras[cam_b].zones[0].zone_id}:{cat_b}"]'
+        )
+        item_b.wait_for(timeout=8_000)
+        wall.wait_for_function(
+            "() => document.querySelectorAll('gw-tile[alarm]').length === 2", timeout=5_000
+        )
+        item_b.locator("button.reject").click()  # no reason: refused, nothing lost
+        assert "驳回原因" in item_b.locator(".note").inner_text()
+        assert wall.locator("gw-tile[alarm]").count() == 2
+        item_b.locator("input[name=reason]").fill("误报：树影")
+        item_b.locator("button.reject").click()
+        wall.wait_for_function(
+            "() => document.querySelectorAll('gw-tile[alarm]').length === 1", timeout=5_000
+        )
+        assert wall.locator("gw-tile[alarm]").get_attribute("camera") == cam_a
+        feedback = httpx.get(f"{wall_server.url}/api/wall/feedback", timeout=5).json()
+        assert [(f["camera_id"], f["reason"]) for f in feedback] == [(cam_b, "误报：树影")]
+        console.screenshot(path=str(ARTIFACTS / "console.png"))
+        # acknowledging the case reverts the tile to what it displaced (an empty tile here)
+        console.locator(f'li.item[data-alarm-id^="{cam_a}:"] button.ack').click()
+        wall.wait_for_function("() => !document.querySelector('gw-tile[alarm]')", timeout=5_000)
+    finally:
+        wall.close()
+        console.close()
+
+
+def test_reloaded_monitor_returns_to_the_same_layout_and_alarm(
+    browser: Any, wall_server: WallServer, publisher: Publisher
+) -> None:
+    cams = sorted(wall_server.district.cameras)
+    tiles = {(1, s): cams[s] for s in range(6)}
+    define_wall(
+        wall_server, "rl", {"rows": 1, "cols": 2, "layout": "1+5", "alarm_monitors": [1]}, tiles
+    )
+    page = open_monitor(browser, wall_server, "rl", "1")
+    try:
+        page.wait_for_function(ALL_LIVE, timeout=20_000)
+        cam = cams[7]
+        publisher.alert(
+            wall_server.district,
+            cam,
+            wall_server.district.cameras[cam].zones[0].categories[0],
+            snapshot=jpeg(),
+        )
+        page.wait_for_function("() => document.querySelector('gw-tile[alarm]')", timeout=5_000)
+        before = page.evaluate(SNAPSHOT_OF_SCREEN)
+        assert before["layout"] == "1+5" and before["alarm"][:2] == ["0", cam]  # oldest tile
+        page.reload()
+        page.wait_for_function("() => document.querySelector('gw-tile[alarm]')", timeout=5_000)
+        page.wait_for_function(ALL_LIVE, timeout=20_000)
+        after = page.evaluate(SNAPSHOT_OF_SCREEN)
+        assert after == before
+        page.screenshot(path=str(ARTIFACTS / "wall-after-reload.png"))
+    finally:
+        page.close()
+
+
+SNAPSHOT_OF_SCREEN = """() => {
+  const m = document.querySelector('.monitor');
+  const tiles = [...m.querySelectorAll('gw-tile')];
+  const a = m.querySelector('gw-tile[alarm]');
+  return { layout: m.dataset.layout, cameras: tiles.map(t => t.getAttribute('camera')),
+           alarm: a && [a.dataset.slot, a.getAttribute('camera'), a.alarm.alarm_id, a.alarm.deadline_ms] };
+}"""
+
+
+SOAK_S = float(os.environ.get("GRIDWALL_WALL_SOAK_S", "60"))
+
+
+@pytest.mark.slow
+def test_sixteen_tiles_stay_live_for_a_minute(browser: Any, wall_server: WallServer) -> None:
+    cams = sorted(wall_server.district.cameras)[:16]
+    define_wall(
+        wall_server,
+        "w16",
+        {"rows": 1, "cols": 1, "layout": "16"},
+        {(0, s): c for s, c in enumerate(cams)},
+    )
+    page = open_monitor(browser, wall_server, "w16", "0")
+    try:
+        page.wait_for_function(ALL_LIVE, timeout=40_000)
+        assert page.locator("gw-tile[camera]").count() == 16
+        start = time.monotonic()
+        prev = page.evaluate(TILE_FRAMES)
+        rates = []
+        while time.monotonic() - start < SOAK_S:
+            time.sleep(min(10.0, SOAK_S))
+            now = page.evaluate(TILE_FRAMES)
+            stalled = [cams[i] for i, (a, b) in enumerate(zip(prev, now, strict=True)) if b <= a]
+            assert stalled == [], f"tiles without new frames: {stalled}"
+            states = page.evaluate(
+                "() => [...document.querySelectorAll('gw-tile')].map(t => t.state)"
+            )
+            assert set(states) == {"live"}, states
+            rates.append(min(b - a for a, b in zip(prev, now, strict=True)) / 10.0)
+            prev = now
+        print(f"16 tiles live for {time.monotonic() - start:.0f}s; slowest tile per window {rates}")
+        page.screenshot(path=str(ARTIFACTS / "wall-16-tiles.png"))
+    finally:
+        page.close()
+
+
+def test_demo_wall_map_panel_and_whole_wall_view(
+    browser: Any, wall_server: WallServer, publisher: Publisher
+) -> None:
+    """The demo's 2×2 wall in one window: map cells coloured by open alarms, boundaries,
+    camera pins (a click focuses the camera), the KPI panel and an alarm on monitor 3."""
+    parts = wall_server.app.state.wall_parts[0]
+    loop = parts.feed._loop
+    asyncio.run_coroutine_threadsafe(ensure_demo_wall(parts.service), loop).result(10)
+    d = wall_server.district
+    page = browser.new_page(viewport=VIEW)
+    try:
+        page.goto(f"{wall_server.url}/wall/?wall=main&monitor=all")
+        page.wait_for_function(ALL_LIVE, timeout=60_000)
+        basic = sum(1 for g in d.grids.values() if g.kind == "basic")
+        assert page.locator("svg.map path.cell").count() == basic
+        assert page.locator("svg.map circle.pin").count() == len(d.cameras)
+        assert page.locator("svg.map path.boundary.street").get_attribute("d")
+        cam = sorted(d.cameras)[-1]
+        cat = d.cameras[cam].zones[0].categories[0]
+        publisher.alert(d, cam, cat, snapshot=jpeg())
+        tile = page.locator('.monitor[data-monitor="3"] gw-tile[alarm]')
+        tile.wait_for(timeout=5_000)
+        grid = tile.evaluate("t => t.alarm.grid_code")
+        page.wait_for_function(
+            f"() => document.querySelector('path.cell[data-code=\"{grid}\"]').dataset.open === '1'",
+            timeout=5_000,
+        )
+        assert page.locator("svg.map path.mark").count() == 1
+        page.wait_for_function(ALL_LIVE, timeout=20_000)
+        page.wait_for_timeout(1500)  # let the countdown and the clock tick once on the picture
+        page.screenshot(path=str(ARTIFACTS / "wall-overview.png"))
+        # a click on a pin puts that camera in the first video tile of the map's monitor
+        focus = sorted(d.cameras)[20]
+        page.locator(f'circle.pin[data-camera="{focus}"]').dispatch_event("click")
+        page.wait_for_function(
+            f"() => document.querySelector('.monitor[data-monitor=\"0\"] gw-tile').getAttribute('camera') === '{focus}'",
+            timeout=5_000,
+        )
+    finally:
+        page.close()
+
+
+def test_tile_states_offline_lost_and_reconnect(
+    browser: Any, wall_server: WallServer, publisher: Publisher
+) -> None:
+    d = wall_server.district
+    cams = sorted(d.cameras)
+    a = cams[0]
+    b = next(c for c in cams if d.cameras[c].box_id != d.cameras[a].box_id)
+    define_wall(wall_server, "st", {"rows": 1, "cols": 1, "layout": "4"}, {(0, 0): a, (0, 1): b})
+    page = open_monitor(browser, wall_server, "st", "0")
+    try:
+        page.wait_for_function(ALL_LIVE, timeout=20_000)
+        box = d.cameras[a].box_id
+        topic = topic_for(publisher.prefix, TopicKind.AVAILABILITY, box)
+        publisher.client.publish(topic, encode(Availability(box_id=box, state="offline")), qos=1)
+        tile_a = page.locator(f'gw-tile[camera="{a}"]')
+        page.wait_for_function(
+            f"() => document.querySelector('gw-tile[camera=\"{a}\"]').state === 'offline'",
+            timeout=5_000,
+        )
+        assert "摄像头离线" in tile_a.evaluate(
+            "t => t.shadowRoot.querySelector('.state').textContent"
+        )
+        # the relay drops every viewer: the other tile shows signal lost, then reconnects
+        loop = wall_server.app.state.wall_parts[0].feed._loop
+        offers = wall_server.whep.offers
+        asyncio.run_coroutine_threadsafe(wall_server.whep.close_all(), loop).result(10)
+        page.wait_for_function(
+            f"() => document.querySelector('gw-tile[camera=\"{b}\"]').state === 'lost'",
+            timeout=10_000,
+        )
+        page.screenshot(path=str(ARTIFACTS / "wall-tile-states.png"))
+        page.wait_for_function(
+            f"() => document.querySelector('gw-tile[camera=\"{b}\"]').state === 'live'",
+            timeout=15_000,
+        )
+        assert wall_server.whep.offers > offers
+        publisher.client.publish(topic, encode(Availability(box_id=box, state="online")), qos=1)
+        page.wait_for_function(ALL_LIVE, timeout=20_000)
+    finally:
+        page.close()

@@ -195,6 +195,8 @@ export class GwTile extends HTMLElement {
   }
 
   countFrames() {
+    if (this.counting) return; // one callback chain per element, even if it is moved
+    this.counting = true;
     const v = this.video;
     const step = () => {
       this.frames += 1;

@@ -64,8 +64,8 @@ function renderMonitor(m, mon, layout, payload) {
     });
     scr = { layout: mon.layout, el, slots };
     screens.set(m, scr);
-    root.append(el);
-    [...root.children].sort((a, b) => a.dataset.monitor - b.dataset.monitor).forEach((c) => root.append(c));
+    const after = [...root.children].find((c) => Number(c.dataset.monitor) > m);
+    root.insertBefore(el, after || null); // in monitor order, without moving live tiles
   }
   mon.tiles.forEach((tile, i) => {
     const node = scr.slots[i];
