@@ -114,9 +114,17 @@ class CameraUpstream:
             loop.call_soon_threadsafe(info.set_result, found)
             to_annexb = av.BitStreamFilterContext("h264_mp4toannexb", stream)
             sequence = 0
+            live = self.url.startswith("rtsp")
+            started, first_s = time.monotonic(), None
             for raw in container.demux(stream):
                 if self._stop.is_set():
                     break
+                if not live and raw.pts is not None and raw.time_base is not None:
+                    at_s = float(raw.pts * raw.time_base)  # a file plays at its own pace
+                    first_s = at_s if first_s is None else first_s
+                    delay = started + (at_s - first_s) - time.monotonic()
+                    if delay > 0:
+                        self._stop.wait(delay)
                 for packet in to_annexb.filter(raw):
                     sequence += 1
                     pts = packet.pts or 0
