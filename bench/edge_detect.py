@@ -1,0 +1,71 @@
+"""Edge detector throughput: frames/s per core at 320 px through the agent's ONNX backend.
+
+Each frame is a 640x360 synthetic camera frame; the timed call is the whole ``detect``
+(letterbox, ONNX Runtime with one thread, decode, OpenCV NMS), as the pipeline runs it.
+Frames/s per core = frames / process CPU seconds; frames/s wall is reported beside it.
+
+Usage: python bench/edge_detect.py [--frames N]
+The last printed line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from edge.detect.onnx import OnnxDetector
+from edge.settings import DetectorSettings
+from edge.synth import SceneScript, SyntheticScene
+
+MODELS = Path(__file__).resolve().parent.parent / "models"
+
+
+def bench(path: Path, frames: int) -> dict[str, float]:
+    det = OnnxDetector(DetectorSettings(model_path=path, threads=1))
+    scene = SyntheticScene(SceneScript.preset("street_corner"), (640, 360), 2.0, seed=4)
+    images = [scene.next_frame().image for _ in range(40)]
+    for img in images[:10]:
+        det.detect(img)
+    times: list[float] = []
+    found = 0
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    for i in range(frames):
+        t0 = time.perf_counter()
+        found += len(det.detect(images[i % len(images)]))
+        times.append((time.perf_counter() - t0) * 1000)
+    cpu = time.process_time() - cpu0
+    wall = time.perf_counter() - wall0
+    times.sort()
+    return {
+        "fps_per_core": round(frames / cpu, 1),
+        "fps_wall": round(frames / wall, 1),
+        "ms_p50": round(statistics.median(times), 2),
+        "ms_p99": round(times[max(0, math.ceil(0.99 * len(times)) - 1)], 2),
+        "detections_per_frame": round(found / frames, 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--frames", type=int, default=300)
+    args = parser.parse_args()
+    result: dict[str, object] = {"bench": "edge_detect", "imgsz": 320, "threads": 1}
+    for key, name in (("fp32", "gridwall-det-320.onnx"), ("int8", "gridwall-det-320-int8.onnx")):
+        path = MODELS / name
+        if not path.is_file():
+            result[key] = f"missing: {name}"
+            continue
+        result[key] = bench(path, args.frames)
+        print(key, result[key], flush=True)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
