@@ -109,3 +109,20 @@ def test_stamp_round_trip_and_scaled(epoch_ms: int) -> None:
 def test_stamp_refuses_small_image() -> None:
     with pytest.raises(ValueError, match="smaller than 320x40"):
         stamp(np.zeros((30, 100, 3), np.uint8), 1)
+
+
+@pytest.mark.parametrize(
+    "path", ["hub/video/ring.py", "contracts/video_wire.py", "edge/video/stamp.py"]
+)
+def test_pure_modules_import_no_io(path: str) -> None:
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse((Path(__file__).resolve().parents[2] / path).read_text())
+    names = {
+        a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+    }
+    names |= {
+        (n.module or "").split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
+    }
+    assert not names & {"av", "aiortc", "httpx", "fastapi", "asyncio", "socket", "cv2", "redis"}
