@@ -45,6 +45,7 @@ class RenditionStream:
         self.codec = codec
         self.encoder_starts = 0
         self.packets_sent = 0
+        self.frames_encoded = 0
         self._tap = tap
         self._keyframe_interval_s = keyframe_interval_s
         self._idle_stop_s = idle_stop_s
@@ -122,6 +123,7 @@ class RenditionStream:
                     continue  # camera faster than this rendition: skip to keep its rate
                 last_ms = frame.captured_ms
                 packets = encoder.encode(frame.image, frame.captured_ms)
+                self.frames_encoded += 1
                 loop = self._loop
                 if packets and loop is not None and not loop.is_closed():
                     loop.call_soon_threadsafe(self._fan_out, packets)
