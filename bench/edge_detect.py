@@ -55,12 +55,14 @@ def bench(path: Path, frames: int) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--frames", type=int, default=300)
+    parser.add_argument("--fp32", type=Path, default=MODELS / "gridwall-det-320.onnx")
+    parser.add_argument("--int8", type=Path, default=MODELS / "gridwall-det-320-int8.onnx")
     args = parser.parse_args()
     result: dict[str, object] = {"bench": "edge_detect", "imgsz": 320, "threads": 1}
-    for key, name in (("fp32", "gridwall-det-320.onnx"), ("int8", "gridwall-det-320-int8.onnx")):
-        path = MODELS / name
+    for key, path in (("fp32", args.fp32), ("int8", args.int8)):
+        result[f"{key}_model"] = str(path)
         if not path.is_file():
-            result[key] = f"missing: {name}"
+            result[key] = f"missing: {path}"
             continue
         result[key] = bench(path, args.frames)
         print(key, result[key], flush=True)
