@@ -31,7 +31,7 @@ import yaml
 from paho.mqtt.enums import CallbackAPIVersion
 
 from contracts.codec import ContractError, decode_json, encode
-from contracts.messages import ConfigAck, RemoteConfig
+from contracts.messages import Availability, ConfigAck, RemoteConfig
 from contracts.topics import TopicKind, topic_for
 from edge.enrol import read_env_file
 
@@ -56,12 +56,15 @@ class Supervisor:
         config_path: Path,
         *,
         settle_s: float = 10.0,
+        start_timeout_s: float = 120.0,
         argv_for: Callable[[Path], list[str]] = agent_argv,
         env: dict[str, str] | None = None,
     ) -> None:
         self.config_path = config_path.resolve()
         self.folder = self.config_path.parent
         self.settle_s = settle_s
+        self.start_timeout_s = start_timeout_s
+        self.online_at = 0.0  # monotonic time the agent last announced itself online
         self.argv_for = argv_for
         self.env = dict(os.environ if env is None else env)
         creds = self.folder / "credentials.env"
@@ -110,12 +113,22 @@ class Supervisor:
         user = self.env.get(conf.get("username_env") or "")
         if user:
             c.username_pw_set(user, self.env.get(conf.get("password_env") or "", ""))
-        topic = topic_for(self.prefix, TopicKind.CONFIG, self.box_id)
-        c.on_connect = lambda cl, *_a: cl.subscribe(topic, qos=1)
+        topics = [
+            (topic_for(self.prefix, TopicKind.CONFIG, self.box_id), 1),
+            (topic_for(self.prefix, TopicKind.AVAILABILITY, self.box_id), 1),
+        ]
+        c.on_connect = lambda cl, *_a: cl.subscribe(topics)
         c.on_message = self._on_message
         return c
 
     def _on_message(self, _c: object, _u: object, msg: mqtt.MQTTMessage) -> None:
+        if msg.topic.endswith("/availability"):
+            try:
+                if decode_json(Availability, bytes(msg.payload)).state == "online":
+                    self.online_at = time.monotonic()
+            except ContractError:
+                pass
+            return
         try:
             self.inbox.put(decode_json(RemoteConfig, bytes(msg.payload), max_bytes=256 * 1024))
         except ContractError as exc:
@@ -157,13 +170,20 @@ class Supervisor:
         lines = p.read_text(errors="replace").strip().splitlines() if p.exists() else []
         return " | ".join(lines[-3:])[-600:] or "no output"
 
-    def _settles(self) -> bool:
-        deadline = time.monotonic() + self.settle_s
-        while time.monotonic() < deadline:
+    def _settles(self, started_at: float) -> str | None:
+        """None once the agent announced itself online and then ran ``settle_s``; otherwise
+        why it did not (it exited, or never came online within ``start_timeout_s``)."""
+        deadline = started_at + self.start_timeout_s
+        while True:
+            now = time.monotonic()
             if self.child is None or self.child.poll() is not None:
-                return False
+                code = self.child.returncode if self.child is not None else None
+                return f"agent exited with code {code} while starting: {self._last_words()}"
+            if self.online_at > started_at and now - self.online_at >= self.settle_s:
+                return None
+            if self.online_at <= started_at and now > deadline:
+                return f"agent did not come online within {self.start_timeout_s:g}s"
             time.sleep(0.05)
-        return True
 
     # --- remote config -------------------------------------------------------------------
     def try_config(self, remote: RemoteConfig) -> str:
@@ -176,20 +196,21 @@ class Supervisor:
         path = self.folder / CANDIDATE
         path.write_text(yaml.safe_dump(candidate, allow_unicode=True, sort_keys=False))
         self._stop_child()
+        started_at = time.monotonic()
         self._start_child(path)
-        if self._settles():
+        failure = self._settles(started_at)
+        if failure is None:
             os.replace(path, self.folder / GOOD)
             self.good_path, self.active = self.folder / GOOD, candidate
             self.state["good"] = remote.config_id
             self._save_state()
             log.info("config %s started and settled: kept", remote.config_id)
             return "kept"
-        words = self._last_words()
-        code = self.child.returncode if self.child is not None else None
+        self._stop_child()
         self.state["bad"] = [*self.state["bad"], remote.config_id][-50:]
         self._save_state()
         self._start_child(self.good_path)
-        reason = f"agent exited with code {code} within {self.settle_s:g}s of starting: {words}"
+        reason = failure
         log.error("config %s rolled back: %s", remote.config_id, reason)
         self._ack(remote.config_id, "rolled_back", reason)
         return "rolled_back"
@@ -221,8 +242,8 @@ class Supervisor:
         return 0
 
 
-def main(config: Path, settle_s: float) -> int:
-    sup = Supervisor(config, settle_s=settle_s)
+def main(config: Path, settle_s: float, start_timeout_s: float = 120.0) -> int:
+    sup = Supervisor(config, settle_s=settle_s, start_timeout_s=start_timeout_s)
 
     def _stop(_signum: int, _frame: object) -> None:
         sup.stop_event.set()

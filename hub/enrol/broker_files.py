@@ -4,7 +4,8 @@ Pure: strings in, strings out. The password file uses Mosquitto 2's ``$7$`` form
 (PBKDF2-HMAC-SHA512, 12-byte salt) so the hub never shells out to ``mosquitto_passwd``.
 
 The ACL confines a box to its own prefix: it may publish only the kinds a box sends, under
-``{prefix}/v1/edge/{box_id}/``, and read only its own config and verify requests. The hub
+``{prefix}/v1/edge/{box_id}/``, and read only its own config, verify requests and
+availability (its supervisor waits for the agent's ``online``). The hub
 account reads and writes the whole prefix; responder app accounts read their own push topic.
 """
 
@@ -31,7 +32,7 @@ BOX_PUBLISHES = (
     "verify/response",
     "sensor/+",
 )
-BOX_READS = ("config", "verify/request")
+BOX_READS = ("config", "verify/request", "availability")
 
 Role = Literal["hub", "box", "responder"]
 

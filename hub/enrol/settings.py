@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 class EnrolSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    broker_dir: Path = Path("../var/broker")
-    """Where the hub writes Mosquitto's ``passwd`` and ``acl`` files (relative to hub.yaml)."""
+    broker_dir: Path = Path("var/broker")
+    """Where the hub writes Mosquitto's ``passwd`` and ``acl`` files (relative: to the hub's
+    working directory)."""
     box_broker_url: str = "mqtt://127.0.0.1:1883"
     """The broker address as a box sees it (may differ from the hub's own)."""
     token_ttl_s: Annotated[int, Field(ge=60, le=7 * 24 * 3600)] = 3600
