@@ -47,7 +47,9 @@ def render_ms(wh: tuple[int, int]) -> float:
     return (time.process_time() - t0) / 30 * 1000
 
 
-def run(seconds: float, cameras: int, gating: bool, backend: str, url: str) -> dict[str, Any]:
+def run(
+    seconds: float, cameras: int, gating: bool, backend: str, url: str, model: Path
+) -> dict[str, Any]:
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
     tmp = Path(tempfile.mkdtemp(prefix="edge-bench-"))
     cams = [
@@ -62,6 +64,8 @@ def run(seconds: float, cameras: int, gating: bool, backend: str, url: str) -> d
     pipeline = {"motion_gating": gating, "update_interval_s": 1.0}
     data = box_config(tmp, url, prefix, cams, backend=backend, pipeline=pipeline)
     data["stats_interval_s"] = 5.0
+    if backend == "onnx":
+        data["detector"]["model_path"] = str(model)
     agent = Agent(parse_edge_config(data, "bench", tmp), tmp)
     rec = Recorder(url, prefix, "edge-t1", (TopicKind.EVENT,))
     latencies: list[float] = []
@@ -122,11 +126,16 @@ def main() -> None:
     parser.add_argument("--cameras", type=int, default=1)
     parser.add_argument("--modes", default="on,off")
     parser.add_argument("--backend", default="onnx" if MODEL_FP32.is_file() else "truth")
+    parser.add_argument("--model", type=Path, default=MODEL_FP32)
     parser.add_argument("--mqtt-url", default="mqtt://127.0.0.1:1883")
     args = parser.parse_args()
     result: dict[str, Any] = {"bench": "edge_pipeline", "backend": args.backend}
+    if args.backend == "onnx":
+        result["model"] = str(args.model)
     for mode in args.modes.split(","):
-        figures = run(args.seconds, args.cameras, mode == "on", args.backend, args.mqtt_url)
+        figures = run(
+            args.seconds, args.cameras, mode == "on", args.backend, args.mqtt_url, args.model
+        )
         print(f"gating {mode}", figures, flush=True)
         result[f"gating_{mode}"] = figures
     print(json.dumps(result))

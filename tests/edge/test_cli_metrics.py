@@ -11,13 +11,22 @@ import cv2
 import pytest
 
 from contracts.codec import encode
-from contracts.messages import SensorReading
+from contracts.messages import Availability, SensorReading
 from contracts.topics import TopicKind, topic_for
 from edge.agent import Agent
 from edge.cli import main
 from edge.settings import parse_edge_config
 from edge.synth import SceneScript, SyntheticScene
-from tests.edge.helpers import MODEL_FP32, REPO, box_config, camera, publish, wait_for, write_config
+from tests.edge.helpers import (
+    MODEL_FP32,
+    REPO,
+    Recorder,
+    box_config,
+    camera,
+    publish,
+    wait_for,
+    write_config,
+)
 
 
 @pytest.mark.parametrize("name", ["edge-01.yaml", "edge-02.yaml", "edge-03.yaml", "edge-04.yaml"])
@@ -68,7 +77,9 @@ def test_metrics_endpoint_and_pm10_input(tmp_path: Path, mqtt_url: str, topic_pr
     data["metrics_port"] = 0
     agent = Agent(parse_edge_config(data, "test", tmp_path), tmp_path)
     agent.start()
+    rec = Recorder(mqtt_url, topic_prefix, "edge-t1", (TopicKind.AVAILABILITY,))
     try:
+        assert wait_for(lambda: [a.state for a in rec.of(Availability)] == ["online"], 10.0)
         assert agent.metrics_port
         url = f"http://127.0.0.1:{agent.metrics_port}/metrics"
 
@@ -96,3 +107,12 @@ def test_metrics_endpoint_and_pm10_input(tmp_path: Path, mqtt_url: str, topic_pr
         assert online in scraped()
     finally:
         agent.stop()
+    try:
+
+        def states() -> list[str]:
+            return [a.state for a in rec.of(Availability)]
+
+        assert wait_for(lambda: states() == ["online", "offline"], 10.0), states()
+    finally:
+        rec.close()
+        publish(mqtt_url, topic_for(topic_prefix, TopicKind.AVAILABILITY, "edge-t1"), b"", True)
