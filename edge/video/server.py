@@ -55,6 +55,7 @@ class EdgeVideoServer:
             self._server.close()
             self._server = None
         for stream in self._streams.values():
+            stream.end_clients()
             await asyncio.to_thread(stream.stop)
 
     def _stream_for(self, camera_id: str, rendition: str) -> RenditionStream:

@@ -107,6 +107,14 @@ class RenditionStream:
         if thread is not None:
             thread.join(timeout=5)
 
+    def end_clients(self) -> None:
+        """Tell every client the stream is over (the box is shutting down)."""
+        for client in list(self._clients):
+            while not client.queue.empty():
+                client.queue.get_nowait()
+            client.queue.put_nowait(None)
+        self._clients.clear()
+
     def _run(self, stop: threading.Event) -> None:
         r = self.rendition
         sub = self._tap.subscribe(self.camera_id, maxlen=2)

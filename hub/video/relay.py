@@ -21,6 +21,8 @@ from hub.video.upstream import StreamInfo, Upstream
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], float]
+RECONNECT_FIRST_S = 0.5
+RECONNECT_MAX_S = 10.0
 
 
 class Viewer:
@@ -57,6 +59,7 @@ class CameraRelay:
         self.packets_in = 0
         self.upstream_starts = 0
         self.viewers_dropped = 0
+        self.reconnects = 0
         self.last_gop: list[EncodedPacket] = []
         self.keyframe_seen = asyncio.Event()
         self._make_upstream = make_upstream
@@ -125,25 +128,39 @@ class CameraRelay:
             self._task = None
 
     async def _pump(self, ready: asyncio.Future[StreamInfo]) -> None:
-        upstream = self._make_upstream()
-        try:
-            self.info = await upstream.open()
-            ready.set_result(self.info)
-            async for packet in upstream.packets():
-                self._deliver(packet)
-            log.warning("video %s/%s: upstream ended", self.camera_id, self.rendition)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            log.warning("video %s/%s: upstream failed: %s", self.camera_id, self.rendition, exc)
-            if not ready.done():
-                ready.set_exception(exc)
-        finally:
-            if not ready.done():
-                ready.cancel()
-            await upstream.close()
-            for viewer in list(self._viewers):  # an ended source ends its viewers
-                self._drop(viewer)
+        """Read the upstream; a ``keep_running`` relay reconnects with backoff when it fails."""
+        backoff_s = RECONNECT_FIRST_S
+        while True:
+            upstream = self._make_upstream()
+            try:
+                self.info = await upstream.open()
+                if not ready.done():
+                    ready.set_result(self.info)
+                backoff_s = RECONNECT_FIRST_S
+                async for packet in upstream.packets():
+                    self._deliver(packet)
+                log.warning("video %s/%s: upstream ended", self.camera_id, self.rendition)
+            except asyncio.CancelledError:
+                if not ready.done():
+                    ready.cancel()
+                raise
+            except Exception as exc:
+                log.warning("video %s/%s: upstream failed: %s", self.camera_id, self.rendition, exc)
+                if not ready.done():
+                    ready.set_exception(exc)
+                    ready.exception()  # retrieved here: a waiter may be gone
+            finally:
+                await upstream.close()
+                for viewer in list(self._viewers):  # an ended source ends its viewers
+                    self._drop(viewer)
+            if not self.keep_running:
+                return
+            await asyncio.sleep(backoff_s)
+            backoff_s = min(backoff_s * 2, RECONNECT_MAX_S)
+            self.reconnects += 1
+            if ready.done() and ready.exception() is not None:
+                ready = asyncio.get_running_loop().create_future()
+                self._ready = ready
 
     def _deliver(self, packet: EncodedPacket) -> None:
         self.packets_in += 1

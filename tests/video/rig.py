@@ -32,6 +32,7 @@ class Rig:
     edge: EdgeVideoServer
     registry: VideoRegistry
     cameras: list[PacedCamera]
+    tap: FrameTap
 
     def whep(self, camera_id: str, rendition: str) -> str:
         return f"{self.hub_url}/video/{camera_id}/whep?rendition={rendition}"
@@ -89,12 +90,13 @@ async def video_rig(
     serving = asyncio.create_task(server.serve())
     await wait_until(lambda: server.started, 10, "uvicorn started")
     await registry.start()
+    rig = Rig(f"http://127.0.0.1:{port}", edge, registry, cameras, tap)
     try:
-        yield Rig(f"http://127.0.0.1:{port}", edge, registry, cameras)
+        yield rig
     finally:
         await registry.stop()
         server.should_exit = True
         await serving
-        await edge.stop()
+        await rig.edge.stop()  # the one running now: a test may have replaced it
         for camera in cameras:
             await asyncio.to_thread(camera.stop)

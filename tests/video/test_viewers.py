@@ -9,6 +9,8 @@ import httpx
 import pytest
 
 from edge.video.encoder import live_encoders
+from edge.video.server import EdgeVideoServer
+from edge.video.settings import EdgeVideoSettings
 from hub.video.whep_client import WhepViewer
 from tests.video.rig import TOKEN, video_rig, wait_until
 
@@ -94,3 +96,19 @@ async def test_unwatched_stream_stops_its_encoder_and_restarts_on_demand() -> No
         await again.wait_frames(5, timeout_s=20)
         assert sub_stream.encoder_starts == 2 and relay.upstream_starts == 2
         await again.close(client)
+
+
+async def test_pre_event_buffer_reconnects_when_the_box_restarts() -> None:
+    async with video_rig() as rig:
+        ring = rig.registry.rings["cam-01"]
+        relay = rig.registry.relay("cam-01", "main")
+        await wait_until(lambda: len(ring) > 5, 20, "the buffer fills")
+        port = rig.edge.port
+        await rig.edge.stop()  # the box goes away: its stream ends
+        await wait_until(lambda: relay.reconnects >= 1, 10, "the relay tries again")
+        before = relay.packets_in
+        settings = EdgeVideoSettings(port=port, idle_stop_s=0.5)
+        rig.edge = EdgeVideoServer(settings, rig.tap, TOKEN)
+        await rig.edge.start()  # the box is back on the same address
+        await wait_until(lambda: relay.packets_in > before + 10, 30, "packets flow again")
+        assert relay.running
