@@ -1,6 +1,6 @@
 """Wire framing of one camera's encoded video, from an edge box to the hub.
 
-A stream is a sequence of records, each a fixed 29-byte header and the codec's bitstream
+A stream is a sequence of records, each a fixed 30-byte header and the codec's bitstream
 for one picture (a VP8 frame or an H.264 access unit in Annex B). The stream's codec and
 resolution travel beside it (HTTP response headers), not in every record. Pure: no I/O.
 """
