@@ -1,6 +1,7 @@
 """Alert lifecycle of one (camera, zone, category): ``new`` → ``update`` → ``end``. Pure.
 
-A condition must hold for ``hold_s`` before ``new``; ``update`` follows on a significant
+A condition must hold for ``hold_s`` before ``new`` (gaps shorter than 1.5 s, or ``clear_s``
+if less, do not restart the hold); ``update`` follows on a significant
 change or every ``update_interval_s``; ``end`` once the condition has been gone ``clear_s``.
 The event id is derived from the key and start time, so it is stable across messages.
 """
@@ -39,7 +40,9 @@ class AlertLifecycle:
         self.clear_ms = int(clear_s * 1000)
         self.update_ms = int(update_interval_s * 1000)
         self.confidence_step = confidence_step
+        self.grace_ms = min(self.clear_ms, 1500)
         self.pending_since: int | None = None
+        self._pending_gap_since: int | None = None
         self.event_id: str | None = None
         self.started_ms = 0
         self.clear_since: int | None = None
@@ -81,14 +84,21 @@ class AlertLifecycle:
         step = Step("end", self.event_id, self.started_ms, t_ms, last, False)
         self.event_id = None
         self.pending_since = None
+        self._pending_gap_since = None
         self.clear_since = None
         return step
 
     def _idle(self, t_ms: int, obs: Observation) -> Step | None:
         if not obs.holds:
-            self.pending_since = None
+            # a detector that misses a frame or two does not restart the hold
+            if self._pending_gap_since is None:
+                self._pending_gap_since = t_ms
+            if t_ms - self._pending_gap_since >= self.grace_ms:
+                self.pending_since = None
             return None
-        if self.pending_since is None:
+        gap = self._pending_gap_since
+        self._pending_gap_since = None
+        if self.pending_since is None or (gap is not None and t_ms - gap >= self.grace_ms):
             self.pending_since = t_ms
         if t_ms - self.pending_since < self.hold_ms:
             return None

@@ -55,7 +55,7 @@ class PipelineSettings(Strict):
     motion_threshold_norm: Annotated[float, Field(gt=0, le=1)] = 0.002
     full_scan_s: Annotated[float, Field(gt=0, le=600)] = 2.0
     track_max_age_s: Annotated[float, Field(gt=0, le=600)] = 6.0
-    clear_s: Annotated[float, Field(ge=0, le=3600)] = 4.0
+    clear_s: Annotated[float, Field(ge=0, le=3600)] = 10.0
     update_interval_s: Annotated[float, Field(ge=0.5, le=3600)] = 15.0
     snapshot_max_bytes: Annotated[int, Field(ge=8 * 1024, le=512 * 1024)] = 200 * 1024
     snapshot_width: Annotated[int, Field(ge=160, le=3840)] = 960

@@ -36,6 +36,12 @@ def test_short_condition_never_alerts() -> None:
     assert _run(lc, timeline) == []
 
 
+def test_a_missed_frame_does_not_restart_the_hold() -> None:
+    lc = AlertLifecycle("k.c.z.06901", hold_s=2.0, clear_s=5.0, update_interval_s=60.0)
+    timeline = [(0, ON), (500, ON), (1000, OFF), (1500, ON), (2000, ON)]
+    assert _run(lc, timeline) == [(2000, "new")]
+
+
 def test_significant_change_updates_at_once_and_ids_are_stable() -> None:
     lc = AlertLifecycle("k.c.z.06901", hold_s=0.0, clear_s=1.0, update_interval_s=60.0)
     first = lc.step(1000, ON)
