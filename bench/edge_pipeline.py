@@ -47,6 +47,18 @@ def render_ms(wh: tuple[int, int]) -> float:
     return (time.process_time() - t0) / 30 * 1000
 
 
+def slope_mb_per_min(samples: list[int], every_s: float) -> float:
+    """Least-squares slope of RSS samples taken every ``every_s`` seconds, in MB/minute."""
+    n = len(samples)
+    if n < 2:
+        return 0.0
+    xs = [i * every_s / 60 for i in range(n)]
+    mx, my = sum(xs) / n, sum(samples) / n
+    num = sum((x - mx) * (y - my) for x, y in zip(xs, samples, strict=True))
+    den = sum((x - mx) ** 2 for x in xs)
+    return num / den / 2**20
+
+
 def run(
     seconds: float, cameras: int, gating: bool, backend: str, url: str, model: Path
 ) -> dict[str, Any]:
@@ -115,8 +127,11 @@ def run(
         "latency_ms_p50": round(statistics.median(lat), 1) if lat else None,
         "latency_ms_p99": round(lat[max(0, math.ceil(0.99 * len(lat)) - 1)], 1) if lat else None,
         "rss_mb_start": round(rss[0] / 2**20, 1),
+        "rss_mb_at_60s": round(rss[min(6, len(rss) - 1)] / 2**20, 1),
         "rss_mb_end": round(rss[-1] / 2**20, 1),
         "rss_mb_max": round(max(rss) / 2**20, 1),
+        "rss_mb_per_min_second_half": round(slope_mb_per_min(rss[len(rss) // 2 :], 10.0), 3),
+        "rss_mb_by_minute": [round(r / 2**20, 1) for r in rss[::6]],
     }
 
 

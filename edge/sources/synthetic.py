@@ -14,7 +14,8 @@ class SyntheticSource:
     """Plays a scene at ``fps``; ``speed`` scene seconds pass per wall second (0: unpaced).
 
     Frame times follow the scene clock from the moment ``open`` is called, so rules see the
-    scripted durations whatever the speed.
+    scripted durations whatever the speed. A paced source that falls behind (slow rendering)
+    skips frames rather than drifting, so at speed 1 a frame's time is its wall-clock time.
     """
 
     def __init__(
@@ -36,6 +37,7 @@ class SyntheticSource:
         self._clock = clock
         self._sleep = sleep
         self._start_s = 0.0
+        self.skipped = 0
 
     @property
     def scene(self) -> SyntheticScene:
@@ -51,8 +53,14 @@ class SyntheticSource:
             self._start_s = self._clock()
 
     def read(self) -> Frame:
-        t_scene = self._scene.frame_index / self._scene.fps
         if self._speed > 0:
+            behind_s = (self._clock() - self._start_s) * self._speed
+            due = int(behind_s * self._scene.fps)
+            if due > self._scene.frame_index + 1:
+                # running late: skip to the present, as a live camera drops frames
+                self.skipped += due - self._scene.frame_index
+                self._scene.frame_index = due
+            t_scene = self._scene.frame_index / self._scene.fps
             wait = self._start_s + t_scene / self._speed - self._clock()
             if wait > 0:
                 self._sleep(wait)
