@@ -9,6 +9,7 @@ queue (sized above that) never overflows.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import socket
 import ssl
@@ -50,9 +51,12 @@ class MqttLink:
         self.connected = asyncio.Event()
         self.overflow = 0
         self._loop = asyncio.get_running_loop()
+        # the session is bound to its subscriptions: a changed prefix or group is a new session
+        digest = hashlib.sha1("\n".join(sorted(subscriptions)).encode()).hexdigest()[:6]
+        self.client_id = f"{client_id}-{digest}"
         self._client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
-            client_id=client_id,
+            client_id=self.client_id,
             protocol=mqtt.MQTTv5,
             manual_ack=True,
         )
@@ -93,7 +97,7 @@ class MqttLink:
 
     # paho's thread ---------------------------------------------------------------------------
     def _on_connect(
-        self, client: mqtt.Client, _u: object, _f: object, rc: object, _p: object
+        self, client: mqtt.Client, _u: object, flags: object, rc: object, _p: object
     ) -> None:
         if getattr(rc, "is_failure", False):
             log.error("MQTT connect refused: %s", rc)
@@ -101,8 +105,11 @@ class MqttLink:
         sock = client.socket()
         if isinstance(sock, socket.socket):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        opts = SubscribeOptions(qos=1)
-        client.subscribe([(s, opts) for s in self.subscriptions])
+        if not getattr(flags, "session_present", False):
+            # a resumed session keeps its subscriptions; subscribing again would make the
+            # broker replace them, and a message landing in between would be lost
+            opts = SubscribeOptions(qos=1)
+            client.subscribe([(s, opts) for s in self.subscriptions])
         self._loop.call_soon_threadsafe(self.connected.set)
 
     def _on_disconnect(self, _c: object, _u: object, _f: object, rc: object, _p: object) -> None:

@@ -49,11 +49,12 @@ class Timers:
             if not await self._claim(keys=[self.k.timers], args=[member, now, now + LEASE_MS]):
                 continue
             try:
-                fired += await self._fire(member, now)
+                did = await self._fire(member, now)
             except Exception:  # one broken timer must not stop the others; it fires again
                 log.exception("timer %s failed; retried after the lease", member)
                 continue
             await self.r.zrem(self.k.timers, member)
+            fired += did
         return fired
 
     async def _fire(self, member: str, now: int) -> bool:

@@ -206,3 +206,81 @@ async def running_hub(settings: HubSettings, clock: FakeClock | None = None) -> 
 async def hub(hub_settings: HubSettings, redis: Redis) -> AsyncIterator[Hub]:
     async with running_hub(hub_settings) as h:
         yield h
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class HubProcess:
+    """``python -m hub run`` as a real subprocess (for kill -9 and multi-process tests)."""
+
+    def __init__(self, settings: HubSettings, tmp: Path, client_id: str) -> None:
+        self.port = free_port()
+        self.cfg = tmp / f"hub-{client_id}.yaml"
+        mqtt_s = settings.mqtt
+        self.cfg.write_text(
+            yaml.safe_dump(
+                {
+                    "district_dir": str(settings.district_dir),
+                    "mqtt": {
+                        "url": mqtt_s.url,
+                        "topic_prefix": mqtt_s.topic_prefix,
+                        "client_id": client_id,
+                        "shared_group": mqtt_s.shared_group,
+                    },
+                    "redis": {"url": settings.redis.url, "key_prefix": settings.redis.key_prefix},
+                    "http": {"host": "127.0.0.1", "port": self.port},
+                }
+            )
+        )
+        self.log = tmp / f"hub-{client_id}.log"
+        self.proc: Any = None
+
+    def start(self) -> None:
+        import os
+        import subprocess
+        import sys
+
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDWALL_")}
+        env["GRIDWALL_HUB_TOKENS"] = "operator-token-0123456789 operator"
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "hub", "run", "--config", str(self.cfg)],
+                cwd=REPO,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    async def wait_ready(self, timeout_s: float = 30) -> None:
+        async with httpx.AsyncClient(timeout=2) as c:
+
+            async def up() -> bool:
+                if self.proc.poll() is not None:
+                    raise AssertionError(f"hub exited: {self.log.read_text()[-2000:]}")
+                try:
+                    return (await c.get(f"http://127.0.0.1:{self.port}/healthz")).status_code == 200
+                except httpx.HTTPError:
+                    return False
+
+            await wait_for(up, timeout_s)
+
+    def kill9(self) -> None:
+        import signal
+
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except Exception:
+                self.proc.kill()
+                self.proc.wait(5)
