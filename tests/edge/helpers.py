@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +20,10 @@ from contracts.topics import Topic, TopicKind, subscription
 
 REPO = Path(__file__).resolve().parents[2]
 CATEGORIES = REPO / "configs" / "district" / "categories.yaml"
-MODEL_FP32 = REPO / "models" / "gridwall-det-320.onnx"
+MODEL_FP32 = Path(
+    os.environ.get("GRIDWALL_EDGE_TEST_MODEL", str(REPO / "models" / "gridwall-det-320.onnx"))
+)
+"""The shipped model; ``GRIDWALL_EDGE_TEST_MODEL`` points the tests at a candidate instead."""
 GROUND = [[0.02, 0.42], [0.98, 0.42], [0.98, 0.99], [0.02, 0.99]]
 
 
