@@ -8,14 +8,17 @@ import asyncio
 import json
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 
 from contracts.messages import ResponderPush
+from hub.push.webpush import VapidKey
 from hub.settings import HubSettings
 from tests.field.harness import Listener, field_hub
+from tests.field.pushservice import BrowserSubscription, PushService, verify_vapid
 from tests.hub.conftest import Publisher
 
 pytestmark = pytest.mark.integration
@@ -100,3 +103,72 @@ async def test_alert_to_push_to_resolution(
             print(f"alert→push latency {latency_s * 1000:.0f} ms")
     finally:
         listener.close()
+
+
+async def test_dispatch_reaches_a_web_push_service_and_escalation_the_next_tier(
+    hub_settings: HubSettings,
+    redis: Redis,
+    publisher: Publisher,
+    mqtt_url: str,
+    topic_prefix: str,
+    tmp_path: Path,
+) -> None:
+    key = VapidKey.generate("mailto:ops@gridwall.example")
+    key.save(tmp_path / "vapid.pem")
+    push_settings = hub_settings.push.model_copy(
+        update={"vapid_key_file": tmp_path / "vapid.pem", "vapid_subject": key.subject}
+    )
+    settings = hub_settings.model_copy(update={"push": push_settings})
+    service = PushService()
+    service.start()
+    listener = Listener(mqtt_url, [f"{topic_prefix}/v1/responder/+/push"])
+    try:
+        async with field_hub(settings) as h:
+            assert (await h.http.get("/api/push/vapid-key")).json()["public_key"] == key.public_b64
+            browsers: dict[str, BrowserSubscription] = {}
+            grid = h.rt.ctx.zones[("cam-01", "ground")].grid_code
+            assert grid is not None
+            policy = h.rt.ctx.policy_for(grid, "06010")
+            tiers = [h.rt.ctx.router.people_for(s.notify, grid, "06010") for s in policy.steps[:2]]
+            for person_id in {p for tier in tiers for p in tier}:
+                b = BrowserSubscription(f"{service.url}/push/{person_id}")
+                r = await h.http.post(
+                    "/api/push/subscriptions",
+                    json=b.to_json(),
+                    headers={"Authorization": f"Bearer resp-{person_id}"},
+                )
+                assert r.status_code == 201, r.text
+                browsers[person_id] = b
+            now = int(time.time() * 1000)
+            publisher.alert("edge-01", started_at_ms=now, updated_at_ms=now)
+            assert await until(lambda: service.received, 5), "no Web Push request arrived"
+            req = service.received[0]
+            person = req.path.rsplit("/", 1)[1]
+            claims = verify_vapid(req.headers["authorization"], key.public_b64)
+            assert claims["aud"] == service.url
+            got = browsers[person].decrypt(req.body)
+            assert got["kind"] == "dispatch" and got["person_id"] == person
+            no = got["case_no"]
+
+            first_tier = {
+                ResponderPush.model_validate_json(m[2]).person_id for m in listener.on("/push")
+            }
+            r = await h.http.post(
+                f"/api/cases/{no}/actions",
+                json={"action": "escalate", "reason": "not accepted in time"},
+                headers={"Authorization": "Bearer operator-token-0123456789"},
+            )
+            assert r.status_code == 200, r.text
+
+            def escalations() -> list[ResponderPush]:
+                pushes = [ResponderPush.model_validate_json(m[2]) for m in listener.on("/push")]
+                return [p for p in pushes if p.kind == "escalation"]
+
+            esc = await until(escalations, 5)
+            assert esc and all(p.case_no == no and p.tier == 1 for p in esc)
+            assert {p.person_id for p in esc}.isdisjoint(
+                first_tier
+            )  # the next tier, not the same people
+    finally:
+        listener.close()
+        service.stop()
