@@ -85,3 +85,40 @@ async def test_mounted_router_uses_the_apps_auth_and_lifespan() -> None:
             r = await c.get("/video/config", headers={"Authorization": "Bearer hub-token"})
             assert r.status_code == 200 and r.json()["cameras"] == []
     assert events == ["app up", "serving", "app down"]
+
+
+async def test_ice_servers_reach_the_peer_connections_and_the_wall() -> None:
+    from hub.video.registry import VideoRegistry
+    from hub.video.routes import bearer_token_auth, video_router
+
+    settings = VideoSettings.model_validate(
+        {
+            "public_base_url": "https://media.example.org:8889",
+            "ice_servers": [
+                {"urls": ["stun:stun.example.org:3478"]},
+                {
+                    "urls": ["turn:turn.example.org:3478"],
+                    "username": "gw",
+                    "credential_env": "TURN_PW",
+                },
+            ],
+        }
+    )
+    registry = VideoRegistry(settings, env={"TURN_PW": "pw-from-env"})
+    config = registry._ice()
+    assert [s.urls for s in config.iceServers or []] == [
+        ["stun:stun.example.org:3478"],
+        ["turn:turn.example.org:3478"],
+    ]
+    assert [s.credential for s in config.iceServers or []] == [None, "pw-from-env"]
+    app = FastAPI()
+    app.include_router(video_router(registry, bearer_token_auth("tok")))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub") as c:
+        r = await c.get("/video/config", headers={"Authorization": "Bearer tok"})
+    assert r.json()["base_url"] == "https://media.example.org:8889"  # a media server in front
+    assert r.json()["ice_servers"][1] == {
+        "urls": ["turn:turn.example.org:3478"],
+        "username": "gw",
+        "credential": "pw-from-env",
+    }
