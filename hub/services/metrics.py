@@ -19,6 +19,37 @@ class HubMetrics:
         )
         self.correlated = Counter("gridwall_hub_correlated", "Alerts correlated", registry=r)
         self.cases_created = Counter("gridwall_hub_cases_created", "Cases created", registry=r)
+        self.alert_age_ms = Histogram(
+            "gridwall_hub_alert_age_ms",
+            "From an alert's updated_at_ms (edge clock) to its correlation in Redis",
+            buckets=(
+                1,
+                2,
+                3,
+                5,
+                7,
+                10,
+                15,
+                20,
+                30,
+                50,
+                75,
+                100,
+                150,
+                200,
+                300,
+                500,
+                750,
+                1000,
+                1500,
+                2000,
+                3000,
+                5000,
+                10000,
+                30000,
+            ),
+            registry=r,
+        )
         self.lag = Gauge("gridwall_hub_inbox_lag", "Inbox entries not yet correlated", registry=r)
         self.open_cases = Gauge("gridwall_hub_open_cases", "Cases not closed", registry=r)
         self.overdue_cases = Gauge(

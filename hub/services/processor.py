@@ -13,6 +13,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -111,9 +112,10 @@ class Processor:
             (alerts if fields[b"k"] == b"event" else verifies).append(body)
         results: list[Any] = []
         if alerts:
+            day = day_key(dt.datetime.fromtimestamp(now / 1000, self._tz).date())
             async with self.r.pipeline(transaction=False) as pipe:
                 for a in alerts:
-                    await self._alarm(keys=[], args=self._alarm_args(a, now), client=pipe)
+                    await self._alarm(keys=[], args=self._alarm_args(a, now, day), client=pipe)
                 results = await pipe.execute()
         for a, (outcome, case_no) in zip(alerts, results, strict=True):
             await self._follow_up(a, _s(outcome), _s(case_no))
@@ -121,11 +123,13 @@ class Processor:
             await self.cases.on_verify_response(v["request_id"], v["result"], v["camera_id"])
         await self.r.xack(self.k.inbox, GROUP, *[i for i, _ in entries])
         METRICS.correlated.inc(len(alerts))
+        wall_ms = time.time() * 1000  # metrics measure real time, whatever the case clock says
+        for a in alerts:
+            METRICS.alert_age_ms.observe(max(0.0, wall_ms - a["updated_at_ms"]))
 
-    def _alarm_args(self, a: dict[str, Any], now: int) -> list[Any]:
+    def _alarm_args(self, a: dict[str, Any], now: int, day: str) -> list[Any]:
         place = self.ctx.zones[(a["camera_id"], a["zone_id"])]
         cat = self.ctx.district.categories[a["category"]]
-        day = dt.datetime.fromtimestamp(now / 1000, self._tz).date()
         rules = self.ctx.rules
         at = a["ended_at_ms"] if a["type"] == "end" else a["updated_at_ms"]
         return [
@@ -141,8 +145,8 @@ class Processor:
             place.lon,
             place.lat,
             route(a["confidence"], cat.auto_file_confidence),
-            f"{self.ctx.county}:{day_key(day)}",
-            f"{self.ctx.county}{day_key(day)}{int(Source.VIDEO_AI)}",
+            f"{self.ctx.county}:{day}",
+            f"{self.ctx.county}{day}{int(Source.VIDEO_AI)}",
             rules.rearm_ms,
             rules.clear_after_ms,
             rules.merge_radius_m,

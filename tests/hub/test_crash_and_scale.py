@@ -18,6 +18,7 @@ from contracts.topics import TopicKind, topic_for
 from hub.domain.clock import FakeClock
 from hub.runtime import HubRuntime
 from hub.settings import HubSettings
+from hub.store.keys import text
 from tests.hub.conftest import HubProcess, Publisher, make_alert, running_hub, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -80,7 +81,7 @@ async def _cases(redis: Redis, prefix: str) -> dict[str, frozenset[str]]:
     async for k in redis.scan_iter(match=f"{prefix}:alarm:*", count=1000):
         no = await redis.hget(k, "case_no")
         if no:
-            out.setdefault(no.decode(), set()).add(k.decode().split(":alarm:", 1)[1])
+            out.setdefault(text(no), set()).add(text(k).split(":alarm:", 1)[1])
     return {no: frozenset(v) for no, v in out.items()}
 
 

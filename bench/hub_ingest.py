@@ -1,0 +1,305 @@
+"""Hub ingest benchmark: sustained alerts/s through the real broker and Redis for one and two
+hub processes, and publish-to-correlation latency p50/p99 at 10% and 80% of the one-process
+rate. The last line printed is one JSON object with the figures.
+
+Each hub is ``python -m hub run`` on a fresh key and topic prefix (Redis database 15).
+Alerts are updates spread over every (camera, zone, category) of the sample district and
+auto-filed, so every alert runs the atomic alarm script. Throughput is alerts divided by the
+time from the first publish to the moment every alert is in the inbox *and* correlated.
+Latency comes from the hubs' ``gridwall_hub_alert_age_ms`` histogram (publish stamp in
+``updated_at_ms`` → correlated), interpolated within its buckets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import paho.mqtt.client as mqtt
+import yaml
+from paho.mqtt.enums import CallbackAPIVersion
+from redis.asyncio import Redis
+
+from contracts.codec import encode
+from contracts.messages import AlertEvent
+from contracts.topics import TopicKind, topic_for
+from hub.district import load_district
+
+REPO = Path(__file__).resolve().parents[1]
+DISTRICT = REPO / "configs" / "district"
+REDIS_URL = os.environ.get("GRIDWALL_BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+MQTT_HOST, MQTT_PORT = "127.0.0.1", 1883
+
+
+def zone_keys() -> list[tuple[str, str, str, str]]:
+    d = load_district(DISTRICT)
+    return [
+        (c.box_id, c.camera_id, z.zone_id, cat)
+        for c in d.cameras.values()
+        for z in c.zones
+        for cat in z.categories
+    ]
+
+
+def publish(prefix: str, keys: list[Any], count: int, offset: int, rate: float | None) -> None:
+    """One publisher process: ``count`` alerts, as fast as possible or paced at ``rate``/s."""
+    c = mqtt.Client(
+        CallbackAPIVersion.VERSION2, client_id=f"bench-{uuid.uuid4().hex[:8]}", protocol=mqtt.MQTTv5
+    )
+    c.max_inflight_messages_set(1000)
+    c.max_queued_messages_set(0)
+    c.connect(MQTT_HOST, MQTT_PORT)
+    sock = c.socket()
+    if isinstance(sock, socket.socket):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    c.loop_start()
+    t0 = time.monotonic()
+    last = None
+    for i in range(count):
+        box, cam, zone, cat = keys[(offset + i) % len(keys)]
+        now = time.time_ns() // 1_000_000
+        ev = AlertEvent(
+            type="update",
+            event_id=f"bench-{cam}-{zone}-{cat}",
+            seq=offset + i + 1,
+            box_id=box,
+            camera_id=cam,
+            zone_id=zone,
+            category=cat,
+            rule="bench",
+            confidence=0.99,
+            started_at_ms=now,
+            updated_at_ms=now,
+        )
+        last = c.publish(topic_for(prefix, TopicKind.EVENT, box), encode(ev), qos=1)
+        if rate:
+            delay = t0 + (i + 1) / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+    if last is not None:
+        last.wait_for_publish(120)
+    c.disconnect()
+    c.loop_stop()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Hubs:
+    def __init__(self, n: int, tmp: Path) -> None:
+        self.rp = f"bench{uuid.uuid4().hex[:8]}"
+        self.tp = f"bench-{uuid.uuid4().hex[:8]}"
+        self.ports = [free_port() for _ in range(n)]
+        self.procs: list[subprocess.Popen[bytes]] = []
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDWALL_")}
+        env["GRIDWALL_HUB_TOKENS"] = f"bench-{uuid.uuid4().hex} operator"
+        for i, port in enumerate(self.ports):
+            cfg = tmp / f"hub-{i}.yaml"
+            cfg.write_text(
+                yaml.safe_dump(
+                    {
+                        "district_dir": str(DISTRICT),
+                        "mqtt": {
+                            "url": f"mqtt://{MQTT_HOST}:{MQTT_PORT}",
+                            "topic_prefix": self.tp,
+                            "client_id": f"{self.rp}-{i}",
+                            "shared_group": self.rp,
+                        },
+                        "redis": {"url": REDIS_URL, "key_prefix": self.rp},
+                        "http": {"host": "127.0.0.1", "port": port},
+                    }
+                )
+            )
+            self.procs.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "hub",
+                        "run",
+                        "--config",
+                        str(cfg),
+                        "--log-level",
+                        "warning",
+                    ],
+                    cwd=REPO,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+
+    async def ready(self) -> None:
+        async with httpx.AsyncClient(timeout=2) as c:
+            for port in self.ports:
+                for _ in range(600):
+                    try:
+                        if (await c.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        pass
+                    await asyncio.sleep(0.1)
+                else:
+                    raise RuntimeError(f"hub on port {port} did not start")
+
+    async def histogram(self) -> dict[float, float]:
+        """Cumulative bucket counts of alert age, summed over the hubs."""
+        out: dict[float, float] = {}
+        async with httpx.AsyncClient(timeout=5) as c:
+            for port in self.ports:
+                text = (await c.get(f"http://127.0.0.1:{port}/metrics")).text
+                for m in re.finditer(
+                    r'gridwall_hub_alert_age_ms_bucket\{le="([^"]+)"\} (\S+)', text
+                ):
+                    le = float("inf") if m[1] == "+Inf" else float(m[1])
+                    out[le] = out.get(le, 0.0) + float(m[2])
+        return out
+
+    def stop(self) -> None:
+        for p in self.procs:
+            p.send_signal(signal.SIGTERM)
+        for p in self.procs:
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def quantile(before: dict[float, float], after: dict[float, float], q: float) -> float | None:
+    edges = sorted(after)
+    counts = [after[e] - before.get(e, 0.0) for e in edges]
+    total = counts[-1] if counts else 0
+    if total <= 0:
+        return None
+    target, prev_edge, prev_count = q * total, 0.0, 0.0
+    for edge, cum in zip(edges, counts, strict=True):
+        if cum >= target:
+            if edge == float("inf"):
+                return prev_edge
+            frac = (target - prev_count) / max(cum - prev_count, 1e-9)
+            return round(prev_edge + frac * (edge - prev_edge), 2)
+        prev_edge, prev_count = edge, cum
+    return None
+
+
+async def done(r: Redis, prefix: str, expected: int) -> bool:
+    inbox = f"{prefix}:inbox"
+    if int(await r.xlen(inbox)) < expected:
+        return False
+    groups: Any = await r.xinfo_groups(inbox)
+    return all(int(g["pending"]) == 0 and int(g.get("lag") or 0) == 0 for g in groups)
+
+
+def run_publishers(prefix: str, keys: list[Any], total: int, n: int, rate: float | None) -> None:
+    per = total // n
+    procs = [
+        mp.Process(target=publish, args=(prefix, keys, per, i * per, rate / n if rate else None))
+        for i in range(n)
+    ]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+
+
+async def throughput(hubs: Hubs, keys: list[Any], total: int, publishers: int) -> dict[str, Any]:
+    r = Redis.from_url(REDIS_URL)
+    try:
+        t0 = time.monotonic()
+        pub = asyncio.get_running_loop().run_in_executor(
+            None, run_publishers, hubs.tp, keys, total, publishers, None
+        )
+        await pub
+        published_s = time.monotonic() - t0
+        while not await done(r, hubs.rp, total):
+            if time.monotonic() - t0 > 600:
+                raise RuntimeError("hub did not catch up within 600 s")
+            await asyncio.sleep(0.05)
+        elapsed = time.monotonic() - t0
+        return {
+            "alerts": total,
+            "seconds": round(elapsed, 2),
+            "alerts_per_s": round(total / elapsed),
+            "publish_per_s": round(total / published_s),
+        }
+    finally:
+        await r.aclose()
+
+
+async def latency(hubs: Hubs, keys: list[Any], rate: float, seconds: float) -> dict[str, Any]:
+    before = await hubs.histogram()
+    total = int(rate * seconds)
+    r = Redis.from_url(REDIS_URL)
+    start_len = int(await r.xlen(f"{hubs.rp}:inbox"))
+    await asyncio.get_running_loop().run_in_executor(
+        None, run_publishers, hubs.tp, keys, total, 1, rate
+    )
+    for _ in range(12_000):  # at most 600 s
+        if await done(r, hubs.rp, start_len + total):
+            break
+        await asyncio.sleep(0.05)
+    await r.aclose()
+    after = await hubs.histogram()
+    return {
+        "rate_per_s": round(rate),
+        "alerts": total,
+        "p50_ms": quantile(before, after, 0.5),
+        "p99_ms": quantile(before, after, 0.99),
+    }
+
+
+async def cleanup(prefix: str) -> None:
+    r = Redis.from_url(REDIS_URL)
+    keys = [k async for k in r.scan_iter(match=f"{prefix}:*", count=1000)]
+    for i in range(0, len(keys), 500):
+        await r.delete(*keys[i : i + 500])
+    await r.aclose()
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--alerts", type=int, default=20_000)
+    ap.add_argument("--publishers", type=int, default=2)
+    ap.add_argument("--latency-seconds", type=float, default=5.0)
+    args = ap.parse_args()
+    keys = zone_keys()
+    result: dict[str, Any] = {"load_avg_1m": os.getloadavg()[0], "cpus": os.cpu_count()}
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (1, 2):
+            hubs = Hubs(n, Path(tmp))
+            try:
+                await hubs.ready()
+                result[f"hubs_{n}"] = await throughput(hubs, keys, args.alerts, args.publishers)
+                print(f"{n} hub(s): {result[f'hubs_{n}']}", flush=True)
+                if n == 1:
+                    peak = result["hubs_1"]["alerts_per_s"]
+                    for share in (0.1, 0.8):
+                        lat = await latency(hubs, keys, peak * share, args.latency_seconds)
+                        result[f"latency_at_{int(share * 100)}pct"] = lat
+                        print(f"latency at {int(share * 100)}%: {lat}", flush=True)
+            finally:
+                hubs.stop()
+                await cleanup(hubs.rp)
+    result["load_avg_1m_end"] = os.getloadavg()[0]
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
