@@ -39,8 +39,8 @@ from edge.synth import SceneScript, SyntheticScene
 from tests.edge.helpers import MODEL_FP32, Recorder, box_config, camera
 
 
-def render_ms(wh: tuple[int, int]) -> float:
-    scene = SyntheticScene(SceneScript.preset("street_corner"), wh, 10.0, seed=9)
+def render_ms(wh: tuple[int, int], preset: str) -> float:
+    scene = SyntheticScene(SceneScript.preset(preset), wh, 10.0, seed=9)
     t0 = time.process_time()
     for _ in range(30):
         scene.next_frame()
@@ -60,14 +60,20 @@ def slope_mb_per_min(samples: list[int], every_s: float) -> float:
 
 
 def run(
-    seconds: float, cameras: int, gating: bool, backend: str, url: str, model: Path
+    seconds: float,
+    cameras: int,
+    gating: bool,
+    backend: str,
+    url: str,
+    model: Path,
+    preset: str = "street_corner",
 ) -> dict[str, Any]:
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
     tmp = Path(tempfile.mkdtemp(prefix="edge-bench-"))
     cams = [
         camera(
             f"cam-{i}",
-            {"kind": "synthetic", "preset": "street_corner", "seed": i + 1, "speed": 1.0},
+            {"kind": "synthetic", "preset": preset, "seed": i + 1, "speed": 1.0},
             fps=10.0,
             detect_fps=5.0,
         )
@@ -112,7 +118,7 @@ def run(
     agent.stop()
     rec.close()
     cpu_s = (cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)
-    render_share = frames * render_ms((640, 360)) / 1000 / max(cpu_s, 1e-9)
+    render_share = frames * render_ms((640, 360), preset) / 1000 / max(cpu_s, 1e-9)
     lat = sorted(latencies)
     return {
         "gating": gating,
@@ -142,14 +148,25 @@ def main() -> None:
     parser.add_argument("--modes", default="on,off")
     parser.add_argument("--backend", default="onnx" if MODEL_FP32.is_file() else "truth")
     parser.add_argument("--model", type=Path, default=MODEL_FP32)
+    parser.add_argument("--preset", default="street_corner")
     parser.add_argument("--mqtt-url", default="mqtt://127.0.0.1:1883")
     args = parser.parse_args()
-    result: dict[str, Any] = {"bench": "edge_pipeline", "backend": args.backend}
+    result: dict[str, Any] = {
+        "bench": "edge_pipeline",
+        "backend": args.backend,
+        "preset": args.preset,
+    }
     if args.backend == "onnx":
         result["model"] = str(args.model)
     for mode in args.modes.split(","):
         figures = run(
-            args.seconds, args.cameras, mode == "on", args.backend, args.mqtt_url, args.model
+            args.seconds,
+            args.cameras,
+            mode == "on",
+            args.backend,
+            args.mqtt_url,
+            args.model,
+            args.preset,
         )
         print(f"gating {mode}", figures, flush=True)
         result[f"gating_{mode}"] = figures
