@@ -12,7 +12,7 @@ from fastapi import APIRouter, FastAPI
 
 from hub.api import alarms, cases, ops, places, stream
 from hub.api.auth import Principal, load_tokens
-from hub.api.deps import get_principal
+from hub.api.deps import get_principal, require
 from hub.domain.clock import Clock
 from hub.enrol import api as enrol_api
 from hub.fleet import api as fleet_api
@@ -21,6 +21,7 @@ from hub.push import responder_api
 from hub.runtime import HubRuntime
 from hub.settings import HubSettings
 from hub.video.mount import mount_video, with_video
+from hub.wall.app import attach_wall
 
 ROUTERS: list[APIRouter] = [
     places.router,
@@ -74,6 +75,7 @@ def create_app(
     for r in ROUTERS:
         app.include_router(r)
     mount_video(app, get_principal)
+    attach_wall(app, settings, require("operator"), clock)
     responder_api.mount_responder_ui(app)
 
     @app.get("/healthz", tags=["operations"])

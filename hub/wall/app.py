@@ -9,16 +9,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
-from hub.district.load import District
+from hub.district.load import District, load_district
 from hub.domain.clock import Clock, SystemClock
 from hub.settings import HubSettings
 from hub.wall.codec import SceneBody, SceneMonitorBody, WallSpec
+from hub.wall.hub_link import CaseDesk, HubCaseDesk
 from hub.wall.live import LiveHub
 from hub.wall.mqtt_feed import WallFeed
 from hub.wall.router import build_router, mount_wall
@@ -61,36 +63,80 @@ async def ensure_demo_wall(service: WallService) -> None:
     await service.apply_scene("main", "overview")
 
 
+@contextlib.asynccontextmanager
+async def wall_parts(
+    settings: HubSettings,
+    district: District,
+    clock: Clock | None,
+    *,
+    demo_wall: bool,
+    desk: CaseDesk | None = None,
+) -> AsyncIterator[WallParts]:
+    """Start the wall's Redis client, MQTT feed, live stream and tour ticker; stop them after."""
+    redis = Redis.from_url(settings.redis.url)
+    service = WallService(
+        WallStore(redis, settings.redis.key_prefix), district, clock or SystemClock(), desk
+    )
+    live = LiveHub(service)
+    feed = WallFeed(settings.mqtt, service)
+    await live.start()
+    await feed.start()
+    if demo_wall:
+        await ensure_demo_wall(service)
+    ticker = asyncio.create_task(_tours(service))
+    try:
+        yield WallParts(service, live, feed)
+    finally:
+        ticker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await ticker
+        await feed.stop()
+        await live.stop()
+        await redis.aclose()
+
+
 def create_wall_app(
     settings: HubSettings, district: District, clock: Clock | None = None, *, demo_wall: bool = True
 ) -> FastAPI:
+    """The wall alone (tests, or a wall server beside a hub)."""
     parts: list[WallParts] = []
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        redis = Redis.from_url(settings.redis.url)
-        service = WallService(
-            WallStore(redis, settings.redis.key_prefix), district, clock or SystemClock()
-        )
-        live = LiveHub(service)
-        feed = WallFeed(settings.mqtt, service)
-        parts.append(WallParts(service, live, feed))
-        await live.start()
-        await feed.start()
-        if demo_wall:
-            await ensure_demo_wall(service)
-        ticker = asyncio.create_task(_tours(service))
-        try:
+        async with wall_parts(settings, district, clock, demo_wall=demo_wall) as p:
+            parts.append(p)
             yield
-        finally:
-            ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await ticker
-            await feed.stop()
-            await live.stop()
-            await redis.aclose()
 
     app = FastAPI(title="Gridwall wall", lifespan=lifespan)
     app.state.wall_parts = parts
     mount_wall(app, build_router(lambda: parts[0].service, lambda: parts[0].live))
     return app
+
+
+def attach_wall(
+    app: FastAPI,
+    settings: HubSettings,
+    auth: Callable[..., Any] | None = None,
+    clock: Clock | None = None,
+) -> None:
+    """Mount the wall in the hub's app: its routes, its assets, and its parts in the
+    app's lifespan (started after the hub's own, stopped before)."""
+    district = load_district(settings.district_dir)
+    parts: list[WallParts] = []
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(a: FastAPI) -> AsyncIterator[Any]:
+        async with (
+            inner(a) as state,
+            wall_parts(
+                settings, district, clock, demo_wall=settings.demo_mode, desk=HubCaseDesk(a)
+            ) as p,
+        ):
+            parts.append(p)
+            yield state
+            parts.remove(p)
+
+    app.router.lifespan_context = lifespan
+    app.state.wall_parts = parts
+    mount_wall(app, build_router(lambda: parts[0].service, lambda: parts[0].live, auth))

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -41,17 +41,23 @@ async def _call(job: Awaitable[T]) -> T:
 
 
 def build_router(
-    get_service: Callable[[], WallService], get_live: Callable[[], LiveHub]
+    get_service: Callable[[], WallService],
+    get_live: Callable[[], LiveHub],
+    auth: Callable[..., Any] | None = None,
 ) -> APIRouter:
-    r = APIRouter()
+    """The pages (public, they hold no data) and the wall API (behind ``auth`` if given:
+    the hub passes its operator check; a kiosk passes its token as ``?token=`` once)."""
+    pages = APIRouter()
 
-    @r.get("/wall/", include_in_schema=False)
+    @pages.get("/wall/", include_in_schema=False)
     async def wall_page() -> FileResponse:
         return FileResponse(UI_DIR / "wall.html")
 
-    @r.get("/console/", include_in_schema=False)
+    @pages.get("/console/", include_in_schema=False)
     async def console_page() -> FileResponse:
         return FileResponse(UI_DIR / "console.html")
+
+    r = APIRouter(tags=["wall"], dependencies=[Depends(auth)] if auth else [])
 
     @r.get("/api/wall/walls")
     async def walls() -> list[str]:
@@ -147,7 +153,8 @@ def build_router(
             "cameras": await get_service().cameras(),
         }
 
-    return r
+    pages.include_router(r)
+    return pages
 
 
 def mount_wall(app: FastAPI, router: APIRouter) -> None:

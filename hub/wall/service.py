@@ -28,6 +28,7 @@ from hub.wall.codec import (
     scene_monitors,
     state_to_json,
 )
+from hub.wall.hub_link import CaseDesk
 from hub.wall.store import WallStore
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,10 @@ class WallNotFound(KeyError):
 
 
 class WallService:
-    def __init__(self, store: WallStore, district: District, clock: Clock) -> None:
+    def __init__(
+        self, store: WallStore, district: District, clock: Clock, desk: CaseDesk | None = None
+    ) -> None:
+        self.desk = desk
         self.store = store
         self.district = district
         self.clock = clock
@@ -133,9 +137,17 @@ class WallService:
         if cat is None:
             raise ValueError(f"category {category!r} is not in the district")
         urgency = body.urgency or cat.urgency
-        today = dt.datetime.fromtimestamp(self.clock.now_ms() / 1000, self.tz).date()
-        seq = await self.store.next_case_sequence(self.district.county.code, f"{today:%Y%m%d}")
-        case_no = format_case_number(self.district.county.code, today, Source.VIDEO_AI, seq)
+        if self.desk is not None:
+            case_no = await self.desk.confirm(alarm_id, body.actor)
+            if case_no is None:
+                raise ValueError(
+                    f"alarm {alarm_id!r} is not waiting in the hub's verification queue "
+                    "(filed automatically, or cleared)"
+                )
+        else:
+            today = dt.datetime.fromtimestamp(self.clock.now_ms() / 1000, self.tz).date()
+            seq = await self.store.next_case_sequence(self.district.county.code, f"{today:%Y%m%d}")
+            case_no = format_case_number(self.district.county.code, today, Source.VIDEO_AI, seq)
         detail.update(
             status="filed",
             case_no=case_no,
@@ -159,6 +171,8 @@ class WallService:
             raise ValueError(f"alarm {alarm_id!r} is already {detail['status']}: not rejectable")
         record = {**detail, "reason": body.reason, "rejected_by": body.actor}
         record["rejected_ms"] = self.clock.now_ms()
+        if self.desk is not None:
+            record["hub_cleared"] = await self.desk.reject(alarm_id, body.actor, body.reason)
         feedback_id = await self.store.add_feedback(record)
         await self.acknowledge(alarm_id)
         return {"alarm_id": alarm_id, "feedback_id": feedback_id}

@@ -283,7 +283,18 @@ def test_demo_wall_map_panel_and_whole_wall_view(
         cat = d.cameras[cam].zones[0].categories[0]
         publisher.alert(d, cam, cat, snapshot=jpeg())
         tile = page.locator('.monitor[data-monitor="3"] gw-tile[alarm]')
-        tile.wait_for(timeout=5_000)
+        try:
+            tile.wait_for(timeout=5_000)
+        except Exception:
+            print(
+                "DIAG",
+                httpx.get(f"{wall_server.url}/api/wall/alarms").text[:300],
+                page.evaluate("() => document.body.dataset.version"),
+                page.locator("gw-tile[alarm]").count(),
+                wall_server.app.state.wall_parts[0].feed.parked,
+            )
+            page.screenshot(path="/tmp/dbg3.png")
+            raise
         grid = tile.evaluate("t => t.alarm.grid_code")
         page.wait_for_function(
             f"() => document.querySelector('path.cell[data-code=\"{grid}\"]').dataset.open === '1'",

@@ -1,9 +1,9 @@
-"""A WHEP endpoint for tests, in the shape the wall expects of hub/video.
+"""A WHEP endpoint for tests with hub/video's paths (POST /video/{camera}/whep, DELETE
+/video/sessions/{id}), without edge boxes behind it.
 
-Real aiortc peers sending a synthetic VP8 picture (a moving bar and a frame counter), so
-the browser test proves that tiles negotiate, play and keep frames coming. It stands in
-only until hub/video's relay exists; it encodes once per viewer, which the real relay must
-not do.
+Real aiortc peers sending a synthetic VP8 picture (a moving bar), so the browser tests
+prove that tiles negotiate, play and keep frames coming. Unlike hub/video's relay it
+encodes once per viewer: fine for a test, never for the hub.
 """
 
 from __future__ import annotations
@@ -52,10 +52,8 @@ class WhepStandIn:
         self.peers: dict[str, RTCPeerConnection] = {}
         self.offers = 0
         self.router = APIRouter()
-        self.router.add_api_route("/api/video/{camera}/whep", self.offer, methods=["POST"])
-        self.router.add_api_route(
-            "/api/video/{camera}/whep/{session}", self.end, methods=["DELETE"]
-        )
+        self.router.add_api_route("/video/{camera}/whep", self.offer, methods=["POST"])
+        self.router.add_api_route("/video/sessions/{session}", self.end, methods=["DELETE"])
 
     async def offer(self, camera: str, request: Request) -> Response:
         self.offers += 1
@@ -77,10 +75,10 @@ class WhepStandIn:
             pc.localDescription.sdp,
             status_code=201,
             media_type="application/sdp",
-            headers={"Location": f"/api/video/{camera}/whep/{session}"},
+            headers={"Location": f"/video/sessions/{session}"},
         )
 
-    async def end(self, camera: str, session: str) -> Response:
+    async def end(self, session: str) -> Response:
         pc = self.peers.pop(session, None)
         if pc is not None:
             await pc.close()

@@ -1,6 +1,6 @@
 // Every URL the wall and the console use, in one place, so the hub's paths are easy to adjust.
 // Wall state, alarms and the live stream are served by hub/wall; video, cases and KPIs are
-// the hub's own endpoints (see docs/wall.md for which of those existed when this was written).
+// the hub's own endpoints (hub/video, hub/api).
 
 const params = new URLSearchParams(location.search);
 export const base = params.get("api") || "";
@@ -9,9 +9,17 @@ export const videoBase = params.get("video") || base;
 
 const enc = encodeURIComponent;
 
+/** The hub's bearer token: ?token= once (kiosk URL), then remembered by this screen. */
+if (params.get("token")) localStorage.setItem("gw-token", params.get("token"));
+export const token = () => localStorage.getItem("gw-token") || "";
+/** For URLs the browser fetches by itself (EventSource, <img>, <video>): the token as a query. */
+const withToken = (url) => (token() ? `${url}${url.includes("?") ? "&" : "?"}access_token=${enc(token())}` : url);
+export const authHeaders = () => (token() ? { Authorization: `Bearer ${token()}` } : {});
+
 export const paths = {
+  // hub/wall: wall state, scenes, tours, the wall's alarm view and its live stream
   wall: (wall) => `${base}/api/wall/walls/${enc(wall)}`,
-  wallEvents: (wall) => `${base}/api/wall/walls/${enc(wall)}/events`,
+  wallEvents: (wall) => withToken(`${base}/api/wall/walls/${enc(wall)}/events`),
   walls: () => `${base}/api/wall/walls`,
   layout: (wall, m) => `${base}/api/wall/walls/${enc(wall)}/monitors/${m}/layout`,
   tile: (wall, m, s) => `${base}/api/wall/walls/${enc(wall)}/monitors/${m}/tiles/${s}`,
@@ -26,15 +34,17 @@ export const paths = {
   reject: (id) => `${base}/api/wall/alarms/${enc(id)}/reject`,
   ack: (id) => `${base}/api/wall/alarms/${enc(id)}/ack`,
   district: () => `${base}/api/wall/district`,
-  snapshot: (id) => `${base}/api/wall/snapshots/${enc(id)}`,
-  // hub video (hub/video): WHEP per camera, alarm clips
-  whep: (camera) => `${videoBase}/api/video/${enc(camera)}/whep`,
-  clip: (alarm) => `${base}/api/video/clips/${enc(alarm.event_id || alarm.alarm_id)}`,
-  // hub cases and KPIs (hub/api)
+  snapshot: (id) => withToken(`${base}/api/wall/snapshots/${enc(id)}`),
+  // hub/video: WHEP per camera (the wall plays the sub-stream), alarm clips from the pre-event buffer
+  whep: (camera) => `${videoBase}/video/${enc(camera)}/whep?rendition=sub`,
+  clip: (alarm) =>
+    withToken(`${base}/video/${enc(alarm.camera_id)}/clip?start_ms=${alarm.started_ms - 10000}&end_ms=${alarm.started_ms + 2000}`),
+  // hub/api: cases and KPIs
   cases: (query) => `${base}/api/cases` + (query ? `?${query}` : ""),
   caseDetail: (no) => `${base}/api/cases/${enc(no)}`,
-  caseAction: (no, action) => `${base}/api/cases/${enc(no)}/${enc(action)}`,
-  kpis: () => `${base}/api/kpis/today`,
+  caseTimeline: (no) => `${base}/api/cases/${enc(no)}/timeline`,
+  caseAction: (no) => `${base}/api/cases/${enc(no)}/actions`,
+  kpis: () => `${base}/api/kpis?by=street`,
 };
 
 export class ApiError extends Error {
@@ -46,9 +56,7 @@ export class ApiError extends Error {
 }
 
 export async function call(method, url, body) {
-  const init = { method, headers: {} };
-  const token = localStorage.getItem("gw-token");
-  if (token) init.headers.Authorization = `Bearer ${token}`;
+  const init = { method, headers: authHeaders() };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);

@@ -89,45 +89,55 @@ async function refreshCases() {
     const f = Object.fromEntries(new FormData($("#case-filter")));
     cases = (await get(paths.alarms()))
       .filter((a) => a.case_no)
-      .filter((a) => (!f.status || a.status === f.status) && (!f.category || a.category === f.category) &&
-        (!f.street || (a.grid_code || "").startsWith(f.street)))
-      .map((a) => ({ ...a, number: a.case_no, state: a.status }));
+      .filter((a) => (!f.state || a.status === f.state) && (!f.category || a.category === f.category) &&
+        (!f.grid || (a.grid_code || "").startsWith(f.grid)))
+      .map((a) => ({ ...a, state: a.status }));
   }
   const ol = $("#cases");
   ol.replaceChildren();
   for (const c of cases) {
     const li = document.createElement("li");
     li.className = "case";
-    li.dataset.caseNo = c.number || c.case_no;
+    li.dataset.caseNo = c.case_no || c.number;
     li.innerHTML = `<b>${esc(li.dataset.caseNo)}</b> <span>${esc(catName(c))}</span> <span class="dim">${esc(c.grid_name || c.grid_code)} · ${esc(c.state)}</span>`;
     li.addEventListener("click", () => showCase(c));
     ol.append(li);
   }
 }
 
+// console button → the hub's case action (hub/api/cases.py); reassign is a new dispatch,
+// 1+1+X joint handling is recorded as a note on the case until the hub has a transition for it
+const ACTIONS = {
+  dispatch: { action: "dispatch" },
+  reassign: { action: "dispatch", reason: "reassign" },
+  joint: { action: "note", note: "1+1+X" },
+  escalate: { action: "escalate" },
+  close: { action: "close" },
+};
+
 async function showCase(c) {
-  const no = c.number || c.case_no;
+  const no = c.case_no || c.number;
   let detail = c;
   let events = [];
   try {
-    detail = await get(paths.caseDetail(no));
-    events = detail.events || [];
+    detail = { ...c, ...(await get(paths.caseDetail(no))) };
+    events = await get(paths.caseTimeline(no));
   } catch (_e) {
-    /* no case service yet: what the alarm knows */
+    /* no case service: what the alarm knows */
   }
   const box = $("#detail");
   box.innerHTML = `<h3>${esc(no)}</h3>${thumb(detail)}
     <p>${esc(catName(detail))} · ${esc(detail.grid_name || detail.grid_code)} · ${esc(detail.state || detail.status)}</p>
-    <video controls muted src="${paths.clip(detail)}" style="max-width:100%" aria-label="${t("console.clip")}"></video>
+    ${detail.camera_id && detail.started_ms ? `<video controls muted src="${paths.clip(detail)}" style="max-width:100%" aria-label="${t("console.clip")}"></video>` : ""}
     <h4>${t("console.timeline")}</h4>
-    <ol class="timeline">${events.map((e) => `<li>${new Date(e.at_ms).toLocaleString()} ${esc(e.actor)}: ${esc(e.from)} → ${esc(e.to)} ${esc(e.reason || "")}</li>`).join("") || `<li class="dim">${t("console.empty")}</li>`}</ol>
-    <div class="actions">${["dispatch", "reassign", "joint", "escalate", "close"].map((a) => `<button data-action="${a}">${t(`console.${a}`)}</button>`).join("")}
+    <ol class="timeline">${events.map((e) => `<li>${new Date(e.at_ms).toLocaleString()} ${esc(e.actor)}: ${esc(e.kind || e.action || "")} ${esc(e.from_state || e.from || "")} → ${esc(e.to_state || e.to || "")} ${esc(e.reason || "")}</li>`).join("") || `<li class="dim">${t("console.empty")}</li>`}</ol>
+    <div class="actions">${Object.keys(ACTIONS).map((a) => `<button data-action="${a}">${t(`console.${a}`)}</button>`).join("")}
       <button data-action="to-wall">${t("console.toWall")}</button></div><p class="note"></p>`;
   box.querySelectorAll("[data-action]").forEach((b) =>
     b.addEventListener("click", async () => {
       try {
         if (b.dataset.action === "to-wall") await sendToWall(detail.camera_id);
-        else await post(paths.caseAction(no, b.dataset.action), {});
+        else await post(paths.caseAction(no), ACTIONS[b.dataset.action]);
         box.querySelector(".note").textContent = "";
       } catch (e) {
         box.querySelector(".note").textContent = t("console.unavailable", { detail: e.detail || e });
@@ -230,7 +240,7 @@ async function main() {
   $("#to-wall [name=camera]").innerHTML = Object.entries(district.cameras)
     .map(([id, c]) => `<option value="${id}">${id} ${esc(c.name)}</option>`).join("");
   $("#case-filter [name=category]").innerHTML = `<option value="">${t("console.category")}</option>` + categoryOptions("");
-  $("#case-filter [name=street]").innerHTML = `<option value=""></option>` +
+  $("#case-filter [name=grid]").innerHTML = `<option value=""></option>` +
     Object.values(district.streets).map((s) => `<option value="${s.code}">${esc(s.name_zh)}</option>`).join("");
   wallForms();
   await fillScenes();

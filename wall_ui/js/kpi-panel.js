@@ -26,29 +26,38 @@ export class KpiPanel {
     this.draw(k);
   }
 
-  draw(k) {
+  draw(body) {
+    // the hub's /api/kpis: {day, total: {cases, closed, on_time_rate, tier_share,
+    // median_accept_s, median_resolve_s, ...}, by: {street code: {...}}}
+    const k = body?.total;
     const pct = (v) => (v == null ? "—" : `${Math.round(v * 1000) / 10}%`);
     const num = (v) => (v == null ? "—" : String(Math.round(v * 10) / 10));
-    const split = k?.tier_split || k?.split_721;
+    const min = (s) => (s == null ? "—" : String(Math.round(s / 6) / 10));
+    const share = k?.tier_share && Object.keys(k.tier_share).length ? k.tier_share : null;
     const fig = [
       ["kpi.cases", num(k?.cases)],
       ["kpi.closed", num(k?.closed)],
       ["kpi.onTime", pct(k?.on_time_rate)],
-      ["kpi.split", split ? Object.values(split).map(pct).join(" / ") : "—"],
-      ["kpi.accept", num(k?.median_accept_min)],
-      ["kpi.resolve", num(k?.median_resolve_min)],
+      ["kpi.split", share ? Object.values(share).map((v) => Math.round(v * 100)).join("/") : "—"],
+      ["kpi.accept", min(k?.median_accept_s)],
+      ["kpi.resolve", min(k?.median_resolve_s)],
       ["kpi.openAlarms", String(Object.keys(this.alarms || {}).length)],
     ];
     this.el.querySelector(".figures").innerHTML = fig
       .map(([key, v]) => `<div class="fig"><b>${v}</b><span>${t(key)}</span></div>`)
       .join("");
-    const streets = k?.by_street ? Object.entries(k.by_street) : [];
+    const streets = body?.by ? Object.entries(body.by) : [];
     this.el.querySelector(".streets").innerHTML = streets
-      .map(([s, v]) => `<tr><td>${s}</td><td>${num(v.cases)}</td><td>${pct(v.on_time_rate)}</td></tr>`)
+      .map(([s, v]) => `<tr><td>${this.streetName(s)}</td><td>${num(v.cases)}</td><td>${num(v.closed)}</td><td>${pct(v.on_time_rate)}</td></tr>`)
       .join("");
   }
 
-  update(payload) {
+  streetName(code) {
+    return this.district?.streets?.[code]?.name_zh || code;
+  }
+
+  update(payload, district) {
+    this.district = district;
     const changed = Object.keys(payload.alarms).length !== Object.keys(this.alarms).length;
     this.alarms = payload.alarms;
     if (changed) this.refresh();

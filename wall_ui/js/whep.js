@@ -1,5 +1,6 @@
 // A minimal WHEP player session: POST an SDP offer, set the answer, DELETE to end.
 // Receive-only video; no trickle ICE (the offer is sent once gathering ends or after 1 s).
+import { authHeaders } from "./api.js";
 
 export class WhepSession {
   constructor(url) {
@@ -21,7 +22,7 @@ export class WhepSession {
     await gatheringDone(pc, 1000);
     const res = await fetch(this.url, {
       method: "POST",
-      headers: { "Content-Type": "application/sdp" },
+      headers: { "Content-Type": "application/sdp", ...authHeaders() },
       body: pc.localDescription.sdp,
     });
     if (res.status !== 201 && res.status !== 200) {
@@ -34,7 +35,7 @@ export class WhepSession {
   }
 
   stop() {
-    if (this.resource) fetch(this.resource, { method: "DELETE" }).catch(() => {});
+    if (this.resource) fetch(this.resource, { method: "DELETE", headers: authHeaders() }).catch(() => {});
     this.resource = null;
     this.pc?.close();
     this.pc = null;
