@@ -31,6 +31,7 @@ import yaml
 from paho.mqtt.enums import CallbackAPIVersion
 
 from contracts.codec import ContractError, decode_json, encode
+from contracts.connection import MqttConnection
 from contracts.messages import Availability, ConfigAck, RemoteConfig
 from contracts.topics import TopicKind, topic_for
 from edge.enrol import read_env_file
@@ -216,10 +217,10 @@ class Supervisor:
         return "rolled_back"
 
     def run(self) -> int:
-        conf = self.base.get("mqtt", {})
-        url = str(conf.get("url", "mqtt://127.0.0.1:1883"))
-        host, _, port = url.split("://", 1)[1].partition(":")
-        self.client.connect_async(host, int(port or 1883))
+        conn = MqttConnection.model_validate(self.base.get("mqtt", {}))
+        if conn.tls:
+            self.client.tls_set(ca_certs=conn.ca_file)
+        self.client.connect_async(conn.host, conn.port, conn.keepalive_s)
         self.client.loop_start()
         self._start_child(self.good_path)
         backoff = 1.0

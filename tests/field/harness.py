@@ -23,6 +23,17 @@ from hub.runtime import HubRuntime
 from hub.settings import HubSettings
 
 TECH = {"Authorization": "Bearer tech-token-0123456789abc"}
+CHROMIUM = "/usr/bin/chromium"  # the system browser; never `playwright install`
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def tokens_for(settings: HubSettings, people: list[str]) -> dict[str, Principal]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.async_api import async_playwright
 from redis.asyncio import Redis
 
 from contracts.codec import encode
@@ -20,7 +21,7 @@ from edge.supervise import Supervisor
 from hub.fleet.settings import FleetSettings
 from hub.settings import HubSettings
 from tests.edge.helpers import box_config, camera, publish, write_config
-from tests.field.harness import TECH, field_hub
+from tests.field.harness import ARGS, CHROMIUM, TECH, field_hub
 from tests.hub.conftest import Publisher
 
 pytestmark = pytest.mark.integration
@@ -99,10 +100,26 @@ async def test_silent_box_raises_a_fleet_alarm_within_the_timeout(
         fleet = [f for _, f in wall if f[b"kind"] == b"fleet" and f[b"alarm_key"] == b"box:edge-01"]
         assert len(fleet) == 1  # raised once, on the stream the wall follows
 
+        await _fleet_page_shows(h.base_url, "box:edge-01", "edge-01", "offline")
+
         publisher.raw(stats_topic, encode(heartbeat("edge-01", cams_of, down="cam-01")))
         cam = await poll(lambda: _box_alarm(alarms, "camera:edge-01:cam-01"), 3.0)
         assert cam and not await _box_alarm(alarms, "box:edge-01")  # box back, camera down
         print(f"heartbeat timeout 2.0 s: alarm after {elapsed:.2f} s")
+
+
+async def _fleet_page_shows(base: str, alarm_key: str, box: str, state: str) -> None:
+    """The fleet page a technician opens shows the alarm and the box's state."""
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            page = await browser.new_page()
+            await page.goto(f"{base}/fleet?access_token=tech-token-0123456789abc")
+            await page.wait_for_selector(f'.alarm[data-key="{alarm_key}"]', timeout=10_000)
+            row = await page.inner_text(f'tr[data-box="{box}"]')
+            assert state in row and "0.1.0 / det-320" in row and "48.5" in row, row
+        finally:
+            await browser.close()
 
 
 async def _box_alarm(alarms: Any, key: str) -> dict[str, Any] | None:

@@ -15,21 +15,10 @@ from redis.asyncio import Redis
 
 from contracts.messages import ResponderPush
 from hub.settings import HubSettings
-from tests.field.harness import Listener, field_hub
+from tests.field.harness import ARGS, CHROMIUM, Listener, field_hub
 from tests.hub.conftest import Publisher
 
 pytestmark = pytest.mark.integration
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 JPEG = b"\xff\xd8\xff\xe0" + bytes(3000)
 
 
