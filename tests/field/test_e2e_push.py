@@ -172,3 +172,52 @@ async def test_dispatch_reaches_a_web_push_service_and_escalation_the_next_tier(
     finally:
         listener.close()
         service.stop()
+
+
+async def test_a_retriggered_case_stays_quiet(
+    hub_settings: HubSettings, redis: Redis, publisher: Publisher, mqtt_url: str, topic_prefix: str
+) -> None:
+    """A second camera on the same dump site attaches its alarm to the open case: the case's
+    people already know, so no second push goes out."""
+    listener = Listener(mqtt_url, [f"{topic_prefix}/v1/responder/+/push"])
+    try:
+        async with field_hub(hub_settings) as h:
+            now = int(time.time() * 1000)
+            publisher.alert("edge-01", started_at_ms=now, updated_at_ms=now)
+            first = await until(lambda: listener.on("/push"), 5)
+            assert first
+            no = ResponderPush.model_validate_json(first[0][2]).case_no
+            sent_before = len(listener.on("/push"))
+            publisher.alert("edge-01", camera_id="cam-91", started_at_ms=now, updated_at_ms=now)
+
+            async def attached() -> bool:
+                return "attach_alarm" in [e.action for e in await h.rt.store.events(no)]
+
+            assert await _until_async(attached, 5), "the second camera's alarm did not attach"
+
+            async def fanout_caught_up() -> bool:
+                groups: Any = await redis.xinfo_groups(h.rt.keys.changes)
+                last: Any = await redis.xrevrange(h.rt.keys.changes, count=1)
+                g = next(x for x in groups if x["name"] in (b"push", "push"))
+                return bool(g["pending"] == 0 and g["last-delivered-id"] == last[0][0])
+
+            assert await _until_async(fanout_caught_up, 5)
+            # a marker through the push client itself: the broker keeps one sender's order,
+            # so once it arrives any push sent before it has arrived too
+            assert h.field.mqtt_push is not None
+            marker = f"{topic_prefix}/v1/responder/zz-marker/push"
+            h.field.mqtt_push.client.publish(marker, b"{}", qos=1)
+            assert await until(lambda: listener.on("zz-marker"), 5)
+            assert len([m for m in listener.on("/push") if "zz-marker" not in m[1]]) == sent_before
+    finally:
+        listener.close()
+
+
+async def _until_async(probe: Any, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if await probe():
+            return True
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.05)
