@@ -184,8 +184,10 @@ def publisher(mqtt_url: str, topic_prefix: str) -> Iterator[Publisher]:
     p.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Module-scoped: sync Playwright keeps an event loop running in this thread, which the
+    asyncio tests of the other modules must not meet."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():

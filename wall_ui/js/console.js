@@ -154,6 +154,10 @@ const wallName = () => $("#wall-name").value || "main";
 
 function drawPreview(p) {
   wall = p;
+  const layoutSel = $("#layout [name=layout]");
+  if (!layoutSel.options.length) {
+    layoutSel.innerHTML = Object.keys(p.layouts).map((l) => `<option>${esc(l)}</option>`).join("");
+  }
   const prev = $("#wall-preview");
   prev.style.gridTemplateColumns = `repeat(${p.spec.cols}, 1fr)`;
   prev.innerHTML = p.state.monitors.map((m, i) => {
