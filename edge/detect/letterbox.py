@@ -25,20 +25,26 @@ class Letterbox:
     source_wh: tuple[int, int]
 
 
-def letterbox(image: npt.NDArray[np.uint8], size: int) -> tuple[npt.NDArray[np.uint8], Letterbox]:
-    """Resize keeping aspect ratio into ``size``×``size``, centred on grey 114."""
+def letterbox(
+    image: npt.NDArray[np.uint8], size: int | tuple[int, int]
+) -> tuple[npt.NDArray[np.uint8], Letterbox]:
+    """Resize keeping aspect ratio into ``size`` (square, or ``(h, w)``), centred on grey 114.
+
+    A rectangular model input (e.g. 192×320 for 16:9 cameras) skips most of the grey bands.
+    """
+    th, tw = (size, size) if isinstance(size, int) else size
     h, w = image.shape[:2]
-    scale = min(size / w, size / h)
-    nw, nh = round(w * scale), round(h * scale)
+    scale = min(tw / w, th / h)
+    nw, nh = min(tw, round(w * scale)), min(th, round(h * scale))
     resized = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_LINEAR)
-    px, py = (size - nw) / 2, (size - nh) / 2
+    px, py = (tw - nw) / 2, (th - nh) / 2
     top, left = round(py - 0.1), round(px - 0.1)
     out = cv2.copyMakeBorder(
         resized,
         top,
-        size - nh - top,
+        th - nh - top,
         left,
-        size - nw - left,
+        tw - nw - left,
         cv2.BORDER_CONSTANT,
         value=(PAD_GREY, PAD_GREY, PAD_GREY),
     )

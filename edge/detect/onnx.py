@@ -42,11 +42,16 @@ class OnnxDetector:
         shape = list(inp.shape)
         if len(shape) != 4 or shape[1] != 3:
             raise DetectorError(f"model {path.name}: expected input 1x3xHxW, got {shape}")
-        fixed = [d for d in shape[2:] if isinstance(d, int)]
-        if fixed and any(d != settings.input_size for d in fixed):
-            raise DetectorError(
-                f"model {path.name} takes {shape[2:]} input, config says {settings.input_size}"
-            )
+        size = settings.input_size
+        hw = shape[2:]
+        if all(isinstance(d, int) for d in hw):
+            if max(hw) != size or min(hw) % 32:
+                raise DetectorError(
+                    f"model {path.name} takes {hw} input, config says {size} (the long side)"
+                )
+            self._size: int | tuple[int, int] = (int(hw[0]), int(hw[1]))
+        else:
+            self._size = size
         out_shape = self._session.get_outputs()[0].shape
         nc = len(settings.class_names)
         if isinstance(out_shape[1], int) and out_shape[1] != 4 + nc:
@@ -60,7 +65,7 @@ class OnnxDetector:
         self.version = model_version(path)
 
     def detect(self, image: npt.NDArray[np.uint8], frame: Frame | None = None) -> Detections:
-        square, box = letterbox(image, self._settings.input_size)
+        square, box = letterbox(image, self._size)
         (out,) = self._session.run(None, {self._input: to_blob(square)})[:1]
         return decode_yolo_head(
             np.asarray(out, np.float32),

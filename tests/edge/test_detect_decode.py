@@ -30,6 +30,13 @@ def test_letterbox_fits_and_centres(
     assert blob.shape == (1, 3, 320, 320) and blob.dtype == np.float32 and blob.max() <= 1.0
 
 
+def test_letterbox_into_a_rectangular_input() -> None:
+    img = np.full((360, 640, 3), 200, np.uint8)
+    out, box = letterbox(img, (192, 320))
+    assert out.shape == (192, 320, 3)
+    assert box.scale == pytest.approx(0.5) and box.pad_xy == pytest.approx((0.0, 6.0), abs=1.0)
+
+
 def _head(rows: list[tuple[float, float, float, float, list[float]]], nc: int = 3) -> np.ndarray:
     out = np.zeros((1, 4 + nc, max(len(rows), 1)), np.float32)
     for i, (cx, cy, w, h, scores) in enumerate(rows):
