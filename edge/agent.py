@@ -126,6 +126,10 @@ class Agent:
         self.metrics.stop()
         self.outbox.close()
 
+    def request_stop(self) -> None:
+        """Ask ``run_forever`` to return (signal handlers call this)."""
+        self._stop.set()
+
     def run_forever(self) -> None:
         self.start()
         try:

@@ -60,7 +60,7 @@ def _run(path: Path) -> int:
         return 2
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
-        agent._stop.set()
+        agent.request_stop()
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
