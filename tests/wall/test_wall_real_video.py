@@ -91,7 +91,7 @@ async def test_tiles_play_the_real_relay(
             await page.wait_for_function(
                 "() => { const t = document.querySelector('gw-tile[alarm]');"
                 " return t && t.state === 'live' && t.frames > 3; }",
-                timeout=10_000,
+                timeout=25_000,
             )
             await page.wait_for_timeout(1200)
             await page.screenshot(path=str(ARTIFACTS / "wall-real-relay.png"))
