@@ -152,6 +152,11 @@ class Agent:
             pm10=self.sensors.pm10,
             on_state=self._on_camera_state,
             lockstep=self.lockstep,
+            sub_source=(
+                make_source(cam.stream, self.base_dir, "sub")
+                if cam.stream.sub is not None
+                else None
+            ),
         )
         self.pipelines[camera_id] = pipe
         pipe.start()

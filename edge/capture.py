@@ -1,7 +1,8 @@
 """The capture thread of one camera: read, tap, enqueue; reconnect with backoff; offline state.
 
 Every captured frame goes to the ``FrameTap`` (video, verification) at the stream's own
-resolution and into the camera's drop-oldest queue for inference.
+resolution and into the camera's drop-oldest queue for inference. With a sub stream, two
+workers run: the main stream feeds only the tap, the sub stream only the queue.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ class CaptureWorker:
         self,
         camera_id: str,
         source: FrameSource,
-        queue: DropOldestQueue[Frame],
-        tap: FrameTap,
+        queue: DropOldestQueue[Frame] | None,
+        tap: FrameTap | None,
         *,
         offline_after_s: float,
         reconnect_max_s: float,
@@ -101,9 +102,12 @@ class CaptureWorker:
             frame = self.source.read()
             self.frames += 1
             self.last_frame_ms = frame.captured_ms
-            self._tap.publish(
-                TappedFrame(self.camera_id, frame.image, frame.captured_ms, frame.index)
-            )
+            if self._tap is not None:
+                self._tap.publish(
+                    TappedFrame(self.camera_id, frame.image, frame.captured_ms, frame.index)
+                )
+            if self._queue is None:
+                continue
             if self._lockstep:
                 if not self._queue.put_wait(frame, self._stop):
                     return

@@ -67,6 +67,9 @@ class _Stop:
     pass
 
 
+_WORSE = {"online": 0, "starting": 1, "reconnecting": 2, "offline": 3}
+
+
 class CameraPipeline:
     def __init__(
         self,
@@ -82,6 +85,7 @@ class CameraPipeline:
         pm10: Callable[[str], float | None] = lambda _cam: None,
         on_state: Callable[[str, CameraState, str | None], None] | None = None,
         lockstep: bool = False,
+        sub_source: FrameSource | None = None,
     ) -> None:
         self.camera = camera
         self.detector = detector
@@ -91,16 +95,29 @@ class CameraPipeline:
         self._pm10 = pm10
         self.detect_wh = camera.stream.detect_resolution_wh
         self.queue: DropOldestQueue[Frame | _Stop] = DropOldestQueue(settings.queue_size)
+        # detection reads the sub stream when there is one; the main stream then only feeds
+        # the tap (video), at its own resolution
         self.capture = CaptureWorker(
             camera.camera_id,
-            source,
+            sub_source or source,
             self.queue,  # type: ignore[arg-type]
-            tap,
+            None if sub_source is not None else tap,
             offline_after_s=settings.offline_after_s,
             reconnect_max_s=settings.reconnect_max_s,
             lockstep=lockstep,
             on_state=on_state,
         )
+        self.view_capture: CaptureWorker | None = None
+        if sub_source is not None:
+            self.view_capture = CaptureWorker(
+                camera.camera_id,
+                source,
+                None,
+                tap,
+                offline_after_s=settings.offline_after_s,
+                reconnect_max_s=settings.reconnect_max_s,
+                on_state=on_state,
+            )
         self.zones = CameraZones(camera, categories, detector.class_names, self.detect_wh)
         self.gate = MotionGate(
             settings.motion_gating, settings.motion_threshold_norm, settings.full_scan_s
@@ -140,9 +157,13 @@ class CameraPipeline:
     def start(self) -> None:
         self._thread.start()
         self.capture.start()
+        if self.view_capture is not None:
+            self.view_capture.start()
 
     def stop(self, timeout_s: float = 5.0) -> None:
         """Stop capture and inference; alerts still open are ended."""
+        if self.view_capture is not None:
+            self.view_capture.stop(timeout_s)
         self.capture.stop(timeout_s)
         self.queue.put(_Stop())
         self._thread.join(timeout_s)
@@ -162,16 +183,20 @@ class CameraPipeline:
         dt = now - t0
         cap_fps = (self.capture.frames - f0) / dt if dt > 0 else 0.0
         det_fps = (self.detections_run - d0) / dt if dt > 0 else 0.0
+        state, reason = self.capture.state, self.capture.reason
+        view = self.view_capture
+        if view is not None and _WORSE[view.state] > _WORSE[state]:
+            state, reason = view.state, f"main stream: {view.reason}"
         return CameraStats(
             camera_id=self.camera_id,
-            state=self.capture.state,
+            state=state,
             capture_fps=round(cap_fps, 2),
             detect_fps=round(det_fps, 2),
             skipped_frames=self.skipped + self.queue.dropped,
             inference_ms=round(self.inference_ms, 2),
             queue_depth=len(self.queue),
             last_frame_ms=self.capture.last_frame_ms,
-            reason=self.capture.reason,
+            reason=reason,
         )
 
     # inference thread

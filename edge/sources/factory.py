@@ -17,11 +17,15 @@ from edge.sources.opencv import OpenCvSource
 from edge.sources.synthetic import SyntheticSource
 
 
-def make_source(stream: StreamSettings, base: Path | None = None) -> FrameSource:
-    """The main stream's source; relative file and folder paths resolve against ``base``."""
-    src = stream.main
+def make_source(
+    stream: StreamSettings, base: Path | None = None, which: str = "main"
+) -> FrameSource:
+    """The main (viewing) or sub (detection) stream's source; relative file and folder
+    paths resolve against ``base``. A synthetic sub stream renders at the detect size."""
+    src = stream.sub if which == "sub" and stream.sub is not None else stream.main
     if isinstance(src, SyntheticStream):
-        return SyntheticSource(src, stream.resolution_wh, stream.fps)
+        wh = stream.detect_resolution_wh if src is stream.sub else stream.resolution_wh
+        return SyntheticSource(src, wh, stream.fps)
     if isinstance(src, UrlStream):
         if src.kind == "file":
             path = Path(src.url)
