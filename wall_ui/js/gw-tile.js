@@ -82,9 +82,11 @@ export class GwTile extends HTMLElement {
 
   /** An alarm object (from the wall payload) or null to revert to a plain tile. */
   set alarm(a) {
+    const fresh = a && a.alarm_id !== this.alarmData?.alarm_id;
     this.alarmData = a;
     this.toggleAttribute("alarm", !!a);
     if (!a) return;
+    if (fresh) setTimeout(() => this.replay(), 1000); // the seconds before the alarm, once
     this.dataset.alarmId = a.alarm_id;
     this.dataset.status = a.status;
     this.$(".cat").textContent = catName(a);
