@@ -1,35 +1,42 @@
 """``make demo``: the whole system on the sample district with synthetic cameras.
 
-Checks every config, then starts the hub and the edge boxes of the sample district as child
-processes, prints the wall URL and keeps them running until Ctrl-C. Parts that are not built
-yet are reported and skipped, so the demo always runs what exists.
+Checks every config, writes the demo's tokens and video settings under ``var/demo/``, starts
+the hub and the edge boxes as child processes, prints the wall, console, responder and fleet
+URLs, and keeps everything running until Ctrl-C.
+
+Each synthetic camera costs real CPU (rendering, encoding, detection), so by default the demo
+runs box ``edge-01`` (5 cameras); ``DEMO_BOXES=edge-01,edge-03`` or ``DEMO_BOXES=all`` runs
+more on a bigger machine. The hub always serves the whole district.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
+
+import yaml
+
+from hub.district import load_district
 
 REPO = Path(__file__).resolve().parents[1]
 PY = sys.executable
 HUB_CONFIG = REPO / "configs" / "hub.yaml"
-EDGE_CONFIGS = sorted((REPO / "configs" / "edge").glob("edge-*.yaml"))
-
-
-def _has_command(module: str, command: str) -> bool:
-    out = subprocess.run(
-        [PY, "-m", module, "--help"], cwd=REPO, capture_output=True, text=True, check=False
-    )
-    return command in out.stdout
+EDGE_CONFIGS = {p.stem: p for p in sorted((REPO / "configs" / "edge").glob("edge-*.yaml"))}
+DEMO = REPO / "var" / "demo"
+HUB_URL = "http://127.0.0.1:8080"
+VIDEO_PORT0 = 8554
 
 
 def _validate() -> bool:
     ok = True
-    for module, path in [("hub", HUB_CONFIG), *(("edge", p) for p in EDGE_CONFIGS)]:
+    for module, path in [("hub", HUB_CONFIG), *(("edge", p) for p in EDGE_CONFIGS.values())]:
         out = subprocess.run(
             [PY, "-m", module, "validate-config", str(path)],
             cwd=REPO,
@@ -42,32 +49,100 @@ def _validate() -> bool:
     return ok
 
 
+def _boxes() -> list[str]:
+    wanted = os.environ.get("DEMO_BOXES", "edge-01").strip()
+    if wanted == "all":
+        return list(EDGE_CONFIGS)
+    boxes = [b.strip() for b in wanted.split(",") if b.strip()]
+    unknown = [b for b in boxes if b not in EDGE_CONFIGS]
+    if unknown:
+        raise SystemExit(
+            f"demo: DEMO_BOXES names unknown boxes {unknown}; known: {list(EDGE_CONFIGS)}"
+        )
+    return boxes
+
+
+def _write_demo_files(boxes: list[str]) -> dict[str, str]:
+    """Tokens and video settings for this run; returns the environment to run with."""
+    district = load_district(REPO / "configs" / "district")
+    DEMO.mkdir(parents=True, exist_ok=True)
+    cam01 = district.cameras["cam-01"]
+    grid = district.grid_index.locate(cam01.zones[0].target.lon, cam01.zones[0].target.lat)
+    tokens = {
+        role: f"demo-{role}-{secrets.token_hex(8)}"
+        for role in ("operator", "technician", "admin", "responder")
+    }
+    token_lines = [f"{tokens[r]} {r}" for r in ("operator", "technician", "admin")]
+    token_lines.append(f"{tokens['responder']} responder p-{grid}-m")
+    cameras = {}
+    for i, box in enumerate(boxes):
+        port = VIDEO_PORT0 + i
+        (DEMO / f"{box}-video.yaml").write_text(
+            yaml.safe_dump({"video": {"host": "127.0.0.1", "port": port}}), encoding="utf-8"
+        )
+        for cam in district.cameras.values():
+            if cam.box_id == box:
+                cameras[cam.camera_id] = {"url": f"http://127.0.0.1:{port}"}
+    (DEMO / "hub-video.yaml").write_text(
+        yaml.safe_dump({"video": {"cameras": cameras}}), encoding="utf-8"
+    )
+    return {
+        "GRIDWALL_HUB_TOKENS": ",".join(token_lines),
+        "GRIDWALL_VIDEO_CONFIG": str(DEMO / "hub-video.yaml"),
+        "GRIDWALL_VIDEO_TOKEN": secrets.token_hex(16),
+        **{f"DEMO_TOKEN_{r.upper()}": t for r, t in tokens.items()},
+    }
+
+
+def _wait_http(url: str, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return True
+        except urllib.error.HTTPError:
+            return True  # it answers, even if it wants a token
+        except OSError:
+            time.sleep(0.5)
+    return False
+
+
 def main() -> int:
     if not _validate():
         print("demo: fix the configuration problems above first", file=sys.stderr)
         return 2
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    (REPO / "var").mkdir(exist_ok=True)
-    children: list[subprocess.Popen[bytes]] = []
-    if _has_command("hub", "run"):
+    boxes = _boxes()
+    extra = _write_demo_files(boxes)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **extra}
+    children: list[subprocess.Popen[bytes]] = [
+        subprocess.Popen([PY, "-m", "hub", "run", "--config", str(HUB_CONFIG)], cwd=REPO, env=env)
+    ]
+    if not _wait_http(f"{HUB_URL}/wall/", 60):
+        print("demo: the hub did not answer within 60 s", file=sys.stderr)
+    for box in boxes:
+        box_env = {**env, "GRIDWALL_EDGE_VIDEO": str(DEMO / f"{box}-video.yaml")}
         children.append(
             subprocess.Popen(
-                [PY, "-m", "hub", "run", "--config", str(HUB_CONFIG)], cwd=REPO, env=env
+                [PY, "-m", "edge", "run", "--config", str(EDGE_CONFIGS[box])], cwd=REPO, env=box_env
             )
         )
-    else:
-        print("demo: the hub service is not built yet; skipping it")
-    if _has_command("edge", "run"):
-        for cfg in EDGE_CONFIGS:
-            children.append(
-                subprocess.Popen([PY, "-m", "edge", "run", "--config", str(cfg)], cwd=REPO, env=env)
-            )
-    else:
-        print("demo: the edge agent is not built yet; skipping the synthetic cameras")
-    if not children:
-        print("demo: nothing to run yet beyond the configuration checks above")
-        return 0
-    print("\nGridwall demo running. Wall: http://127.0.0.1:8080/wall/   (Ctrl-C stops it)\n")
+    op, tech, resp = (
+        extra["DEMO_TOKEN_OPERATOR"],
+        extra["DEMO_TOKEN_TECHNICIAN"],
+        extra["DEMO_TOKEN_RESPONDER"],
+    )
+    print(
+        f"\nGridwall demo running: hub + {len(boxes)} edge box(es) ({', '.join(boxes)}). Ctrl-C stops it."
+    )
+    print(f"  wall, whole 2x2 in one window: {HUB_URL}/wall/?wall=main&monitor=all&token={op}")
+    for m in range(4):
+        print(
+            f"  wall monitor {m}:                {HUB_URL}/wall/?wall=main&monitor={m}&token={op}"
+        )
+    print(f"  operator console:              {HUB_URL}/console/?token={op}")
+    print(f"  responder app (phone):         {HUB_URL}/m/?access_token={resp}")
+    print(f"  fleet page (technician):       {HUB_URL}/fleet?access_token={tech}")
+    print(f"  API docs:                      {HUB_URL}/docs\n")
     stop = False
 
     def _stop(_sig: int, _frame: object) -> None:
@@ -86,10 +161,10 @@ def main() -> int:
     finally:
         for child in children:
             if child.poll() is None:
-                child.terminate()
+                child.send_signal(signal.SIGINT)
         for child in children:
             try:
-                child.wait(timeout=10)
+                child.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 child.kill()
     return 0

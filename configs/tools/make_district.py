@@ -298,10 +298,10 @@ def main() -> None:
                         "preset": "construction_site" if site else "street_corner",
                         "seed": i + 1,
                     },
-                    "resolution_wh": [1280, 720],
-                    "fps": 10,
+                    "resolution_wh": [640, 360],
+                    "fps": 5,
                     "detect_resolution_wh": [640, 360],
-                    "detect_fps": 5,
+                    "detect_fps": 2,
                 },
                 "zones": [
                     {
