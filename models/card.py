@@ -56,7 +56,7 @@ def _aims(report: dict[str, Any]) -> list[str]:
 def write_card(report: dict[str, Any], out: Path, attribution: Path | None = None) -> None:
     attribution = attribution or SHARED_DETECT / "ATTRIBUTION.md"
     fp32, int8 = report["models"].get("fp32"), report["models"].get("int8")
-    train = report.get("weights", {}).get("train_args", {})
+    stages: list[dict[str, Any]] = report.get("weights", {}).get("stages", [])
     lines = [
         "# Model card: gridwall-det-320",
         "",
@@ -93,15 +93,34 @@ def write_card(report: dict[str, Any], out: Path, attribution: Path | None = Non
     ]
     if attribution.exists():
         text = attribution.read_text().strip().splitlines()
-        lines += [ln.replace("# Attribution", "").rstrip() for ln in text[1:]]
+        lines += [
+            f'From `{attribution}` ("this folder" there is the shared data folder):',
+            "",
+            *[("###" + ln[1:] if ln.startswith("## ") else ln).rstrip() for ln in text[1:]],
+        ]
     lines += [
         "",
         "## Training",
         "",
-        "| setting | value |",
-        "|---|---|",
     ]
-    lines += [f"| {k} | {v} |" for k, v in train.items()]
+    if stages:
+        keys = [k for k in stages[-1] if k != "run"]
+        lines += [
+            "| setting | "
+            + " | ".join(f"stage {i + 1}: {st['run']}" for i, st in enumerate(stages))
+            + " |"
+        ]
+        lines += ["|---|" + "---|" * len(stages)]
+        lines += [
+            f"| {k} | " + " | ".join(str(st.get(k, "")) for st in stages) + " |" for k in keys
+        ]
+    lines += [
+        "",
+        "`epochs` is a cap: with `time` (hours) set, Ultralytics re-fits the epoch count to the"
+        " wall-clock budget after each epoch; `optimizer: auto` picks AdamW at a small learning"
+        " rate for short runs. `epochs_done` and `train_hours` are what actually ran (2-core CPU,"
+        " one torch thread, shared with other work).",
+    ]
     lines += [
         "",
         f"## Results (alert threshold {report['alert_conf']}, NMS IoU {report['nms_iou']})",

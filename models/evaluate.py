@@ -97,7 +97,7 @@ def save_examples(
         for kind in ("miss", "false_alarm"):
             rows = [f for f in failures if f["class"] == name and f["kind"] == kind]
             rows.sort(
-                key=lambda f: f["top_conf"] if kind == "false_alarm" else -f["top_conf"],
+                key=lambda f: f["top_conf"],  # misses: the least confident first
                 reverse=kind == "false_alarm",
             )
             for i, row in enumerate(rows[:per_kind]):

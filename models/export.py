@@ -162,6 +162,9 @@ def export_all(
     weights = weights or _best(run_name)
     log.info("exporting %s", weights)
     shutil.copyfile(weights, PT_SHIPPED)
+    from ultralytics.utils.torch_utils import strip_optimizer
+
+    strip_optimizer(str(PT_SHIPPED))  # weights only, fp16: what fine-tuning needs
     export_fp32(weights)
     export_int8(ONNX_FP32, data_dir)
     write_classes()
@@ -169,13 +172,29 @@ def export_all(
         report: dict[str, Any] = json.loads(EVAL_SHIPPED.read_text())
     else:
         report = evaluate_models([ONNX_FP32, ONNX_INT8], data_dir, EVAL_SHIPPED)
-    report["weights"] = {"source": weights.name, "train_args": _train_args(weights)}
+    report["weights"] = {
+        "source": str(weights.relative_to(weights.parents[3])),
+        "stages": _stages(weights),
+    }
     EVAL_SHIPPED.write_text(json.dumps(report, indent=2))
     write_card(report, MODEL_CARD)
     write_checksums([ONNX_FP32, ONNX_INT8, PT_SHIPPED, CLASSES_YAML, EVAL_SHIPPED])
     for p in (ONNX_FP32, ONNX_INT8, PT_SHIPPED):
         log.info("%s: %.1f MB", p.name, p.stat().st_size / 1e6)
     return report
+
+
+def _stages(weights: Path) -> list[dict[str, Any]]:
+    """Training settings of this run and of the runs it was fine-tuned from, oldest first."""
+    stages: list[dict[str, Any]] = []
+    current: Path | None = weights
+    while current is not None and len(stages) < 5:
+        args = _train_args(current)
+        args["run"] = current.parent.parent.name
+        stages.insert(0, args)
+        start = str(args.get("model", ""))
+        current = Path(start) if start.endswith(".pt") and Path(start).exists() else None
+    return stages
 
 
 def _train_args(weights: Path) -> dict[str, Any]:

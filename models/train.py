@@ -34,7 +34,7 @@ def run_dir(name: str = RUN_NAME) -> Path:
 
 
 def train(opts: TrainOptions) -> Path:
-    """Train (or resume) and return the path of the best weights."""
+    """Train (or resume) and return the path of the final weights."""
     import torch
     from ultralytics import YOLO
 
@@ -82,6 +82,9 @@ def train(opts: TrainOptions) -> Path:
         nbs=opts.batch,  # one optimiser step per batch: few images, many steps
         **({"time": opts.hours} if opts.hours else {}),
         close_mosaic=max(opts.epochs // 6, 1),
+        # Fine-tuning (from --weights): no warm-up burst, no mosaic (it shrinks small objects).
+        warmup_epochs=0.0 if opts.weights else 3.0,
+        mosaic=0.0 if opts.weights else 1.0,
         seed=0,
         deterministic=False,
         amp=device != "cpu",
@@ -92,7 +95,9 @@ def train(opts: TrainOptions) -> Path:
 
 def _best(name: str) -> Path:
     weights = run_dir(name) / "weights"
-    for candidate in (weights / "best.pt", weights / "last.pt"):
+    # Training does not validate per epoch (CPU time), so best.pt is not chosen on merit:
+    # the final weights are the model.
+    for candidate in (weights / "last.pt", weights / "best.pt"):
         if candidate.exists():
             return candidate
     raise FileNotFoundError(f"no weights under {weights}")
