@@ -7,6 +7,7 @@ from the variable named by ``edge_token_env``, required once a camera pulls from
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -15,6 +16,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from hub.video.case_clips import CaseClipper, case_clip_router
 from hub.video.registry import VideoRegistry
 from hub.video.routes import video_router
 from hub.video.settings import VideoSettings, load_video_settings, token_from_env
@@ -35,8 +37,24 @@ def mount_video(app: FastAPI, auth: Callable[..., Any]) -> VideoRegistry:
     """Mount ``/video`` with the hub's own auth dependency; the registry goes on app.state."""
     registry = registry_from_env()
     app.include_router(video_router(registry, auth))
+    app.include_router(case_clip_router(auth))
     app.state.video = registry
     return registry
+
+
+def _start_clipper(
+    app: FastAPI, registry: VideoRegistry
+) -> tuple[CaseClipper | None, asyncio.Task[None] | None]:
+    """Keep a clip with every camera case, once the hub runtime (Redis) is up."""
+    rt = getattr(app.state, "runtime", None)
+    pre = registry.settings.prebuffer_rendition
+    if rt is None or pre is None or not registry.settings.cameras:
+        return None, None
+    after_s = 2.0
+    before_s = max(1.0, registry.settings.prebuffer_s - after_s)
+    clipper = CaseClipper(registry, rt.redis, rt.keys.prefix, before_s=before_s, after_s=after_s)
+    app.state.case_clipper = clipper
+    return clipper, asyncio.create_task(clipper.run())
 
 
 def with_video(lifespan: Lifespan) -> Lifespan:
@@ -48,7 +66,14 @@ def with_video(lifespan: Lifespan) -> Lifespan:
         await registry.start()
         try:
             async with lifespan(app):
-                yield
+                clipper, task = _start_clipper(app, registry)
+                try:
+                    yield
+                finally:
+                    if task is not None and clipper is not None:
+                        task.cancel()
+                        await asyncio.gather(task, return_exceptions=True)
+                        await clipper.stop()
         finally:
             await registry.stop()
 
