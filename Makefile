@@ -10,7 +10,7 @@ services:
 	@scripts/services
 
 demo: bootstrap services
-	@.venv/bin/python scripts/demo.py
+	@DEMO_BOXES="$(DEMO_BOXES)" .venv/bin/python scripts/demo.py
 
 test: bootstrap
 	@scripts/services --browser

@@ -50,7 +50,7 @@ def _validate() -> bool:
 
 
 def _boxes() -> list[str]:
-    wanted = os.environ.get("DEMO_BOXES", "edge-01").strip()
+    wanted = os.environ.get("DEMO_BOXES", "").strip() or "edge-01"
     if wanted == "all":
         return list(EDGE_CONFIGS)
     boxes = [b.strip() for b in wanted.split(",") if b.strip()]
