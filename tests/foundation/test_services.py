@@ -7,9 +7,9 @@ import socket
 from urllib.parse import urlsplit
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 import pytest
 import redis
+from paho.mqtt.enums import CallbackAPIVersion
 
 from contracts.codec import decode, encode
 from contracts.messages import Availability
