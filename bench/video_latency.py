@@ -16,23 +16,10 @@ import time
 import httpx
 import numpy as np
 import numpy.typing as npt
-from video_rig import TOKEN, percentile, video_bench
+from video_rig import CHROMIUM_ARGS, TOKEN, percentile, video_bench
 
 from edge.video.stamp import read_stamp
 from hub.video.whep_client import WhepViewer
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-ui-for-media-stream",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-]
 
 # Reads the 2 × 16 blocks of edge/video/stamp.py (20 px each at 640 wide) off a canvas.
 PAGE_JS = """async ([url, token, seconds]) => {

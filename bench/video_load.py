@@ -19,21 +19,7 @@ from typing import Any
 
 import psutil
 from playwright.async_api import Page, async_playwright
-from video_rig import TOKEN, Bench, video_bench
-
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-ui-for-media-stream",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-    "--autoplay-policy=no-user-gesture-required",
-]
+from video_rig import CHROMIUM_ARGS, TOKEN, Bench, video_bench
 
 PAGE_JS = """
 window.tiles = [];
@@ -137,7 +123,7 @@ async def main() -> None:
         async_playwright() as pw,
     ):
         hub = psutil.Process(bench.hub_pid)
-        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = await browser.new_page()
         await page.goto(f"{bench.hub_url}/video/stats?access_token={TOKEN}")
         await page.evaluate(PAGE_JS)

@@ -31,6 +31,20 @@ from edge.video.synthetic import PacedCamera  # noqa: E402
 
 TOKEN = "bench-video-token"
 
+CHROMIUM_ARGS = [  # headless Debian Chromium on a closed network, WebRTC on loopback
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-ui-for-media-stream",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
 
 @dataclass
 class Bench:
