@@ -12,11 +12,12 @@ from prometheus_client import generate_latest
 
 from hub.api.deps import Anyone, Operator, Runtime, Technician
 from hub.domain.case_state import CaseView
-from hub.domain.kpi import compute, grouped
+from hub.domain.kpi import backlog, compute, grouped
 from hub.services.metrics import METRICS
 from hub.store.keys import text
 
 router = APIRouter(tags=["operations"])
+BACKLOG_WINDOW_MS = 30 * 86_400_000  # open/overdue gauges count cases reported in 30 days
 
 
 @router.get("/api/dead-letters")
@@ -78,6 +79,10 @@ async def metrics(rt: Runtime) -> Response:
     try:
         info: Any = await rt.redis.xinfo_groups(rt.keys.inbox)
         METRICS.lag.set(sum(int(g.get("lag") or 0) for g in info))
+        now = rt.clock.now_ms()
+        open_n, overdue = backlog(await _views(rt, now - BACKLOG_WINDOW_MS), now)
+        METRICS.open_cases.set(open_n)
+        METRICS.overdue_cases.set(overdue)
     except Exception:  # metrics never fail the scrape
         pass
     return Response(generate_latest(METRICS.registry), media_type="text/plain; version=0.0.4")

@@ -85,3 +85,16 @@ def grouped(views: Iterable[CaseView], level: str, tiers: Sequence[str]) -> dict
         grid = str(v.facts.get("grid_code", ""))
         groups.setdefault(grid[:width], []).append(v)
     return {k: compute(g, tiers) for k, g in sorted(groups.items())}
+
+
+def backlog(views: Iterable[CaseView], now_ms: int) -> tuple[int, int]:
+    """``(open, overdue)``: cases not closed, and those of them unresolved past dispose_due_ms."""
+    open_n = overdue = 0
+    for v in views:
+        if not v.is_open:
+            continue
+        open_n += 1
+        due = v.facts.get("dispose_due_ms")
+        if v.resolved_ms is None and isinstance(due, int) and due < now_ms:
+            overdue += 1
+    return open_n, overdue

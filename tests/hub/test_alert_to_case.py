@@ -77,6 +77,19 @@ async def test_alert_becomes_case_in_the_zone_grid(hub: Hub, publisher: Publishe
     resp = {"Authorization": "Bearer resp-token-0123456789abc"}
     assert len((await hub.http.get("/api/cases", headers=resp)).json()) == 1
     assert (await hub.http.get("/api/cases")).status_code == 401
+    # the backlog gauges: one open case, overdue once the clock passes its dispose deadline
+    assert _gauges(await hub.http.get("/metrics")) == (1.0, 0.0)
+    hub.clock.set(dispatch["data"]["dispose_due_ms"] + 1)
+    assert _gauges(await hub.http.get("/metrics")) == (1.0, 1.0)
+
+
+def _gauges(resp: httpx.Response) -> tuple[float, float]:
+    values = dict(
+        line.rsplit(" ", 1)
+        for line in resp.text.splitlines()
+        if line.startswith(("gridwall_hub_open_cases ", "gridwall_hub_overdue_cases "))
+    )
+    return float(values["gridwall_hub_open_cases"]), float(values["gridwall_hub_overdue_cases"])
 
 
 async def test_two_cameras_one_site_one_case_and_retrigger_updates(
