@@ -21,19 +21,10 @@ from hub.domain.clock import Clock, SystemClock
 from hub.fleet.wiring import FieldServices
 from hub.runtime import HubRuntime
 from hub.settings import HubSettings
+from tests.chromium import BASE_ARGS
 
 TECH = {"Authorization": "Bearer tech-token-0123456789abc"}
-CHROMIUM = "/usr/bin/chromium"  # the system browser; never `playwright install`
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+ARGS = list(BASE_ARGS)
 
 
 def tokens_for(settings: HubSettings, people: list[str]) -> dict[str, Principal]:

@@ -20,8 +20,9 @@ from contracts.topics import TopicKind, topic_for
 from edge.supervise import Supervisor
 from hub.fleet.settings import FleetSettings
 from hub.settings import HubSettings
+from tests.chromium import CHROMIUM
 from tests.edge.helpers import box_config, camera, publish, write_config
-from tests.field.harness import ARGS, CHROMIUM, TECH, field_hub
+from tests.field.harness import ARGS, TECH, field_hub
 from tests.hub.conftest import Publisher
 
 pytestmark = pytest.mark.integration

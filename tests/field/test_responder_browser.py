@@ -15,7 +15,8 @@ from redis.asyncio import Redis
 
 from contracts.messages import ResponderPush
 from hub.settings import HubSettings
-from tests.field.harness import ARGS, CHROMIUM, Listener, field_hub
+from tests.chromium import CHROMIUM
+from tests.field.harness import ARGS, Listener, field_hub
 from tests.hub.conftest import Publisher
 
 pytestmark = pytest.mark.integration

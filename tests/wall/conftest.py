@@ -24,22 +24,12 @@ from contracts.topics import TopicKind, topic_for
 from hub.district.load import District, load_district
 from hub.settings import HubSettings
 from hub.wall.app import create_wall_app
+from tests.chromium import BASE_ARGS, CHROMIUM
 from tests.wall.whep_standin import WhepStandIn
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "wall"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]
+CHROMIUM_ARGS = [*BASE_ARGS, "--autoplay-policy=no-user-gesture-required"]
 
 
 def wait_for(check: Any, timeout_s: float, what: str, every_s: float = 0.05) -> Any:

@@ -17,8 +17,9 @@ from hub.district.load import load_district
 from hub.settings import HubSettings
 from hub.video.routes import bearer_token_auth, video_router
 from hub.wall.app import create_wall_app
+from tests.chromium import CHROMIUM
 from tests.video.rig import TOKEN, free_port, video_rig, wait_until
-from tests.wall.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Publisher
+from tests.wall.conftest import ARTIFACTS, CHROMIUM_ARGS, Publisher
 from tests.wall.test_wall_browser import jpeg
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(120)]
