@@ -48,6 +48,17 @@ async def wait_text(page: Page, selector: str, want: str, timeout_s: float = 10)
     raise AssertionError(f"{selector!r} never showed {want!r} (last: {text!r})")
 
 
+async def pick_photo(page: Page, path: Path) -> None:
+    """Choose a photo; a re-render still in flight from the last action may replace the input,
+    so choose again until the input on the page holds the file."""
+    for _ in range(50):
+        await page.set_input_files("#photos", str(path))
+        if await page.eval_on_selector("#photos", "e => e.files.length") == 1:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the photo input never kept {path.name}")
+
+
 async def test_responder_app_offline_queue_and_photo_checks(
     hub_settings: HubSettings,
     redis: Redis,
@@ -98,7 +109,7 @@ async def test_responder_app_offline_queue_and_photo_checks(
 
             bad = tmp_path / "after.gif"
             bad.write_bytes(b"GIF89a" + bytes(100))
-            await page.set_input_files("#photos", str(bad))
+            await pick_photo(page, bad)
             await page.click('button[data-action="resolve"]')
             await wait_text(page, "#last-error", "after.gif: 只收 JPEG/PNG/WebP")
 
@@ -106,7 +117,7 @@ async def test_responder_app_offline_queue_and_photo_checks(
             await page.click('button[data-action="start"]')
             good = tmp_path / "after.jpg"
             good.write_bytes(JPEG)
-            await page.set_input_files("#photos", str(good))
+            await pick_photo(page, good)
             await page.click('button[data-action="resolve"]')
             await wait_text(page, "#queued", "2 待发送")
             view = await h.rt.store.view(no)
