@@ -1,17 +1,48 @@
-"""The live stream of changes (Server-Sent Events), resumable from the last event id."""
+"""The live stream of changes (Server-Sent Events), resumable from the last event id.
+
+Operators, technicians and admins get every change. A responder gets only the changes of
+cases they are on as of each change (``hub/push/case_scope.py``): no alarms, no fleet, no
+other people's cases. Ids are the change stream's, so a responder resumes the same way.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header, HTTPException, Request
 from fastapi.responses import StreamingResponse
 
+from hub.api.auth import Principal
 from hub.api.deps import Anyone, Runtime
+from hub.domain.case_state import CaseEvent
+from hub.push.case_scope import ResponderScope
+from hub.runtime import HubRuntime
 from hub.store.keys import text
 
 router = APIRouter(tags=["stream"])
+
+
+def _scope(rt: HubRuntime, p: Principal) -> ResponderScope | None:
+    if p.role != "responder":
+        return None
+    if not p.person_id:
+        raise HTTPException(403, f"responder token {p.name!r} names no person")
+
+    async def load(case_no: str, n: int) -> list[CaseEvent]:
+        raw: Any = await rt.redis.lrange(rt.keys.case_events(case_no), 0, n - 1)
+        return [CaseEvent.from_dict(json.loads(x)) for x in raw]
+
+    return ResponderScope(p.person_id, load)
+
+
+async def _visible(scope: ResponderScope | None, f: dict[bytes, bytes]) -> bool:
+    if scope is None:
+        return True
+    if f.get(b"kind") != b"case" or b"event" not in f or b"case_no" not in f:
+        return False
+    return await scope.admits(text(f[b"case_no"]), json.loads(f[b"event"]))
 
 
 @router.get("/api/stream")
@@ -25,6 +56,7 @@ async def stream(
     """``text/event-stream`` of case and alarm changes. Each event's id is its Redis stream
     id: reconnect with ``Last-Event-ID`` (or ``?since=``) to resume without a gap."""
     start = last_event_id or since or "$"
+    scope = _scope(rt, p)
 
     async def events() -> AsyncIterator[bytes]:
         cursor = start
@@ -39,7 +71,7 @@ async def stream(
                 continue
             for entry_id, f in resp[0][1]:
                 cursor = text(entry_id)
-                if p.role == "responder" and f.get(b"kind") != b"case":
+                if not await _visible(scope, f):
                     continue
                 data = f.get(b"event", b"{}").decode()
                 kind = text(f.get(b"kind", b"change"))
