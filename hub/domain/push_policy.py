@@ -67,7 +67,10 @@ class Release:
 
 
 @dataclass
-class _Track:
+class Track:
+    """What the policy remembers of one (person, case): plain data, so the fan-out can keep
+    it in Redis and every hub process decides against the same memory."""
+
     last_sent_ms: int | None = None
     last_kind: str | None = None
     held_kind: str | None = None
@@ -78,13 +81,30 @@ class _Track:
 @dataclass
 class PushPolicy:
     config: PushPolicyConfig = field(default_factory=PushPolicyConfig)
-    _tracks: dict[tuple[str, str], _Track] = field(default_factory=dict)
+    _tracks: dict[tuple[str, str], Track] = field(default_factory=dict)
     _sent: dict[str, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def restore(
+        cls,
+        config: PushPolicyConfig,
+        tracks: dict[tuple[str, str], Track],
+        sent: dict[str, list[int]],
+    ) -> PushPolicy:
+        """A policy that goes on from remembered state (``track`` and ``sent_ms`` read it)."""
+        return cls(config, dict(tracks), {p: list(v) for p, v in sent.items()})
+
+    def track(self, person_id: str, case_no: str) -> Track | None:
+        return self._tracks.get((person_id, case_no))
+
+    def sent_ms(self, person_id: str) -> list[int]:
+        """When pushes went to the person within the last minute (the per-minute cap)."""
+        return list(self._sent.get(person_id, []))
 
     def offer(self, person_id: str, case_no: str, kind: NoticeKind, now_ms: int) -> Decision:
         """Decide one notice; SEND means the caller sends it now (the policy records it)."""
         cfg = self.config
-        t = self._tracks.setdefault((person_id, case_no), _Track())
+        t = self._tracks.setdefault((person_id, case_no), Track())
         since = None if t.last_sent_ms is None else now_ms - t.last_sent_ms
         window = int(cfg.coalesce_s * 1000)
         if kind in URGENT:
@@ -138,14 +158,14 @@ class PushPolicy:
     # internals
 
     def _send_or_cap(
-        self, t: _Track, person_id: str, kind: str, now_ms: int, *, updates: int
+        self, t: Track, person_id: str, kind: str, now_ms: int, *, updates: int
     ) -> Decision:
         if not self._room(person_id, now_ms):
             return self._hold(t, kind, self._next_room_ms(person_id), "over the per-minute cap")
         self._record(t, person_id, kind, now_ms)
         return Decision(Verdict.SEND, kind, "sent")
 
-    def _hold(self, t: _Track, kind: str, due_ms: int, reason: str) -> Decision:
+    def _hold(self, t: Track, kind: str, due_ms: int, reason: str) -> Decision:
         # an urgent kind held over the cap keeps its kind; updates fold into it
         if t.held_kind is None or kind in URGENT:
             t.held_kind = kind
@@ -153,7 +173,7 @@ class PushPolicy:
         t.held_due_ms = due_ms if t.held_due_ms is None else min(t.held_due_ms, due_ms)
         return Decision(Verdict.HOLD, t.held_kind, reason, t.held_due_ms)
 
-    def _record(self, t: _Track, person_id: str, kind: str, now_ms: int) -> None:
+    def _record(self, t: Track, person_id: str, kind: str, now_ms: int) -> None:
         t.last_sent_ms = now_ms
         t.last_kind = kind
         t.held_kind = None

@@ -1,5 +1,7 @@
 """Case changes → pushes. Follows the hub's change stream in a consumer group (so several
-hub processes push each change once), asks the push policy, and sends through every channel.
+hub processes share the changes), asks the push policy, whose memory lives in Redis
+(``policy_store.py``: so an update handled by one process is coalesced with the push another
+process sent), and sends through every channel.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from hub.domain.case_state import CaseView, fold
 from hub.domain.clock import Clock
 from hub.domain.push_policy import PushPolicy, Release, Verdict, notices_for
 from hub.push.channels import PushChannel
+from hub.push.policy_store import SharedPushPolicy
 from hub.store.cases import CaseStore
 from hub.store.keys import Keys
 
@@ -39,9 +42,10 @@ class PushFanout:
         policy: PushPolicy | None = None,
         consumer: str = "push-1",
     ) -> None:
+        """``policy`` gives the policy's settings; its memory is the shared one in Redis."""
         self.r, self.k, self.store, self.district, self.clock = redis, keys, store, district, clock
         self.channels = list(channels)
-        self.policy = policy or PushPolicy()
+        self.policy = SharedPushPolicy(redis, keys.prefix, (policy or PushPolicy()).config)
         self.consumer = consumer
         self.sent: list[ResponderPush] = []  # the last pushes, newest last (for the API)
         self.failures = 0
@@ -93,16 +97,16 @@ class PushFanout:
         now = self.clock.now_ms()
         out = []
         for person, kind in notices_for(event["action"], event["actor"], before.assignees, named):
-            decision = self.policy.offer(person, case_no, kind, now)
+            decision = await self.policy.offer(person, case_no, kind, now)
             if decision.verdict is Verdict.SEND:
                 out.append(self.build(after, person, decision.kind, seq))
         if not after.is_open:
-            self.policy.forget(case_no)
+            await self.policy.forget(case_no)
         await self._send_all(out)
         return out
 
     async def release_due(self) -> list[ResponderPush]:
-        releases: list[Release] = self.policy.due(self.clock.now_ms())
+        releases: list[Release] = await self.policy.due(self.clock.now_ms())
         out = []
         for rel in releases:
             view = await self.store.view(rel.case_no)
