@@ -1,15 +1,38 @@
-"""Alarms (machine level) and the operator's verification queue."""
+"""Alarms (machine level) and the operator's verification queue.
+
+Confirming may edit the category or urgency: the edit is written on the alarm before it is
+filed, so the case, its routing, its SLA and the open-case index all follow the edited
+category (``detected_category`` keeps what the detector said). A rejection clears the
+alarm and lands on the change stream (``alarm_rejected``) so every wall drops it.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, ConfigDict, Field
 
 from hub.api.deps import Anyone, Operator, Runtime
+from hub.runtime import HubRuntime
+from hub.services.cases import dumps
 from hub.store.keys import text, text_map
 
 router = APIRouter(tags=["alarms"])
+Urgency = Literal["routine", "urgent"]
+
+
+class ConfirmRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category: Annotated[str, Field(pattern=r"^[0-9]{5}$")] | None = None
+    urgency: Urgency | None = None
+
+
+class RejectRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, Field(max_length=500)] = ""
 
 
 async def _alarms(rt: Runtime, keys: list[str]) -> list[dict[str, Any]]:
@@ -32,28 +55,89 @@ async def queue(rt: Runtime, _p: Operator) -> list[dict[str, Any]]:
     return await _alarms(rt, [text(k) for k in keys])
 
 
-@router.post("/api/verification-queue/{key}/confirm")
-async def confirm(key: str, rt: Runtime, p: Operator) -> dict[str, Any]:
-    no = await rt.processor.confirm(key, f"{p.role}:{p.name}")
-    if no is None:
-        raise HTTPException(404, f"alarm {key!r} is not waiting for verification")
-    await rt.redis.xadd(rt.keys.audit, {"actor": p.name, "action": "confirm", "alarm_key": key})
-    return {"alarm_key": key, "case_no": no}
+async def confirm_alarm(
+    rt: HubRuntime,
+    key: str,
+    actor: str,
+    category: str | None = None,
+    urgency: Urgency | None = None,
+) -> str | None:
+    """File (or join) a case for a queued alarm, with the operator's edits; None if the
+    alarm is not waiting for verification. ``ValueError`` names an unknown category."""
+    if category is not None and category not in rt.ctx.district.categories:
+        raise ValueError(f"category {category!r} is not in the district")
+    if await rt.redis.zscore(rt.keys.vqueue, key) is None:
+        return None
+    a = rt.keys.alarm(key)
+    detected = text(await rt.redis.hget(a, "category") or b"")
+    edits: dict[str, str] = {}
+    if category is not None and category != detected:
+        edits |= {"category": category, "detected_category": detected}
+    if urgency is not None:
+        edits["urgency"] = urgency
+    if edits:
+        await rt.redis.hset(a, mapping=edits)  # type: ignore[arg-type]
+    no = await rt.processor.confirm(key, actor)
+    if no is None and edits:  # taken by someone else meanwhile: leave the alarm as it was
+        await rt.redis.hset(a, "category", detected)
+        await rt.redis.hdel(a, "detected_category", "urgency")
+    audit = {"actor": actor, "action": "confirm", "alarm_key": key} | {
+        f"edit_{k}": v for k, v in edits.items() if k != "detected_category"
+    }
+    if no is not None:
+        await rt.redis.xadd(rt.keys.audit, audit)  # type: ignore[arg-type]
+    return no
 
 
-@router.post("/api/verification-queue/{key}/reject")
-async def reject(key: str, rt: Runtime, p: Operator, reason: str = "") -> dict[str, Any]:
+async def reject_alarm(rt: HubRuntime, key: str, actor: str, reason: str) -> bool:
+    """Clear a queued alarm; False if it was not waiting for verification."""
     if not await rt.redis.zrem(rt.keys.vqueue, key):
-        raise HTTPException(404, f"alarm {key!r} is not waiting for verification")
+        return False
     now = rt.clock.now_ms()
     await rt.redis.hset(
         rt.keys.alarm(key),
         mapping={
             "state": "cleared",
             "cleared_ms": now,
-            "rejected_by": p.name,
+            "rejected_by": actor,
             "reject_reason": reason,
         },
     )
-    await rt.redis.xadd(rt.keys.audit, {"actor": p.name, "action": "reject", "alarm_key": key})
+    await rt.redis.xadd(rt.keys.audit, {"actor": actor, "action": "reject", "alarm_key": key})
+    await rt.redis.xadd(
+        rt.keys.changes,
+        {
+            "kind": "alarm_rejected",
+            "alarm_key": key,
+            "event": dumps({"at_ms": now, "actor": actor, "reason": reason}),
+        },
+        maxlen=rt.settings.ingest.changes_max,
+        approximate=True,
+    )
+    return True
+
+
+@router.post("/api/verification-queue/{key}/confirm")
+async def confirm(
+    key: str, rt: Runtime, p: Operator, body: ConfirmRequest | None = None
+) -> dict[str, Any]:
+    """Confirm a queued alarm into a case, optionally with a category or urgency edit."""
+    body = body or ConfirmRequest()
+    try:
+        no = await confirm_alarm(rt, key, f"{p.role}:{p.name}", body.category, body.urgency)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+    if no is None:
+        raise HTTPException(404, f"alarm {key!r} is not waiting for verification")
+    return {"alarm_key": key, "case_no": no}
+
+
+@router.post("/api/verification-queue/{key}/reject")
+async def reject(
+    key: str, rt: Runtime, p: Operator, reason: str = "", body: RejectRequest | None = None
+) -> dict[str, Any]:
+    """Reject a queued alarm (a false alarm); the reason comes as ``?reason=`` or in the body."""
+    why = body.reason if body is not None and body.reason else reason
+    if not await reject_alarm(rt, key, p.name, why):
+        raise HTTPException(404, f"alarm {key!r} is not waiting for verification")
     return {"alarm_key": key, "rejected": True}

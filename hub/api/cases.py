@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hub.api.auth import Principal
 from hub.api.deps import Anyone, Runtime
 from hub.domain.case_state import TRANSITIONS, TransitionError
+from hub.services.case_people import BadActionData, candidates, person
 from hub.services.cases import case_summary
 from hub.store.cases import Conflict
 
@@ -24,6 +25,18 @@ class ActionRequest(BaseModel):
     action: str = Field(description=f"one of {sorted(TRANSITIONS)}")
     reason: str | None = Field(default=None, max_length=500)
     note: str | None = Field(default=None, max_length=2000)
+    assignees: list[str] | None = Field(
+        default=None, max_length=20, description="reassign: roster person ids"
+    )
+    commander: str | None = Field(default=None, description="joint (1+1+X): the commander")
+    lead: str | None = Field(default=None, description="joint: the lead unit")
+    cooperating: list[str] | None = Field(
+        default=None, max_length=30, description="joint: the X cooperating units"
+    )
+
+    def data(self) -> dict[str, Any]:
+        fields = ("assignees", "commander", "lead", "cooperating")
+        return {k: getattr(self, k) for k in fields if getattr(self, k) is not None}
 
 
 def _visible(p: Principal, rec: dict[str, str]) -> bool:
@@ -76,13 +89,35 @@ async def case_detail(no: str, rt: Runtime, p: Anyone) -> dict[str, Any]:
     rec = await _record(rt, p, no)
     view = await rt.store.view(no)
     facts = dict(view.facts)
+    named = {*view.assignees}
+    joint = facts.get("joint") or {}
+    named |= {x for x in (joint.get("commander"), joint.get("lead")) if x}
+    named |= set(joint.get("cooperating") or ())
+    people = {}
+    for pid in sorted(named):
+        try:
+            people[pid] = person(rt.ctx, pid)
+        except BadActionData:
+            people[pid] = {"person_id": pid, "name": pid, "role": None}
     return case_summary(rec) | {
         "facts": facts,
+        "state": view.state,
+        "assignees": list(view.assignees),
+        "joint": joint or None,
+        "people": people,
         "tier_name": rt.ctx.tiers[view.tier] if view.tier < len(rt.ctx.tiers) else None,
         "alarms": list(view.alarms),
         "escalations": list(view.escalations),
         "rework_count": view.rework_count,
     }
+
+
+@router.get("/api/cases/{no}/candidates")
+async def case_candidates(no: str, rt: Runtime, p: Anyone) -> dict[str, Any]:
+    """Who the case may be reassigned to (routing candidates for its grid × category, then
+    the whole roster) and the suggested 1+1+X."""
+    rec = await _record(rt, p, no)
+    return candidates(rt.ctx, rec.get("grid_code", ""), rec.get("category", ""))
 
 
 @router.get("/api/cases/{no}/timeline")
@@ -101,12 +136,23 @@ async def act(no: str, body: ActionRequest, rt: Runtime, p: Anyone) -> dict[str,
         allowed = {"note"}
     if allowed != "all" and body.action not in allowed:
         raise HTTPException(403, f"role {p.role!r} may not {body.action!r} a case")
+    if body.data() and body.action not in ("reassign", "joint"):
+        raise HTTPException(
+            422, f"{sorted(body.data())} belong to reassign or joint, not {body.action!r}"
+        )
     if body.action in ("report", "attach_alarm"):
         raise HTTPException(422, f"{body.action!r} is done by the hub itself")
     try:
         view = await rt.cases.act(
-            no, body.action, f"{p.role}:{p.name}", reason=body.reason, note=body.note
+            no,
+            body.action,
+            f"{p.role}:{p.name}",
+            reason=body.reason,
+            note=body.note,
+            data=body.data() if body.action in ("reassign", "joint") else None,
         )
+    except BadActionData as exc:
+        raise HTTPException(422, str(exc)) from None
     except TransitionError as exc:
         raise HTTPException(409, str(exc)) from None
     except Conflict as exc:

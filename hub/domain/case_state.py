@@ -3,7 +3,9 @@
 Every change to a case is one ``CaseEvent`` (actor, action, from, to, reason, note, time).
 ``TRANSITIONS`` says which action is allowed from which states and where it leads;
 ``fold`` replays a log into a ``CaseView``. Escalation is an event that raises the tier
-and keeps the state (the case still waits for the same next step, one level up).
+and keeps the state (the case still waits for the same next step, one level up); so do
+reassignment (new assignees) and the 1+1+X joint command (commander, lead unit, X
+cooperating units, kept in ``facts["joint"]``).
 """
 
 from __future__ import annotations
@@ -55,6 +57,10 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "evaluate": (frozenset({"closed"}), "evaluated"),
     "reopen": (frozenset({"verified", "closed", "evaluated"}), "reopened"),
     "escalate": (frozenset(_WORKING), None),
+    # a new assignee (same state, same deadlines) and the 1+1+X joint command, both kept
+    # on the log so the timeline says who was put on the case and by whom
+    "reassign": (frozenset(_WORKING), None),
+    "joint": (frozenset({"filed", *_WORKING, "suspended", "reopened"}), None),
     "attach_alarm": (frozenset(STATES), None),
     "note": (frozenset(STATES), None),
 }
@@ -173,7 +179,7 @@ def apply(view: CaseView, ev: CaseEvent) -> CaseView:
             v,
             dispatched_ms=ev.at_ms,
             assignees=tuple(d.get("assignees", ())),
-            facts={**v.facts, **{k: d[k] for k in d if k.endswith("_due_ms")}},
+            facts={**v.facts, **{k: d[k] for k in d if k.endswith("_due_ms") or k == "joint"}},
         )
         if "tier" in d:
             v = replace(v, tier=int(d["tier"]))
@@ -193,6 +199,11 @@ def apply(view: CaseView, ev: CaseEvent) -> CaseView:
             escalations=(*v.escalations, tier),
             assignees=tuple(d.get("assignees", v.assignees)),
         )
+    elif ev.action == "reassign":
+        v = replace(v, assignees=tuple(d.get("assignees", v.assignees)))
+    elif ev.action == "joint":
+        joint = {k: d.get(k) for k in ("commander", "lead", "cooperating")}
+        v = replace(v, facts={**v.facts, "joint": joint})
     elif ev.action == "reopen":
         v = replace(
             v,

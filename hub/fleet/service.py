@@ -28,6 +28,11 @@ from hub.store.keys import Keys
 log = logging.getLogger(__name__)
 
 
+def alarms_key(prefix: str) -> str:
+    """The hash of active fleet alarms (key → JSON), which the wall reads to grey cameras."""
+    return f"{prefix}:fleet:alarms"
+
+
 def _s(x: bytes | str) -> str:
     return x.decode() if isinstance(x, bytes) else x
 
@@ -97,11 +102,13 @@ class FleetService:
                 if ch.action == "raise":
                     first = await self.r.sadd(raised_key, ch.key)
                     if first:
-                        await self.r.hset(self._key("alarms"), ch.key, json.dumps(ch.to_dict()))
+                        await self.r.hset(
+                            alarms_key(self.k.prefix), ch.key, json.dumps(ch.to_dict())
+                        )
                 else:
                     first = await self.r.srem(raised_key, ch.key)
                     if first:
-                        await self.r.hdel(self._key("alarms"), ch.key)
+                        await self.r.hdel(alarms_key(self.k.prefix), ch.key)
                 if first:
                     await self._announce(ch.key, ch.to_dict() | {"kind": "alarm"})
                     reported.append(ch)
@@ -109,7 +116,7 @@ class FleetService:
         return reported
 
     async def alarms(self) -> list[dict[str, Any]]:
-        raw = await self.r.hvals(self._key("alarms"))
+        raw = await self.r.hvals(alarms_key(self.k.prefix))
         return sorted((json.loads(x) for x in raw), key=lambda a: a["at_ms"])
 
     async def _announce(self, ref: str, body: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ from contracts.topics import TopicKind, topic_for
 from hub.domain.case_state import CaseEvent, CaseView, fold, next_event
 from hub.domain.clock import Clock
 from hub.domain.escalation import FrozenPolicy, should_escalate, sla_deadlines, step_deadline
+from hub.services.case_people import people_data, policy_with_urgency
 from hub.services.context import HubContext
 from hub.store.cases import CaseStore, Conflict
 from hub.store.keys import Keys
@@ -51,7 +52,8 @@ class CaseService:
         now = self.clock.now_ms()
         grid, cat = alarm["grid_code"], alarm["category"]
         camera, zone, _ = alarm["key"].split(":")
-        policy = self.ctx.policy_for(grid, cat)
+        urgency = alarm.get("urgency") or self.ctx.district.categories[cat].urgency
+        policy = policy_with_urgency(self.ctx, self.ctx.policy_for(grid, cat), cat, urgency)
         facts: dict[str, Any] = {
             "case_no": case_no,
             "source": "video_ai",
@@ -65,8 +67,11 @@ class CaseService:
             "lat": float(alarm["lat"]),
             "confidence": float(alarm.get("confidence", 0)),
             "snapshot_id": alarm.get("snapshot_id") or None,
+            "urgency": urgency,
             "policy": policy.to_dict(),
         }
+        if alarm.get("detected_category") and alarm["detected_category"] != cat:
+            facts["detected_category"] = alarm["detected_category"]  # the operator's edit
         events: list[CaseEvent] = []
         view = CaseView()
         for action, actor, data in (
@@ -85,6 +90,7 @@ class CaseService:
             "alarm_key": alarm["key"],
             "camera_id": camera,
             "box_id": facts["box_id"],
+            "urgency": urgency,
             "assignees": " ".join(view.assignees),
         }
         created = await self.store.create(case_no, events, fields, now)
@@ -140,6 +146,8 @@ class CaseService:
                 )
             elif action == "escalate" and "tier" not in payload:
                 payload["tier"] = view.tier + 1
+            if action in ("reassign", "joint"):
+                payload = people_data(self.ctx, action, payload, grid, cat)
             if action == "escalate":
                 payload["assignees"] = self.ctx.router.people_for(
                     policy.steps[int(payload["tier"])].notify, grid, cat

@@ -1,92 +1,147 @@
-"""What the wall shows of an alarm, built from a contract alert and the district. Pure.
+"""What the wall shows of an alarm or a case, built from the hub's own records. Pure.
 
-The alarm key is ``camera:zone:category`` (one active alarm per key); the grid comes from
-where the zone looks (its target point), and the countdown runs to the verify-and-dispatch
-deadline of the category's SLA profile (natural minutes here: the working-minute calendar
-belongs to the hub's case service).
+The wall's alarm id is the hub's alarm key ``camera:zone:category``. An alarm waiting in
+the hub's verification queue shows as ``verifying`` with a countdown to its verify-and-
+dispatch deadline; a case shows its number, state, category (the operator's edit, if any),
+grid, assignees and the case's own current deadline, which the hub computed on the working
+calendar when it filed and dispatched the case. The wall never computes a deadline itself:
+the caller passes the one for a queued alarm (``hub.domain.escalation.sla_deadlines``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from contracts.messages import AlertEvent
 from hub.district.load import District
 
 SEVERITY = {"routine": 1, "urgent": 2}
+
+# the deadline a case in each state is working towards
+_DEADLINE_BY_STATE = {
+    "reported": "dispatch_due_ms",
+    "verifying": "dispatch_due_ms",
+    "filed": "dispatch_due_ms",
+    "dispatched": "accept_due_ms",
+    "returned": "accept_due_ms",
+    "reopened": "accept_due_ms",
+    "accepted": "dispose_due_ms",
+    "in_progress": "dispose_due_ms",
+    "rework": "dispose_due_ms",
+    "postpone_requested": "dispose_due_ms",
+    "suspended": "dispose_due_ms",
+    "resolved": "dispose_due_ms",
+}
 
 
 class UnknownPlace(ValueError):
     """An alert names a camera, zone or category the district does not know."""
 
 
-def alarm_key(event: AlertEvent) -> str:
-    return f"{event.camera_id}:{event.zone_id}:{event.category}"
+def current_deadline(state: str, facts: Mapping[str, Any]) -> tuple[str | None, int | None]:
+    """(which deadline, when) a case in ``state`` runs to; (None, None) for a closed one.
+    Falls back to the dispatch deadline when the state's own one is not set yet."""
+    name = _DEADLINE_BY_STATE.get(state)
+    if name is None:
+        return None, None
+    for key in (name, "dispatch_due_ms"):
+        if facts.get(key) is not None:
+            return key.removesuffix("_due_ms"), int(facts[key])
+    return None, None
 
 
-def sla_minutes(district: District, street_code: str, category: str) -> int:
-    profile = district.categories[category].sla_profile
-    for o in district.sla.overrides:
-        if o.street_code == street_code and o.category == category:
-            profile = o.profile
-    return district.sla.profiles[profile].verify_dispatch_min
-
-
-def alarm_detail(district: District, event: AlertEvent) -> dict[str, Any]:
-    """The wall's view of one alert: place, category, boxes, snapshot and deadline."""
-    camera = district.cameras.get(event.camera_id)
+def _place(district: District, camera_id: str, zone_id: str, category: str) -> dict[str, Any]:
+    camera = district.cameras.get(camera_id)
     if camera is None:
-        raise UnknownPlace(f"camera {event.camera_id!r} is not in the district")
-    zone = next((z for z in camera.zones if z.zone_id == event.zone_id), None)
+        raise UnknownPlace(f"camera {camera_id!r} is not in the district")
+    zone = next((z for z in camera.zones if z.zone_id == zone_id), None)
     if zone is None:
-        raise UnknownPlace(f"zone {event.zone_id!r} is not a zone of camera {camera.camera_id!r}")
-    category = district.categories.get(event.category)
-    if category is None:
-        raise UnknownPlace(f"category {event.category!r} is not in the district")
-    grid_code = district.grid_index.locate(zone.target.lon, zone.target.lat)
-    grid = district.grids.get(grid_code) if grid_code else None
-    street = grid_code[:9] if grid_code else ""
-    minutes = sla_minutes(district, street, event.category)
+        raise UnknownPlace(f"zone {zone_id!r} is not a zone of camera {camera_id!r}")
+    cat = district.categories.get(category)
+    if cat is None:
+        raise UnknownPlace(f"category {category!r} is not in the district")
     return {
-        "alarm_id": alarm_key(event),
-        "event_id": event.event_id,
         "camera_id": camera.camera_id,
         "camera_name": camera.name,
         "zone_id": zone.zone_id,
         "zone_name": zone.name,
-        "category": category.code,
-        "category_zh": category.name_zh,
-        "category_en": category.name_en,
-        "urgency": category.urgency,
-        "severity": SEVERITY[category.urgency],
-        "grid_code": grid_code,
-        "grid_name": grid.name_zh if grid else None,
+        "category": cat.code,
+        "category_zh": cat.name_zh,
+        "category_en": cat.name_en,
         "lon": zone.target.lon,
         "lat": zone.target.lat,
-        "confidence": event.confidence,
+    }
+
+
+def _grid(district: District, grid_code: str | None) -> dict[str, Any]:
+    grid = district.grids.get(grid_code) if grid_code else None
+    return {"grid_code": grid_code, "grid_name": grid.name_zh if grid else None}
+
+
+def queued_alarm(
+    district: District, key: str, alert: Mapping[str, Any], grid_code: str | None, deadline_ms: int
+) -> dict[str, Any]:
+    """An alarm in the hub's verification queue, from the alert that raised it."""
+    category = district.categories.get(str(alert.get("category")))
+    urgency = category.urgency if category else "routine"
+    return {
+        "alarm_id": key,
+        **_place(district, str(alert["camera_id"]), str(alert["zone_id"]), str(alert["category"])),
+        **_grid(district, grid_code),
+        "urgency": urgency,
+        "severity": SEVERITY[urgency],
+        "confidence": float(alert.get("confidence") or 0),
         "boxes": [
-            {"xyxy_norm": list(b.xyxy_norm), "class_name": b.class_name, "confidence": b.confidence}
-            for b in event.boxes
+            {
+                "xyxy_norm": list(b["xyxy_norm"]),
+                "class_name": b.get("class_name"),
+                "confidence": b.get("confidence"),
+            }
+            for b in alert.get("boxes") or ()
         ],
-        "snapshot_id": event.snapshot_id,
-        "started_ms": event.started_at_ms,
-        "updated_ms": event.updated_at_ms,
-        "ended_ms": event.ended_at_ms,
-        "deadline_ms": event.started_at_ms + minutes * 60_000,
+        "snapshot_id": alert.get("snapshot_id"),
+        "started_ms": int(alert["started_at_ms"]),
+        "ended_ms": alert.get("ended_at_ms"),
+        "deadline_ms": deadline_ms,
+        "deadline_kind": "dispatch",
         "status": "verifying",
         "case_no": None,
+        "assignees": [],
     }
 
 
-def merge_update(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """An update or end of the same alarm: keep its start, status and case, take the rest."""
-    keep: dict[str, Any] = {
-        k: old[k] for k in ("started_ms", "deadline_ms", "status", "case_no") if k in old
+def case_alarm(
+    district: District,
+    key: str,
+    state: str,
+    facts: Mapping[str, Any],
+    assignees: list[dict[str, Any]],
+    reported_ms: int,
+    old: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The wall's view of alarm ``key`` once it belongs to a case (facts from the case log).
+    What only the alert knew (detection boxes) is kept from the queued alarm ``old``."""
+    camera_id, zone_id, _ = key.split(":")
+    category = str(facts["category"])
+    urgency = str(facts.get("urgency") or district.categories[category].urgency)
+    kind, due = current_deadline(state, facts)
+    old = old or {}
+    return {
+        "alarm_id": key,
+        **_place(district, camera_id, zone_id, category),
+        **_grid(district, str(facts.get("grid_code") or "") or None),
+        "detected_category": facts.get("detected_category"),
+        "urgency": urgency,
+        "severity": SEVERITY.get(urgency, 1),
+        "confidence": float(facts.get("confidence") or old.get("confidence") or 0),
+        "boxes": list(old.get("boxes") or []),
+        "snapshot_id": facts.get("snapshot_id") or old.get("snapshot_id"),
+        "started_ms": int(old.get("started_ms") or reported_ms),
+        "ended_ms": old.get("ended_ms"),
+        "deadline_ms": due,
+        "deadline_kind": kind,
+        "status": state,
+        "case_no": str(facts["case_no"]),
+        "assignees": assignees,
+        "joint": facts.get("joint"),
     }
-    if not new.get("snapshot_id"):
-        keep["snapshot_id"] = old.get("snapshot_id")
-    if old.get("status") != "verifying":
-        keep["category"] = old["category"]
-        keep["urgency"] = old["urgency"]
-        keep["severity"] = old["severity"]
-    return {**new, **keep}

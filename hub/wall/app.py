@@ -1,7 +1,10 @@
-"""The wall as a FastAPI app of its own, until it is mounted in the hub's app factory.
+"""The wall inside the hub's app: its routes, its assets, and its running parts.
 
-``create_wall_app`` owns the Redis client, the MQTT feed, the live stream and the tour
-ticker in its lifespan; ``python -m hub.wall --config configs/hub.yaml`` serves it.
+``attach_wall`` mounts the routes and wraps the app's lifespan: once the hub's runtime is
+up, ``wall_parts`` starts the wall's Redis client, the feed that follows the hub's change
+stream, the live stream to monitors and the tour ticker, and stops them before the hub.
+The wall has no source of its own: alarms and cases are the hub's, camera health the
+fleet's, so it always runs in a hub process (several workers share it through Redis).
 """
 
 from __future__ import annotations
@@ -16,13 +19,14 @@ from typing import Any
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
-from hub.district.load import District, load_district
-from hub.domain.clock import Clock, SystemClock
+from hub.domain.clock import Clock
+from hub.fleet.service import alarms_key
+from hub.runtime import HubRuntime
 from hub.settings import HubSettings
+from hub.wall.alarm_desk import AlarmDesk
 from hub.wall.codec import SceneBody, SceneMonitorBody, WallSpec
-from hub.wall.hub_link import CaseDesk, HubCaseDesk
+from hub.wall.hub_feed import HubFeed
 from hub.wall.live import LiveHub
-from hub.wall.mqtt_feed import WallFeed
 from hub.wall.router import build_router, mount_wall
 from hub.wall.service import WallService
 from hub.wall.store import WallStore
@@ -34,8 +38,10 @@ TOUR_TICK_S = 1.0
 @dataclass
 class WallParts:
     service: WallService
+    desk: AlarmDesk
     live: LiveHub
-    feed: WallFeed
+    feed: HubFeed
+    rt: HubRuntime
 
 
 async def _tours(service: WallService) -> None:
@@ -65,52 +71,30 @@ async def ensure_demo_wall(service: WallService) -> None:
 
 @contextlib.asynccontextmanager
 async def wall_parts(
-    settings: HubSettings,
-    district: District,
-    clock: Clock | None,
-    *,
-    demo_wall: bool,
-    desk: CaseDesk | None = None,
+    rt: HubRuntime, *, demo_wall: bool, clock: Clock | None = None
 ) -> AsyncIterator[WallParts]:
-    """Start the wall's Redis client, MQTT feed, live stream and tour ticker; stop them after."""
-    redis = Redis.from_url(settings.redis.url)
-    service = WallService(
-        WallStore(redis, settings.redis.key_prefix), district, clock or SystemClock(), desk
-    )
+    """Start the wall's parts on a running hub runtime; stop them after."""
+    redis = Redis.from_url(rt.settings.redis.url)
+    store = WallStore(redis, rt.settings.redis.key_prefix)
+    service = WallService(store, rt.district, clock or rt.clock, alarms_key(rt.keys.prefix))
+    desk = AlarmDesk(service, rt)
     live = LiveHub(service)
-    feed = WallFeed(settings.mqtt, service)
+    feed = HubFeed(rt, desk, f"{rt.client_id}-wall")
+    await feed.ensure_group()  # from here on no change is missed
     await live.start()
-    await feed.start()
     if demo_wall:
         await ensure_demo_wall(service)
-    ticker = asyncio.create_task(_tours(service))
+    tasks = [asyncio.create_task(_tours(service)), asyncio.create_task(feed.run())]
     try:
-        yield WallParts(service, live, feed)
+        yield WallParts(service, desk, live, feed, rt)
     finally:
-        ticker.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await ticker
-        await feed.stop()
+        for t in tasks:
+            t.cancel()
+        for t in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
         await live.stop()
         await redis.aclose()
-
-
-def create_wall_app(
-    settings: HubSettings, district: District, clock: Clock | None = None, *, demo_wall: bool = True
-) -> FastAPI:
-    """The wall alone (tests, or a wall server beside a hub)."""
-    parts: list[WallParts] = []
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        async with wall_parts(settings, district, clock, demo_wall=demo_wall) as p:
-            parts.append(p)
-            yield
-
-    app = FastAPI(title="Gridwall wall", lifespan=lifespan)
-    app.state.wall_parts = parts
-    mount_wall(app, build_router(lambda: parts[0].service, lambda: parts[0].live))
-    return app
 
 
 def attach_wall(
@@ -120,8 +104,7 @@ def attach_wall(
     clock: Clock | None = None,
 ) -> None:
     """Mount the wall in the hub's app: its routes, its assets, and its parts in the
-    app's lifespan (started after the hub's own, stopped before)."""
-    district = load_district(settings.district_dir)
+    app's lifespan (started after the hub's runtime, stopped before it)."""
     parts: list[WallParts] = []
     inner = app.router.lifespan_context
 
@@ -129,9 +112,7 @@ def attach_wall(
     async def lifespan(a: FastAPI) -> AsyncIterator[Any]:
         async with (
             inner(a) as state,
-            wall_parts(
-                settings, district, clock, demo_wall=settings.demo_mode, desk=HubCaseDesk(a)
-            ) as p,
+            wall_parts(a.state.runtime, demo_wall=settings.demo_mode, clock=clock) as p,
         ):
             parts.append(p)
             yield state
@@ -139,4 +120,4 @@ def attach_wall(
 
     app.router.lifespan_context = lifespan
     app.state.wall_parts = parts
-    mount_wall(app, build_router(lambda: parts[0].service, lambda: parts[0].live, auth))
+    mount_wall(app, build_router(lambda: parts[0], auth))

@@ -75,6 +75,8 @@ class LiveHub:
                 for c in changes:
                     if c.get("kind") == "case":
                         yield _event("ticker", c["alarm"], None)
+                    elif c.get("kind") == "fleet":
+                        yield _event("fleet", c["alarm"], None)
                 yield await self._state_event(wall)
         finally:
             self._streams[wall].discard(queue)

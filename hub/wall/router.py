@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 
 from hub.domain.wall_rules import WallRuleError
+from hub.wall.alarm_desk import AlarmDesk
 from hub.wall.codec import (
     AssignBody,
     ConfirmBody,
@@ -22,8 +23,10 @@ from hub.wall.codec import (
     TourBody,
     WallSpec,
 )
-from hub.wall.live import LiveHub
 from hub.wall.service import WallNotFound, WallService
+
+if TYPE_CHECKING:
+    from hub.wall.app import WallParts
 
 UI_DIR = Path(__file__).resolve().parents[2] / "wall_ui"
 T = TypeVar("T")
@@ -41,13 +44,17 @@ async def _call(job: Awaitable[T]) -> T:
 
 
 def build_router(
-    get_service: Callable[[], WallService],
-    get_live: Callable[[], LiveHub],
-    auth: Callable[..., Any] | None = None,
+    get_parts: Callable[[], WallParts], auth: Callable[..., Any] | None = None
 ) -> APIRouter:
     """The pages (public, they hold no data) and the wall API (behind ``auth`` if given:
     the hub passes its operator check; a kiosk passes its token as ``?token=`` once)."""
     pages = APIRouter()
+
+    def get_service() -> WallService:
+        return get_parts().service
+
+    def get_desk() -> AlarmDesk:
+        return get_parts().desk
 
     @pages.get("/wall/", include_in_schema=False)
     async def wall_page() -> FileResponse:
@@ -75,7 +82,7 @@ def build_router(
     async def events(wall: Name, request: Request) -> StreamingResponse:
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         return StreamingResponse(
-            get_live().stream(wall), media_type="text/event-stream", headers=headers
+            get_parts().live.stream(wall), media_type="text/event-stream", headers=headers
         )
 
     @r.put("/api/wall/walls/{wall}/monitors/{monitor}/layout", status_code=204)
@@ -116,19 +123,19 @@ def build_router(
 
     @r.get("/api/wall/alarms")
     async def queue() -> list[dict[str, Any]]:
-        return await get_service().verification_queue()
+        return await get_desk().verification_queue()
 
     @r.post("/api/wall/alarms/{alarm_id}/confirm")
     async def confirm(alarm_id: str, body: ConfirmBody) -> dict[str, Any]:
-        return await _call(get_service().confirm(alarm_id, body))
+        return await _call(get_desk().confirm(alarm_id, body))
 
     @r.post("/api/wall/alarms/{alarm_id}/reject")
     async def reject(alarm_id: str, body: RejectBody) -> dict[str, Any]:
-        return await _call(get_service().reject(alarm_id, body))
+        return await _call(get_desk().reject(alarm_id, body))
 
     @r.post("/api/wall/alarms/{alarm_id}/ack", status_code=204)
     async def ack(alarm_id: str) -> None:
-        await _call(get_service().acknowledge(alarm_id))
+        await _call(get_desk().acknowledge(alarm_id))
 
     @r.get("/api/wall/feedback")
     async def feedback() -> list[dict[str, Any]]:
@@ -136,10 +143,15 @@ def build_router(
 
     @r.get("/api/wall/snapshots/{snapshot_id}")
     async def snapshot(snapshot_id: str) -> Response:
-        jpeg = await get_service().store.snapshot(snapshot_id)
-        if jpeg is None:
+        rt = get_parts().rt
+        jpeg = await rt.redis.get(rt.keys.snapshot(snapshot_id))
+        if not isinstance(jpeg, bytes):
             raise HTTPException(404, f"no snapshot {snapshot_id!r}")
         return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "max-age=3600"})
+
+    @r.get("/api/wall/fleet")
+    async def fleet() -> list[dict[str, Any]]:
+        return await get_service().fleet_alarms()
 
     @r.get("/api/wall/district")
     async def district() -> dict[str, Any]:

@@ -1,26 +1,20 @@
-"""The wall's operations: alarms in, operator actions, layouts, scenes and tours.
+"""The wall's state: walls, what a monitor draws, layouts, scenes and tours.
 
 Thin glue between the pure rule (``hub.domain.wall_rules``) and the Redis store. Alarms
-are global: a new alarm is placed on every wall by the rule, and acknowledging,
-rejecting or confirming it is seen by every wall.
+come in through ``hub.wall.alarm_desk`` and are global: each is placed on every wall by
+the rule. A camera is offline while the fleet service holds an alarm for it or its box.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import json
 import logging
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from contracts.messages import AlertEvent
 from hub.district.load import District
 from hub.domain import wall_rules as rules
-from hub.domain.case_number import Source, format_case_number
 from hub.domain.clock import Clock
-from hub.wall.alarm_view import SEVERITY, UnknownPlace, alarm_detail, merge_update
 from hub.wall.codec import (
-    ConfirmBody,
-    RejectBody,
     SceneBody,
     TourBody,
     WallSpec,
@@ -28,7 +22,6 @@ from hub.wall.codec import (
     scene_monitors,
     state_to_json,
 )
-from hub.wall.hub_link import CaseDesk
 from hub.wall.store import WallStore
 
 log = logging.getLogger(__name__)
@@ -39,14 +32,11 @@ class WallNotFound(KeyError):
 
 
 class WallService:
-    def __init__(
-        self, store: WallStore, district: District, clock: Clock, desk: CaseDesk | None = None
-    ) -> None:
-        self.desk = desk
+    def __init__(self, store: WallStore, district: District, clock: Clock, fleet_key: str) -> None:
         self.store = store
         self.district = district
         self.clock = clock
-        self.tz = ZoneInfo(district.calendar.timezone)
+        self.fleet_key = fleet_key  # the fleet service's hash of active alarms
 
     # walls -----------------------------------------------------------------------------
     async def define_wall(self, name: str, spec: WallSpec) -> dict[str, Any]:
@@ -54,7 +44,7 @@ class WallService:
         for alarm_id in await self.store.active_alarm_ids():
             detail = await self.store.alarm(alarm_id)
             if detail:
-                state, _ = rules.place_alarm(state, _queued(detail))
+                state, _ = rules.place_alarm(state, queued(detail))
         await self.store.define(name, spec, state)
         await self.store.publish({"wall": name, "kind": "state", "version": state.version})
         return await self.payload(name)
@@ -75,13 +65,25 @@ class WallService:
             "state": state_to_json(state),
             "alarms": await self.store.alarms(sorted(ids)),
             "cameras": await self.cameras(),
+            "fleet": await self.fleet_alarms(),
             "tour": await self.store.tour(wall),
             "layouts": layouts_json(),
             "now_ms": self.clock.now_ms(),
         }
 
+    async def fleet_alarms(self) -> list[dict[str, Any]]:
+        """Active box- and camera-offline alarms of the fleet service, oldest first."""
+        raw = await self.store.redis.hvals(self.fleet_key)
+        out = sorted((json.loads(x) for x in raw), key=lambda a: (a["at_ms"], a["key"]))
+        for a in out:
+            cam = self.district.cameras.get(a.get("camera_id") or "")
+            a["camera_name"] = cam.name if cam else None
+        return out
+
     async def cameras(self) -> dict[str, dict[str, Any]]:
-        boxes = await self.store.boxes()
+        down = await self.fleet_alarms()
+        boxes_down = {a["box_id"] for a in down if a["key"].startswith("box:")}
+        cams_down = {a["camera_id"] for a in down if a.get("camera_id")}
         out = {}
         for cam in self.district.cameras.values():
             z = cam.zones[0].target
@@ -91,101 +93,13 @@ class WallService:
                 "grid_code": self.district.grid_index.locate(z.lon, z.lat),
                 "lon": cam.mount.lon,
                 "lat": cam.mount.lat,
-                "online": boxes.get(cam.box_id) != "offline",
+                "online": cam.box_id not in boxes_down and cam.camera_id not in cams_down,
             }
         return out
 
-    async def _each_wall(self, change: Any) -> None:
+    async def each_wall(self, change: Any) -> None:
         for wall in await self.store.walls():
             await self.store.update(wall, change)
-
-    # alarms from the edge --------------------------------------------------------------
-    async def on_alert(self, event: AlertEvent) -> dict[str, Any] | None:
-        try:
-            detail = alarm_detail(self.district, event)
-        except UnknownPlace as exc:
-            log.warning("alert %s parked: %s", event.event_id, exc)
-            return None
-        old = await self.store.alarm(detail["alarm_id"])
-        if old is not None:
-            detail = merge_update(old, detail)
-        elif event.type == "end":
-            return None  # an end for an alarm the wall never had (or already cleared)
-        await self.store.put_alarm(detail)
-        queued = _queued(detail)
-        await self._each_wall(lambda s: rules.place_alarm(s, queued)[0])
-        if old is not None:  # same tiles, new details: tell the monitors anyway
-            await self.store.publish({"wall": "*", "kind": "alarm", "alarm_id": detail["alarm_id"]})
-        return detail
-
-    async def on_availability(self, box_id: str, state: str) -> None:
-        await self.store.set_box(box_id, state)
-        await self.store.publish({"wall": "*", "kind": "cameras"})
-
-    # operator actions ------------------------------------------------------------------
-    async def acknowledge(self, alarm_id: str) -> None:
-        """Take the alarm off every wall; a filed case lives on in the case list."""
-        await self._each_wall(lambda s: rules.revert_alarm(s, alarm_id)[0])
-        await self.store.drop_alarm(alarm_id)
-
-    async def confirm(self, alarm_id: str, body: ConfirmBody) -> dict[str, Any]:
-        detail = await self._alarm(alarm_id)
-        if detail["status"] != "verifying":
-            raise ValueError(f"alarm {alarm_id!r} is already {detail['status']}")
-        category = body.category or detail["category"]
-        cat = self.district.categories.get(category)
-        if cat is None:
-            raise ValueError(f"category {category!r} is not in the district")
-        urgency = body.urgency or cat.urgency
-        if self.desk is not None:
-            case_no = await self.desk.confirm(alarm_id, body.actor)
-            if case_no is None:
-                raise ValueError(
-                    f"alarm {alarm_id!r} is not waiting in the hub's verification queue "
-                    "(filed automatically, or cleared)"
-                )
-        else:
-            today = dt.datetime.fromtimestamp(self.clock.now_ms() / 1000, self.tz).date()
-            seq = await self.store.next_case_sequence(self.district.county.code, f"{today:%Y%m%d}")
-            case_no = format_case_number(self.district.county.code, today, Source.VIDEO_AI, seq)
-        detail.update(
-            status="filed",
-            case_no=case_no,
-            category=category,
-            category_zh=cat.name_zh,
-            category_en=cat.name_en,
-            urgency=urgency,
-            severity=SEVERITY[urgency],
-            confirmed_by=body.actor,
-            confirmed_ms=self.clock.now_ms(),
-        )
-        await self.store.put_alarm(detail)
-        queued = _queued(detail)
-        await self._each_wall(lambda s: rules.place_alarm(s, queued)[0])
-        await self.store.publish({"wall": "*", "kind": "case", "alarm": detail})
-        return detail
-
-    async def reject(self, alarm_id: str, body: RejectBody) -> dict[str, Any]:
-        detail = await self._alarm(alarm_id)
-        if detail["status"] != "verifying":
-            raise ValueError(f"alarm {alarm_id!r} is already {detail['status']}: not rejectable")
-        record = {**detail, "reason": body.reason, "rejected_by": body.actor}
-        record["rejected_ms"] = self.clock.now_ms()
-        if self.desk is not None:
-            record["hub_cleared"] = await self.desk.reject(alarm_id, body.actor, body.reason)
-        feedback_id = await self.store.add_feedback(record)
-        await self.acknowledge(alarm_id)
-        return {"alarm_id": alarm_id, "feedback_id": feedback_id}
-
-    async def verification_queue(self) -> list[dict[str, Any]]:
-        alarms = await self.store.alarms(await self.store.active_alarm_ids())
-        return sorted(alarms.values(), key=lambda a: (-a["severity"], a["started_ms"]))
-
-    async def _alarm(self, alarm_id: str) -> dict[str, Any]:
-        detail = await self.store.alarm(alarm_id)
-        if detail is None:
-            raise KeyError(alarm_id)
-        return detail
 
     # layouts, tiles, scenes, tours -----------------------------------------------------
     async def set_layout(self, wall: str, monitor: int, layout: str) -> None:
@@ -248,7 +162,7 @@ class WallService:
             raise WallNotFound(wall) from None
 
 
-def _queued(detail: dict[str, Any]) -> rules.QueuedAlarm:
+def queued(detail: dict[str, Any]) -> rules.QueuedAlarm:
     return rules.QueuedAlarm(
         detail["alarm_id"], detail["camera_id"], int(detail["severity"]), int(detail["started_ms"])
     )

@@ -1,4 +1,4 @@
-"""Wall state in Redis: walls, alarms, scenes, tours, snapshots, and the change channel.
+"""Wall state in Redis: walls, alarms, scenes, tours, feedback, and the change channel.
 
 Every change to a wall goes through ``update``: read, apply a pure function, write with a
 version bump under WATCH (safe with several hub workers), then publish on the change
@@ -17,7 +17,7 @@ from redis.exceptions import WatchError
 from hub.domain.wall_rules import WallState
 from hub.wall.codec import WallSpec, state_from_json, state_to_json
 
-SNAPSHOT_TTL_S = 24 * 3600
+ACKED_TTL_S = 30 * 24 * 3600
 
 
 class WallStore:
@@ -102,11 +102,15 @@ class WallStore:
             pipe.srem(f"{self.p}:alarms", alarm_id)
             await pipe.execute()
 
-    async def next_case_sequence(self, county: str, day: str) -> int:
-        key = f"{self.p}:caseseq:{county}:{day}"
-        seq = int(await self.redis.incr(key))
-        await self.redis.expire(key, 3 * 24 * 3600)
-        return seq
+    async def mark_acked(self, case_no: str) -> None:
+        """An acknowledged case stays off the wall until it is reopened."""
+        await self.redis.set(f"{self.p}:acked:{case_no}", 1, ex=ACKED_TTL_S)
+
+    async def unmark_acked(self, case_no: str) -> None:
+        await self.redis.delete(f"{self.p}:acked:{case_no}")
+
+    async def is_acked(self, case_no: str) -> bool:
+        return bool(await self.redis.exists(f"{self.p}:acked:{case_no}"))
 
     async def add_feedback(self, record: dict[str, Any]) -> str:
         """A rejection, kept as training feedback (a capped stream)."""
@@ -117,21 +121,6 @@ class WallStore:
     async def feedback(self, count: int = 50) -> list[dict[str, Any]]:
         rows: Any = await self.redis.xrevrange(f"{self.p}:feedback", count=count)
         return [json.loads(fields[b"json"]) for _id, fields in rows]
-
-    # snapshots, boxes ------------------------------------------------------------------
-    async def put_snapshot(self, snapshot_id: str, jpeg: bytes) -> None:
-        await self.redis.set(f"{self.p}:snap:{snapshot_id}", jpeg, ex=SNAPSHOT_TTL_S)
-
-    async def snapshot(self, snapshot_id: str) -> bytes | None:
-        raw = await self.redis.get(f"{self.p}:snap:{snapshot_id}")
-        return raw if isinstance(raw, bytes) else None
-
-    async def set_box(self, box_id: str, state: str) -> None:
-        await self.redis.hset(f"{self.p}:boxes", box_id, state)
-
-    async def boxes(self) -> dict[str, str]:
-        raw = await self.redis.hgetall(f"{self.p}:boxes")
-        return {_s(k): _s(v) for k, v in raw.items()}
 
     # scenes and tours ------------------------------------------------------------------
     async def put_named(self, kind: str, name: str, body: dict[str, Any]) -> None:

@@ -1,5 +1,6 @@
-"""Wall test harness: the wall app (uvicorn in a thread) on the real Redis and Mosquitto,
-a WHEP stand-in for video, a publisher of real contract messages, and headless Chromium."""
+"""Wall test harness: the hub's app with its wall (uvicorn in a thread) on the real Redis and
+Mosquitto, a WHEP stand-in for video, a publisher of real contract messages like an edge
+box's, and headless Chromium."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import paho.mqtt.client as mqtt
 import pytest
 import redis
@@ -21,9 +23,10 @@ from paho.mqtt.enums import CallbackAPIVersion
 from contracts.codec import encode
 from contracts.messages import AlertEvent, DetectionBox
 from contracts.topics import TopicKind, topic_for
+from hub.api.auth import Principal
+from hub.app import create_app
 from hub.district.load import District, load_district
 from hub.settings import HubSettings
-from hub.wall.app import create_wall_app
 from tests.chromium import BASE_ARGS, CHROMIUM
 from tests.wall.whep_standin import WhepStandIn
 
@@ -43,12 +46,39 @@ def wait_for(check: Any, timeout_s: float, what: str, every_s: float = 0.05) -> 
         time.sleep(every_s)
 
 
+TOKEN = "wall-operator-token-0123"
+TOKENS = {TOKEN: Principal("op1", "operator")}
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
 @dataclass
 class WallServer:
+    """The whole hub (runtime, fleet, wall) in a thread with its own event loop."""
+
     url: str
     district: District
     whep: WhepStandIn
     app: Any
+    loop: asyncio.AbstractEventLoop
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers=AUTH, timeout=10)
+
+    def run(self, coro: Any, timeout_s: float = 10) -> Any:
+        """Run a coroutine on the hub's loop (its Redis clients live there)."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout_s)
+
+    @property
+    def rt(self) -> Any:
+        return self.app.state.runtime
+
+    @property
+    def parts(self) -> Any:
+        return self.app.state.wall_parts[0]
+
+    def page_url(self, path: str) -> str:
+        sep = "&" if "?" in path else "?"
+        return f"{self.url}{path}{sep}token={TOKEN}"
 
 
 def _free_port() -> int:
@@ -62,37 +92,44 @@ def district() -> District:
     return load_district(REPO / "configs" / "district")
 
 
+def hub_settings(
+    mqtt_url: str, redis_url: str, topic_prefix: str, redis_prefix: str
+) -> HubSettings:
+    return HubSettings.model_validate(
+        {
+            "district_dir": str(REPO / "configs" / "district"),
+            "mqtt": {"url": mqtt_url, "topic_prefix": topic_prefix, "shared_group": redis_prefix},
+            "redis": {"url": redis_url, "key_prefix": redis_prefix},
+            "correlation": {"joint_categories": ["06901"]},
+        }
+    )
+
+
 @pytest.fixture
 def wall_server(
     district: District, redis_url: str, redis_prefix: str, mqtt_url: str, topic_prefix: str
 ) -> Iterator[WallServer]:
-    settings = HubSettings.model_validate(
-        {
-            "district_dir": str(REPO / "configs" / "district"),
-            "mqtt": {"url": mqtt_url, "topic_prefix": topic_prefix},
-            "redis": {"url": redis_url, "key_prefix": redis_prefix},
-        }
-    )
-    app = create_wall_app(settings, district, demo_wall=False)
+    """The hub's own app (create_app: ingest, correlation, timers, fleet, wall) on the real
+    Redis and Mosquitto; video tiles play from a WHEP stand-in mounted ahead of the relay."""
+    settings = hub_settings(mqtt_url, redis_url, topic_prefix, redis_prefix)
+    app = create_app(settings, tokens=TOKENS)
     whep = WhepStandIn()
-    app.include_router(whep.router)
+    app.router.routes[:0] = whep.router.routes
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )
-    thread = threading.Thread(target=server.run, daemon=True)
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(),), daemon=True)
     thread.start()
-    wait_for(lambda: server.started, 15, "the wall server to start")
-    parts = app.state.wall_parts[0]
-    wait_for(parts.feed.connected.is_set, 10, "the wall's MQTT feed to connect")
+    wait_for(lambda: server.started, 30, "the hub to start")
     try:
-        yield WallServer(f"http://127.0.0.1:{port}", district, whep, app)
+        yield WallServer(f"http://127.0.0.1:{port}", district, whep, app, loop)
     finally:
-        loop = parts.feed._loop
-        assert loop is not None
         asyncio.run_coroutine_threadsafe(whep.close_all(), loop).result(10)
         server.should_exit = True
-        thread.join(15)
+        thread.join(20)
+        loop.close()
         r = redis.Redis.from_url(redis_url)
         keys = list(r.scan_iter(f"{redis_prefix}:*"))
         if keys:
@@ -126,7 +163,9 @@ class Publisher:
         *,
         kind: str = "new",
         snapshot: bytes | None = None,
+        confidence: float = 0.62,
     ) -> AlertEvent:
+        """An alert as a box sends it; 0.62 waits for an operator, 0.99 files a case."""
         cam = district.cameras[camera_id]
         zone = next(z for z in cam.zones if category in z.categories)
         now = int(time.time() * 1000)
@@ -145,7 +184,7 @@ class Publisher:
             zone_id=zone.zone_id,
             category=category,
             rule="test",
-            confidence=0.62,
+            confidence=confidence,
             boxes=(
                 DetectionBox(
                     xyxy_norm=(0.3, 0.5, 0.5, 0.8), confidence=0.7, class_name="gas_cylinder"

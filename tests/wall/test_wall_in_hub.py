@@ -44,6 +44,7 @@ async def hub(
             "district_dir": str(REPO / "configs" / "district"),
             "mqtt": {"url": mqtt_url, "topic_prefix": topic_prefix, "shared_group": redis_prefix},
             "redis": {"url": redis_url, "key_prefix": redis_prefix},
+            "correlation": {"joint_categories": ["06901"]},
         }
     )
     rt = HubRuntime(settings, timer_loop=False)
@@ -56,8 +57,6 @@ async def hub(
     try:
         await until(lambda: asyncio.sleep(0, server.started), 15)
         await until(lambda: asyncio.sleep(0, bool(app.state.wall_parts)), 15)
-        feed = app.state.wall_parts[0].feed
-        await until(lambda: asyncio.sleep(0, feed.connected.is_set()), 10)
         port = server.servers[0].sockets[0].getsockname()[1]
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as c:
             yield c
@@ -109,3 +108,64 @@ async def test_wall_in_the_hub_confirms_and_rejects_through_the_hub(
     assert len(queue) == 0
     feedback = (await hub.get("/api/wall/feedback", headers=OP)).json()
     assert feedback[0]["hub_cleared"] is True and feedback[0]["reason"] == "误报"
+
+
+async def test_hub_confirm_with_edits_then_reassign_and_joint_command(
+    hub: httpx.AsyncClient, publisher: Publisher
+) -> None:
+    """The hub's own API: confirm with a category edit, then reassign to a roster person
+    and set 1+1+X; the timeline and the case detail show them; bad ids are named."""
+    from hub.district.load import load_district
+
+    district = load_district(REPO / "configs" / "district")
+    ev = publisher.alert(district, "cam-01", "06010")
+    key = f"{ev.camera_id}:{ev.zone_id}:{ev.category}"
+
+    async def queued() -> bool:
+        q = (await hub.get("/api/verification-queue", headers=OP)).json()
+        return any(a["key"] == key for a in q)
+
+    await until(queued, 10)
+    bad = await hub.post(
+        f"/api/verification-queue/{key}/confirm", json={"category": "99999"}, headers=OP
+    )
+    assert bad.status_code == 422 and "'99999'" in bad.text
+    res = await hub.post(
+        f"/api/verification-queue/{key}/confirm", json={"category": "06036"}, headers=OP
+    )
+    res.raise_for_status()
+    no = res.json()["case_no"]
+    case = (await hub.get(f"/api/cases/{no}", headers=OP)).json()
+    assert case["category"] == "06036" and case["facts"]["detected_category"] == "06010"
+    cand = (await hub.get(f"/api/cases/{no}/candidates", headers=OP)).json()
+    routed = [p["person_id"] for p in cand["routed"]]
+    assert case["assignees"] == routed[: len(case["assignees"])]  # grid first
+    assert len(cand["roster"]) == len(district.people)
+    other = next(p for p in cand["roster"] if p["person_id"] not in case["assignees"])
+    act = f"/api/cases/{no}/actions"
+    res = await hub.post(act, json={"action": "reassign", "assignees": ["p-nobody"]}, headers=OP)
+    assert res.status_code == 422 and "'p-nobody' is not in the roster" in res.text
+    res = await hub.post(act, json={"action": "close", "assignees": ["x"]}, headers=OP)
+    assert res.status_code == 422 and "not 'close'" in res.text
+    body = {"action": "reassign", "assignees": [other["person_id"]], "reason": "换人"}
+    (await hub.post(act, json=body, headers=OP)).raise_for_status()
+    joint = {
+        "action": "joint",
+        "commander": cand["joint"]["commander"],
+        "lead": cand["joint"]["lead"],
+        "cooperating": [routed[0]],
+    }
+    (await hub.post(act, json=joint, headers=OP)).raise_for_status()
+    case = (await hub.get(f"/api/cases/{no}", headers=OP)).json()
+    assert case["assignees"] == [other["person_id"]]
+    assert case["joint"] == {k: joint[k] for k in ("commander", "lead", "cooperating")}
+    assert case["people"][other["person_id"]]["name"] == other["name"]
+    timeline = (await hub.get(f"/api/cases/{no}/timeline", headers=OP)).json()
+    assert [e["action"] for e in timeline] == [
+        "report",
+        "file",
+        "dispatch",
+        "reassign",
+        "joint",
+    ]
+    assert timeline[3]["actor"] == "operator:op1" and timeline[3]["reason"] == "换人"

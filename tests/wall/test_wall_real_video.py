@@ -13,13 +13,13 @@ import uvicorn
 from playwright.async_api import async_playwright
 from redis.asyncio import Redis
 
+from hub.api.auth import Principal
+from hub.app import create_app
 from hub.district.load import load_district
-from hub.settings import HubSettings
 from hub.video.routes import bearer_token_auth, video_router
-from hub.wall.app import create_wall_app
 from tests.chromium import CHROMIUM
 from tests.video.rig import TOKEN, free_port, video_rig, wait_until
-from tests.wall.conftest import ARTIFACTS, CHROMIUM_ARGS, Publisher
+from tests.wall.conftest import ARTIFACTS, CHROMIUM_ARGS, Publisher, hub_settings
 from tests.wall.test_wall_browser import jpeg
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(120)]
@@ -30,16 +30,11 @@ CAMS = ("cam-01", "cam-02", "cam-03", "cam-04", "cam-05", "cam-06")
 async def test_tiles_play_the_real_relay(
     redis_url: str, redis_prefix: str, mqtt_url: str, topic_prefix: str
 ) -> None:
-    settings = HubSettings.model_validate(
-        {
-            "district_dir": str(REPO / "configs" / "district"),
-            "mqtt": {"url": mqtt_url, "topic_prefix": topic_prefix},
-            "redis": {"url": redis_url, "key_prefix": redis_prefix},
-        }
-    )
+    settings = hub_settings(mqtt_url, redis_url, topic_prefix, redis_prefix)
     async with video_rig(camera_ids=(*CAMS, "cam-07"), fps=8.0) as rig, async_playwright() as pw:
-        app = create_wall_app(settings, load_district(settings.district_dir), demo_wall=False)
-        app.include_router(video_router(rig.registry, bearer_token_auth(TOKEN)))
+        app = create_app(settings, tokens={TOKEN: Principal("op1", "operator")})
+        # the rig's relay ahead of the hub's own (which has no cameras in tests)
+        app.router.routes[:0] = video_router(rig.registry, bearer_token_auth(TOKEN)).routes
         port = free_port()
         server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
@@ -51,7 +46,8 @@ async def test_tiles_play_the_real_relay(
         try:
             await wait_until(lambda: server.started, 10, "wall server started")
             base = f"http://127.0.0.1:{port}"
-            async with httpx.AsyncClient(base_url=base, timeout=10) as c:
+            auth = {"Authorization": f"Bearer {TOKEN}"}
+            async with httpx.AsyncClient(base_url=base, headers=auth, timeout=10) as c:
                 (
                     await c.put(
                         "/api/wall/walls/v", json={"rows": 1, "cols": 1, "layout": "map+kpi+6"}

@@ -1,141 +1,216 @@
-"""The wall service against the real Redis, with a fake clock: alarms on every wall,
-end/update in place, availability, scenes and tours, confirm and reject."""
+"""The wall following the hub, against the real Redis with a fake clock: alerts go through
+the hub's own correlation (inbox → alarm → queue or case → change stream), and the wall's
+feed is stepped by hand. Deadlines are the hub's, on the working calendar."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from redis.asyncio import Redis
 
+from contracts.codec import encode
 from contracts.messages import AlertEvent
 from hub.district.load import District
 from hub.domain.clock import FakeClock
-from hub.wall.alarm_view import sla_minutes
+from hub.fleet.service import alarms_key
+from hub.runtime import HubRuntime
+from hub.wall.alarm_desk import AlarmDesk
+from hub.wall.alarm_view import current_deadline
 from hub.wall.codec import ConfirmBody, RejectBody, SceneBody, TourBody, WallSpec
+from hub.wall.hub_feed import HubFeed
 from hub.wall.service import WallService
 from hub.wall.store import WallStore
+from tests.wall.conftest import hub_settings
 
 pytestmark = pytest.mark.integration
-T0 = 1_790_000_000_000
+TZ = ZoneInfo("Asia/Shanghai")
+# Saturday 2026-11-28 20:00 in the district: the next working minute is Monday 08:30
+T0 = int(dt.datetime(2026, 11, 28, 20, 0, tzinfo=TZ).timestamp() * 1000)
+MONDAY_0830 = int(dt.datetime(2026, 11, 30, 8, 30, tzinfo=TZ).timestamp() * 1000)
+
+
+@dataclass
+class Rig:
+    rt: HubRuntime
+    service: WallService
+    desk: AlarmDesk
+    feed: HubFeed
+    clock: FakeClock
+    seq: int = 0
+
+    async def alert(self, cam: str, category: str, confidence: float = 0.6) -> str:
+        """One alert through the hub's inbox and correlation, then the wall's feed."""
+        c = self.service.district.cameras[cam]
+        zone = next(z for z in c.zones if category in z.categories)
+        self.seq += 1
+        now = self.clock.now_ms()
+        ev = AlertEvent(
+            type="new",
+            event_id=f"ev-{cam}-{category}",
+            seq=self.seq,
+            box_id=c.box_id,
+            camera_id=cam,
+            zone_id=zone.zone_id,
+            category=category,
+            rule="test",
+            confidence=confidence,
+            started_at_ms=now,
+            updated_at_ms=now,
+        )
+        await self.rt.redis.xadd(self.rt.keys.inbox, {"k": "event", "p": encode(ev), "rx": 0})
+        await self.rt.processor.step()
+        await self.follow()
+        return f"{cam}:{zone.zone_id}:{category}"
+
+    async def follow(self) -> None:
+        while await self.feed.step():
+            pass
+
+    async def tiles(self, wall: str) -> list[tuple[int, int, str]]:
+        state = (await self.service.payload(wall))["state"]
+        return [
+            (m, s, t["alarm_id"])
+            for m, mon in enumerate(state["monitors"])
+            for s, t in enumerate(mon["tiles"])
+            if t and t["kind"] == "alarm"
+        ]
 
 
 @pytest.fixture
-async def service(
-    redis_url: str, redis_prefix: str, district: District
-) -> AsyncIterator[WallService]:
-    redis = Redis.from_url(redis_url)
-    yield WallService(WallStore(redis, redis_prefix), district, FakeClock(T0))
-    keys = [k async for k in redis.scan_iter(f"{redis_prefix}:*")]
-    if keys:
-        await redis.delete(*keys)
-    await redis.aclose()
-
-
-def alert(district: District, cam: str, kind: str = "new", seq: int = 0) -> AlertEvent:
-    c = district.cameras[cam]
-    return AlertEvent(
-        type=kind,  # type: ignore[arg-type]
-        event_id=f"ev-{cam}-0001",
-        seq=seq,
-        box_id=c.box_id,
-        camera_id=cam,
-        zone_id=c.zones[0].zone_id,
-        category=c.zones[0].categories[0],
-        rule="test",
-        confidence=0.5,
-        started_at_ms=T0,
-        updated_at_ms=T0 + seq,
-        ended_at_ms=T0 + seq if kind == "end" else None,
+async def rig(
+    district: District, mqtt_url: str, redis_url: str, topic_prefix: str, redis_prefix: str
+) -> AsyncIterator[Rig]:
+    clock = FakeClock(T0)
+    settings = hub_settings(mqtt_url, redis_url, topic_prefix, redis_prefix)
+    rt = HubRuntime(
+        settings, district=district, clock=clock, mqtt=False, workers=False, timer_loop=False
     )
+    await rt.start()
+    store = WallStore(rt.redis, redis_prefix)
+    service = WallService(store, district, clock, alarms_key(redis_prefix))
+    desk = AlarmDesk(service, rt)
+    feed = HubFeed(rt, desk, "test-wall")
+    await feed.ensure_group()
+    try:
+        yield Rig(rt, service, desk, feed, clock)
+    finally:
+        keys = [k async for k in rt.redis.scan_iter(f"{redis_prefix}:*")]
+        if keys:
+            await rt.redis.delete(*keys)
+        await rt.stop()
 
 
-def alarm_tiles(payload: dict[str, object]) -> list[tuple[int, int, str]]:
-    state = payload["state"]
-    assert isinstance(state, dict)
-    return [
-        (m, s, t["alarm_id"])
-        for m, mon in enumerate(state["monitors"])
-        for s, t in enumerate(mon["tiles"])
-        if t and t["kind"] == "alarm"
-    ]
-
-
-async def test_alarm_goes_on_every_wall_updates_in_place_and_survives_its_end(
-    service: WallService, district: District
+async def test_queued_alarm_shows_on_every_wall_with_the_working_calendar_deadline(
+    rig: Rig,
 ) -> None:
-    await service.define_wall("a", WallSpec(rows=1, cols=1, layout="4"))
-    await service.define_wall("b", WallSpec(rows=1, cols=2, layout="1", alarm_monitors=[1]))
-    cam = sorted(district.cameras)[0]
-    detail = await service.on_alert(alert(district, cam))
-    assert detail is not None
-    # cam-01 looks into 城关街道 (339901001) for 06010: the street override gives 30 minutes
-    assert (detail["grid_code"][:9], detail["category"]) == ("339901001", "06010")
-    assert detail["deadline_ms"] - T0 == 30 * 60_000
-    assert detail["grid_code"] is not None and detail["grid_code"] in district.grids
-    await service.on_alert(alert(district, cam, "update", 1))
-    await service.on_alert(alert(district, cam, "end", 2))
-    a, b = await service.payload("a"), await service.payload("b")
-    assert alarm_tiles(a) == [(0, 0, detail["alarm_id"])]
-    assert alarm_tiles(b) == [(1, 0, detail["alarm_id"])]
-    assert a["alarms"][detail["alarm_id"]]["ended_ms"] == T0 + 2  # still shown until acknowledged
-    await service.acknowledge(detail["alarm_id"])
-    assert alarm_tiles(await service.payload("a")) == []
-    assert await service.on_alert(alert(district, cam, "end", 3)) is None  # late end: ignored
+    await rig.service.define_wall("a", WallSpec(rows=1, cols=1, layout="4"))
+    await rig.service.define_wall("b", WallSpec(rows=1, cols=2, layout="1", alarm_monitors=[1]))
+    key = await rig.alert("cam-01", "06010")
+    [detail] = await rig.desk.verification_queue()
+    assert (detail["alarm_id"], detail["status"], detail["case_no"]) == (key, "verifying", None)
+    # cam-01 looks into 城关街道 for 06010: 30 working minutes, counted from Monday 08:30
+    assert detail["deadline_ms"] == MONDAY_0830 + 30 * 60_000
+    assert await rig.tiles("a") == [(0, 0, key)]
+    assert await rig.tiles("b") == [(1, 0, key)]
+
+
+async def test_auto_filed_case_shows_number_assignees_and_the_cases_own_deadline(
+    rig: Rig,
+) -> None:
+    await rig.service.define_wall("a", WallSpec(rows=1, cols=1, layout="4"))
+    key = await rig.alert("cam-01", "06010", confidence=0.99)
+    [detail] = await rig.desk.verification_queue()
+    case_no = detail["case_no"]
+    view = await rig.rt.store.view(case_no)
+    assert detail["alarm_id"] == key and detail["status"] == "dispatched" == view.state
+    assert len(case_no) == 20 and case_no[14] == "1"
+    # dispatched: the wall counts down to the case's accept deadline, Monday 08:30 + 30 min
+    assert detail["deadline_kind"] == "accept"
+    assert detail["deadline_ms"] == view.facts["accept_due_ms"] == MONDAY_0830 + 30 * 60_000
+    assert [p["person_id"] for p in detail["assignees"]] == list(view.assignees)
+    assert all(p["name"] != p["person_id"] for p in detail["assignees"])  # roster names
+    assert await rig.tiles("a") == [(0, 0, key)]
+
+
+async def test_confirm_with_a_category_edit_files_a_case_of_the_edited_category(
+    rig: Rig,
+) -> None:
+    await rig.service.define_wall("a", WallSpec(rows=1, cols=1, layout="4"))
+    key = await rig.alert("cam-01", "06010")
+    shown = await rig.desk.confirm(key, ConfirmBody(category="06036", urgency="urgent"))
+    case_no = shown["case_no"]
+    view = await rig.rt.store.view(case_no)
+    assert view.facts["category"] == "06036" and view.facts["detected_category"] == "06010"
+    assert view.facts["urgency"] == "urgent"
+    # urgent: the urgent categories' profile, on natural minutes (accept within 15)
+    assert view.facts["policy"]["sla"]["clock"] == "natural"
+    assert view.facts["accept_due_ms"] == T0 + 15 * 60_000
+    assert (shown["category"], shown["status"], shown["severity"]) == ("06036", "dispatched", 2)
+    assert shown["deadline_ms"] == T0 + 15 * 60_000
+    with pytest.raises(ValueError, match="already dispatched"):
+        await rig.desk.reject(key, RejectBody(reason="x"))
+    other = await rig.alert("cam-02", "06010")
+    with pytest.raises(ValueError, match="category '99999' is not in the district"):
+        await rig.desk.confirm(other, ConfirmBody(category="99999"))
+
+
+async def test_reject_keeps_feedback_clears_the_hub_alarm_and_leaves_the_wall(rig: Rig) -> None:
+    await rig.service.define_wall("a", WallSpec(rows=1, cols=1, layout="4"))
+    key = await rig.alert("cam-01", "06010")
+    out = await rig.desk.reject(key, RejectBody(reason="树影", actor="op7"))
+    assert out["alarm_id"] == key and await rig.tiles("a") == []
+    [fb] = await rig.service.store.feedback()
+    assert (fb["alarm_id"], fb["reason"], fb["hub_cleared"]) == (key, "树影", True)
+    assert await rig.rt.redis.zscore(rig.rt.keys.vqueue, key) is None
+    last: Any = await rig.rt.redis.xrevrange(rig.rt.keys.changes, count=1)
+    assert last[0][1][b"kind"] == b"alarm_rejected"
+    assert json.loads(last[0][1][b"event"])["reason"] == "树影"
+
+
+async def test_closed_case_leaves_the_wall_and_an_acknowledged_one_stays_off(rig: Rig) -> None:
+    await rig.service.define_wall("a", WallSpec(rows=1, cols=1, layout="4"))
+    k1 = await rig.alert("cam-01", "06010", confidence=0.99)
+    k2 = await rig.alert("cam-02", "06010", confidence=0.99)
+    q = {a["alarm_id"]: a["case_no"] for a in await rig.desk.verification_queue()}
+    await rig.desk.acknowledge(k2)
+    cases = rig.rt.cases
+    await cases.act(q[k2], "accept", "responder:x")  # a later change: still off the wall
+    for action in ("accept", "resolve", "verify", "close"):
+        await cases.act(q[k1], action, "operator:op1")
+        await rig.follow()
+        on_wall = [a for _, _, a in await rig.tiles("a")]
+        assert on_wall == ([] if action in ("verify", "close") else [k1]), action
+    assert await rig.desk.verification_queue() == []
 
 
 @pytest.mark.parametrize(
-    ("street", "category", "minutes"),
-    [("339901001", "06010", 30), ("339901002", "06010", 60), ("339901001", "06901", 10)],
+    ("state", "expected"),
+    [
+        ("filed", ("dispatch", 1)),
+        ("dispatched", ("accept", 2)),
+        ("accepted", ("dispose", 3)),
+        ("in_progress", ("dispose", 3)),
+        ("closed", (None, None)),
+        ("rejected", (None, None)),
+    ],
 )
-def test_sla_minutes_take_the_street_override(
-    district: District, street: str, category: str, minutes: int
+def test_current_deadline_follows_the_case_state(
+    state: str, expected: tuple[str | None, int | None]
 ) -> None:
-    assert sla_minutes(district, street, category) == minutes
+    facts = {"dispatch_due_ms": 1, "accept_due_ms": 2, "dispose_due_ms": 3}
+    assert current_deadline(state, facts) == expected
+    assert current_deadline("accepted", {"dispatch_due_ms": 1}) == ("dispatch", 1)
 
 
-async def test_unknown_camera_is_parked_not_placed(
-    service: WallService, district: District
-) -> None:
+async def test_tour_cycles_scenes_on_the_clock(rig: Rig) -> None:
+    service = rig.service
     await service.define_wall("a", WallSpec(rows=1, cols=1))
-    event = alert(district, sorted(district.cameras)[0]).model_copy(update={"camera_id": "cam-zz"})
-    assert await service.on_alert(event) is None
-    assert alarm_tiles(await service.payload("a")) == []
-
-
-async def test_box_offline_marks_its_cameras(service: WallService, district: District) -> None:
-    await service.define_wall("a", WallSpec(rows=1, cols=1))
-    cam = sorted(district.cameras)[0]
-    box = district.cameras[cam].box_id
-    await service.on_availability(box, "offline")
-    cams = (await service.payload("a"))["cameras"]
-    assert cams[cam]["online"] is False
-    assert all(c["online"] for c in cams.values() if c["box_id"] != box)
-
-
-async def test_confirm_numbers_cases_in_sequence_and_reject_needs_verifying(
-    service: WallService, district: District
-) -> None:
-    await service.define_wall("a", WallSpec(rows=1, cols=1))
-    cams = sorted(district.cameras)
-    d1 = await service.on_alert(alert(district, cams[0]))
-    d2 = await service.on_alert(alert(district, cams[1]))
-    assert d1 and d2
-    c1 = await service.confirm(d1["alarm_id"], ConfirmBody(urgency="urgent"))
-    c2 = await service.confirm(d2["alarm_id"], ConfirmBody())
-    assert c1["case_no"][-5:] == "00001" and c2["case_no"][-5:] == "00002"
-    assert c1["severity"] == 2 and c1["status"] == "filed"
-    with pytest.raises(ValueError, match="already filed"):
-        await service.reject(d1["alarm_id"], RejectBody(reason="x"))
-    with pytest.raises(ValueError, match="category '99999' is not in the district"):
-        d3 = await service.on_alert(alert(district, cams[2]))
-        assert d3
-        await service.confirm(d3["alarm_id"], ConfirmBody(category="99999"))
-
-
-async def test_tour_cycles_scenes_on_the_clock(service: WallService, district: District) -> None:
-    await service.define_wall("a", WallSpec(rows=1, cols=1))
-    cams = sorted(district.cameras)
+    cams = sorted(service.district.cameras)
     await service.save_scene(
         "one", SceneBody.model_validate({"monitors": [{"layout": "1", "cameras": [cams[0]]}]})
     )
@@ -147,11 +222,9 @@ async def test_tour_cycles_scenes_on_the_clock(service: WallService, district: D
     await service.save_tour("t", TourBody(scenes=["one", "four"], period_s=10))
     await service.start_tour("a", "t")
     seen = []
-    clock = service.clock
-    assert isinstance(clock, FakeClock)
     for _ in range(3):
         await service.tick_tours()
         p = await service.payload("a")
         seen.append((p["state"]["scene"], p["state"]["monitors"][0]["layout"]))
-        clock.advance(seconds=10)
+        rig.clock.advance(seconds=10)
     assert seen == [("one", "1"), ("four", "4"), ("one", "1")]

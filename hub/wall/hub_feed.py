@@ -1,0 +1,95 @@
+"""The wall follows the hub's change stream (``{prefix}:changes``, what ``GET /api/stream``
+serves): queued alarms, case events, cleared and rejected alarms, fleet alarms.
+
+It reads in a consumer group (``wall``), so with several hub workers each change is applied
+to the wall once, and a restarted worker carries on where its group left off. Within a
+batch, case events are coalesced per case (the wall rereads the case's log once), and are
+applied after the batch's alarm changes, so an alarm queued and confirmed in one batch
+ends as the case. A change that cannot be applied is logged and skipped, never fatal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from redis.exceptions import RedisError, ResponseError
+
+from hub.runtime import HubRuntime
+from hub.store.keys import text
+from hub.wall.alarm_desk import AlarmDesk
+
+log = logging.getLogger(__name__)
+GROUP = "wall"
+BATCH = 200
+
+
+class HubFeed:
+    def __init__(self, rt: HubRuntime, desk: AlarmDesk, consumer: str) -> None:
+        self.rt = rt
+        self.desk = desk
+        self.consumer = consumer
+        self.stream = rt.keys.changes
+        self.skipped = 0  # changes that could not be applied (logged)
+
+    async def ensure_group(self) -> None:
+        """Join the group; a new group starts at the stream's end (history is not replayed)."""
+        try:
+            await self.rt.redis.xgroup_create(self.stream, GROUP, id="$", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def run(self) -> None:
+        await self.ensure_group()
+        await self.step(start="0")  # our own entries from before a restart
+        while True:
+            try:
+                await self.step(block_ms=1000)
+            except RedisError as exc:
+                log.error("wall feed: reading the change stream failed: %s", exc)
+                await asyncio.sleep(0.5)
+
+    async def step(self, block_ms: int | None = None, start: str = ">") -> int:
+        """Read and apply one batch; returns how many changes it held."""
+        resp: Any = await self.rt.redis.xreadgroup(
+            GROUP, self.consumer, {self.stream: start}, count=BATCH, block=block_ms
+        )
+        entries = resp[0][1] if resp else []
+        if entries:
+            await self.handle(entries)
+            await self.rt.redis.xack(self.stream, GROUP, *[i for i, _ in entries])
+        return len(entries)
+
+    async def handle(self, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
+        cases: dict[str, set[str]] = {}
+        for entry_id, fields in entries:
+            if not fields:
+                continue
+            try:
+                kind = text(fields.get(b"kind", b""))
+                body = json.loads(fields.get(b"event", b"{}"))
+                if kind == "case":
+                    cases.setdefault(text(fields[b"case_no"]), set()).add(str(body.get("action")))
+                else:
+                    await self._one(kind, text(fields.get(b"alarm_key", b"")), body)
+            except Exception:  # the wall must keep following: log, count, go on
+                self.skipped += 1
+                log.exception("wall feed: change %s not applied", text(entry_id))
+        for case_no, actions in cases.items():
+            try:
+                await self.desk.on_case(case_no, actions)
+            except Exception:
+                self.skipped += 1
+                log.exception("wall feed: case %s not applied", case_no)
+
+    async def _one(self, kind: str, key: str, body: dict[str, Any]) -> None:
+        if kind == "alarm_queued":
+            await self.desk.on_queued(key, body)
+        elif kind in ("alarm_cleared", "alarm_rejected"):
+            at = int(body.get("at_ms") or self.rt.clock.now_ms())
+            await self.desk.on_alarm_gone(key, at, rejected=kind == "alarm_rejected")
+        elif kind == "fleet" and body.get("kind") == "alarm":
+            await self.desk.on_fleet(body)
