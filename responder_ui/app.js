@@ -4,7 +4,7 @@
 import { api, token, withToken } from "./api.js";
 import { enqueue, flush, onChange, pending } from "./queue.js";
 import { drawMap } from "./map.js";
-import { followLive, registerWorker, subscribePush } from "./push.js";
+import { followChanges, followLive, registerWorker, subscribePush } from "./push.js";
 
 const view = document.getElementById("view");
 const STATE = {
@@ -160,6 +160,12 @@ async function route() {
   try {
     await (m ? caseView(m[1]) : casesView());
   } catch (err) {
+    if (m && err.status === 404) {  // no longer mine: escalated or reassigned to others
+      localStorage.removeItem(`gw-case-${m[1]}`);
+      toast(`${m[1]} 已转交他人 · no longer yours`);
+      location.hash = "#/cases";
+      return;
+    }
     view.innerHTML = `<p class="error">${esc(err.message)}</p>`;
   }
 }
@@ -209,6 +215,12 @@ if (token()) {
     if (p.category_name) { names[p.category] = p.category_name; localStorage.setItem("gw-category-names", JSON.stringify(names)); }
     toast(`${p.kind === "escalation" ? "升级" : "新案件"} ${p.category_name} · ${p.place}`);
     route();
+  });
+  followChanges((refs) => {
+    const shown = location.hash.match(/^#\/case\/(\d{20})$/);
+    if (shown && !refs.includes(shown[1])) return;  // a change of a case not on the screen
+    if (shown && formDirty()) refreshState().catch(() => route());
+    else route();
   });
   registerWorker().then((reg) => subscribePush(reg)).then((s) => console.info("push:", s)).catch((e) => console.warn(e));
   flush();

@@ -30,3 +30,19 @@ export function followLive(onPush) {
   source.addEventListener("push", (e) => onPush(JSON.parse(e.data)));
   return source;
 }
+
+// The hub's change stream, which for a responder carries only the changes of my cases: keeps
+// what the page shows current between pushes (an operator's note, the escalation that takes
+// a case off me). Changes arriving together are handed over as one batch of case numbers.
+// EventSource reconnects by itself and resumes from the last id it saw.
+export function followChanges(onChanges, settleMs = 250) {
+  const source = new EventSource(withToken("/api/stream"));
+  const refs = new Set();
+  let timer = null;
+  source.addEventListener("case", (e) => {
+    refs.add(JSON.parse(e.data).ref);
+    clearTimeout(timer);
+    timer = setTimeout(() => { const batch = [...refs]; refs.clear(); onChanges(batch); }, settleMs);
+  });
+  return source;
+}
