@@ -68,6 +68,7 @@ def compose(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
 def rendered() -> dict[str, Any]:
     out = compose("-f", str(COMPOSE), "--env-file", str(ENV_EXAMPLE), "config", "--format", "json")
     assert out.returncode == 0, out.stderr
+    assert out.stderr.strip() == "", f"compose warned: {out.stderr}"
     doc: dict[str, Any] = json.loads(out.stdout)
     return doc
 
