@@ -5,13 +5,15 @@ reported; a good one is acknowledged."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import async_playwright
+from playwright.async_api import Page, async_playwright
 from redis.asyncio import Redis
 
 from contracts.codec import encode
@@ -79,46 +81,59 @@ async def test_silent_box_raises_a_fleet_alarm_within_the_timeout(
         async def alarms() -> list[dict[str, Any]]:
             return list((await h.http.get("/api/fleet/alarms", headers=TECH)).json())
 
-        for _ in range(4):
-            await asyncio.sleep(0.25)
-            publisher.raw(stats_topic, encode(heartbeat("edge-01", cams_of)))
-        last_beat = time.monotonic()  # the broker has acknowledged the last heartbeat
-        boxes = {b["box_id"]: b for b in (await h.http.get("/api/fleet", headers=TECH)).json()}
-        assert boxes["edge-01"]["state"] == "online"
-        assert boxes["edge-01"]["stats"]["cpu_temp_c"] == 48.5
-        cams = {c["camera_id"]: c for c in boxes["edge-01"]["cameras"]}
-        assert cams["cam-01"]["ok"] and cams["cam-01"]["inference_ms"] == 14.0
-        assert not [a for a in await alarms() if a["box_id"] == "edge-01"]
+        async with fleet_page(h.base_url) as page:
+            await page.wait_for_selector('tr[data-box="edge-01"]', timeout=10_000)
+            for _ in range(4):
+                await asyncio.sleep(0.25)
+                publisher.raw(stats_topic, encode(heartbeat("edge-01", cams_of)))
+            last_beat = time.monotonic()  # the broker has acknowledged the last heartbeat
+            fleet_now = (await h.http.get("/api/fleet", headers=TECH)).json()
+            boxes = {b["box_id"]: b for b in fleet_now}
+            assert boxes["edge-01"]["state"] == "online"
+            assert boxes["edge-01"]["stats"]["cpu_temp_c"] == 48.5
+            cams = {c["camera_id"]: c for c in boxes["edge-01"]["cameras"]}
+            assert cams["cam-01"]["ok"] and cams["cam-01"]["inference_ms"] == 14.0
+            assert not [a for a in await alarms() if a["box_id"] == "edge-01"]
 
-        raised = await poll(
-            lambda: _box_alarm(alarms, "box:edge-01"), timeout_s=2.0 + 0.2 + 1.5, step_s=0.02
-        )
-        elapsed = time.monotonic() - last_beat
-        assert raised, "no fleet alarm for the silent box"
-        assert 1.95 <= elapsed <= 2.0 + 0.2 + 1.0, f"alarm after {elapsed:.2f} s"
-        assert "no heartbeat" in raised["reason"]
+            raised = await poll(
+                lambda: _box_alarm(alarms, "box:edge-01"), timeout_s=2.0 + 0.2 + 1.5, step_s=0.02
+            )
+            elapsed = time.monotonic() - last_beat
+            assert raised, "no fleet alarm for the silent box"
+            assert 1.95 <= elapsed <= 2.0 + 0.2 + 1.0, f"alarm after {elapsed:.2f} s"
+            assert "no heartbeat" in raised["reason"]
+            # the open page shows it from the change stream, not its 10 s poll
+            await page.wait_for_selector('.alarm[data-key="box:edge-01"]', timeout=1500)
+            page_s = time.monotonic() - last_beat
+            row = await page.inner_text('tr[data-box="edge-01"]')
+            assert "offline" in row and "0.1.0 / det-320" in row and "48.5" in row, row
         wall: Any = await redis.xrange(h.rt.keys.changes)
         fleet = [f for _, f in wall if f[b"kind"] == b"fleet" and f[b"alarm_key"] == b"box:edge-01"]
         assert len(fleet) == 1  # raised once, on the stream the wall follows
 
-        await _fleet_page_shows(h.base_url, "box:edge-01", "edge-01", "offline")
-
         publisher.raw(stats_topic, encode(heartbeat("edge-01", cams_of, down="cam-01")))
         cam = await poll(lambda: _box_alarm(alarms, "camera:edge-01:cam-01"), 3.0)
         assert cam and not await _box_alarm(alarms, "box:edge-01")  # box back, camera down
-        print(f"heartbeat timeout 2.0 s: alarm after {elapsed:.2f} s")
+        print(f"heartbeat timeout 2.0 s: alarm after {elapsed:.2f} s, on the page {page_s:.2f} s")
 
 
-async def _fleet_page_shows(base: str, alarm_key: str, box: str, state: str) -> None:
-    """The fleet page a technician opens shows the alarm and the box's state."""
+@contextlib.asynccontextmanager
+async def fleet_page(base: str) -> AsyncIterator[Page]:
+    """The fleet page a technician opens; a wrong token is refused on the page by name."""
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         try:
+            wrong = await browser.new_page()
+            await wrong.goto(f"{base}/fleet?access_token=not-a-token")
+            await wrong.wait_for_selector("#error:not([hidden])", timeout=10_000)
+            assert "401 missing or unknown bearer token" in await wrong.inner_text("#error")
+            await wrong.close()
             page = await browser.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
             await page.goto(f"{base}/fleet?access_token=tech-token-0123456789abc")
-            await page.wait_for_selector(f'.alarm[data-key="{alarm_key}"]', timeout=10_000)
-            row = await page.inner_text(f'tr[data-box="{box}"]')
-            assert state in row and "0.1.0 / det-320" in row and "48.5" in row, row
+            yield page
+            assert errors == [], errors
         finally:
             await browser.close()
 
