@@ -28,6 +28,7 @@ from tests.field.harness import ARGS, TECH, field_hub
 from tests.hub.conftest import Publisher
 
 pytestmark = pytest.mark.integration
+BOX = "edge-04"  # sorts after boxes that are never offline: the page lists offline first
 
 
 def heartbeat(box: str, cams: list[str], down: str = "") -> BoxStats:
@@ -72,48 +73,53 @@ async def test_silent_box_raises_a_fleet_alarm_within_the_timeout(
     settings = hub_settings.model_copy(
         update={"fleet": FleetSettings(heartbeat_timeout_s=2.0, check_interval_s=0.2)}
     )
-    stats_topic = topic_for(topic_prefix, TopicKind.STATS, "edge-01")
+    stats_topic = topic_for(topic_prefix, TopicKind.STATS, BOX)
     async with field_hub(settings) as h:
-        cams_of = sorted(
-            c.camera_id for c in h.rt.district.cameras.values() if c.box_id == "edge-01"
-        )
+        cams_of = sorted(c.camera_id for c in h.rt.district.cameras.values() if c.box_id == BOX)
 
         async def alarms() -> list[dict[str, Any]]:
             return list((await h.http.get("/api/fleet/alarms", headers=TECH)).json())
 
         async with fleet_page(h.base_url) as page:
-            await page.wait_for_selector('tr[data-box="edge-01"]', timeout=10_000)
+            await page.wait_for_selector(f'tr[data-box="{BOX}"]', timeout=10_000)
             for _ in range(4):
                 await asyncio.sleep(0.25)
-                publisher.raw(stats_topic, encode(heartbeat("edge-01", cams_of)))
+                publisher.raw(stats_topic, encode(heartbeat(BOX, cams_of)))
             last_beat = time.monotonic()  # the broker has acknowledged the last heartbeat
             fleet_now = (await h.http.get("/api/fleet", headers=TECH)).json()
             boxes = {b["box_id"]: b for b in fleet_now}
-            assert boxes["edge-01"]["state"] == "online"
-            assert boxes["edge-01"]["stats"]["cpu_temp_c"] == 48.5
-            cams = {c["camera_id"]: c for c in boxes["edge-01"]["cameras"]}
-            assert cams["cam-01"]["ok"] and cams["cam-01"]["inference_ms"] == 14.0
-            assert not [a for a in await alarms() if a["box_id"] == "edge-01"]
+            assert boxes[BOX]["state"] == "online"
+            assert boxes[BOX]["stats"]["cpu_temp_c"] == 48.5
+            cams = {c["camera_id"]: c for c in boxes[BOX]["cameras"]}
+            assert cams[cams_of[0]]["ok"] and cams[cams_of[0]]["inference_ms"] == 14.0
+            assert not [a for a in await alarms() if a["box_id"] == BOX]
 
             raised = await poll(
-                lambda: _box_alarm(alarms, "box:edge-01"), timeout_s=2.0 + 0.2 + 1.5, step_s=0.02
+                lambda: _box_alarm(alarms, f"box:{BOX}"), timeout_s=2.0 + 0.2 + 1.5, step_s=0.02
             )
             elapsed = time.monotonic() - last_beat
             assert raised, "no fleet alarm for the silent box"
             assert 1.95 <= elapsed <= 2.0 + 0.2 + 1.0, f"alarm after {elapsed:.2f} s"
             assert "no heartbeat" in raised["reason"]
             # the open page shows it from the change stream, not its 10 s poll
-            await page.wait_for_selector('.alarm[data-key="box:edge-01"]', timeout=1500)
+            await page.wait_for_selector(f'.alarm[data-key="box:{BOX}"]', timeout=1500)
             page_s = time.monotonic() - last_beat
-            row = await page.inner_text('tr[data-box="edge-01"]')
+            row = await page.inner_text(f'tr[data-box="{BOX}"]')
             assert "offline" in row and "0.1.0 / det-320" in row and "48.5" in row, row
+            first = await page.get_attribute("#boxes tr:first-child", "data-box")
+            assert first == BOX, "offline boxes come first"
+            assert "since" in await page.inner_text(f'.alarm[data-key="box:{BOX}"]')
         wall: Any = await redis.xrange(h.rt.keys.changes)
-        fleet = [f for _, f in wall if f[b"kind"] == b"fleet" and f[b"alarm_key"] == b"box:edge-01"]
+        fleet = [
+            f
+            for _, f in wall
+            if f[b"kind"] == b"fleet" and f[b"alarm_key"] == f"box:{BOX}".encode()
+        ]
         assert len(fleet) == 1  # raised once, on the stream the wall follows
 
-        publisher.raw(stats_topic, encode(heartbeat("edge-01", cams_of, down="cam-01")))
-        cam = await poll(lambda: _box_alarm(alarms, "camera:edge-01:cam-01"), 3.0)
-        assert cam and not await _box_alarm(alarms, "box:edge-01")  # box back, camera down
+        publisher.raw(stats_topic, encode(heartbeat(BOX, cams_of, down=cams_of[0])))
+        cam = await poll(lambda: _box_alarm(alarms, f"camera:{BOX}:{cams_of[0]}"), 3.0)
+        assert cam and not await _box_alarm(alarms, f"box:{BOX}")  # box back, camera down
         print(f"heartbeat timeout 2.0 s: alarm after {elapsed:.2f} s, on the page {page_s:.2f} s")
 
 
