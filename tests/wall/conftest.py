@@ -117,7 +117,14 @@ def wall_server(
     app.router.routes[:0] = whep.router.routes
     port = _free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            timeout_graceful_shutdown=5,
+        )
     )
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(),), daemon=True)
@@ -128,8 +135,9 @@ def wall_server(
     finally:
         asyncio.run_coroutine_threadsafe(whep.close_all(), loop).result(10)
         server.should_exit = True
-        thread.join(20)
-        loop.close()
+        thread.join(30)
+        if not thread.is_alive():
+            loop.close()
         r = redis.Redis.from_url(redis_url)
         keys = list(r.scan_iter(f"{redis_prefix}:*"))
         if keys:

@@ -44,6 +44,8 @@ export const paths = {
   caseDetail: (no) => `${base}/api/cases/${enc(no)}`,
   caseTimeline: (no) => `${base}/api/cases/${enc(no)}/timeline`,
   caseAction: (no) => `${base}/api/cases/${enc(no)}/actions`,
+  caseCandidates: (no) => `${base}/api/cases/${enc(no)}/candidates`,
+  caseClip: (no) => withToken(`${base}/video/cases/${enc(no)}/clip`),
   kpis: () => `${base}/api/kpis?by=street`,
 };
 

@@ -79,70 +79,132 @@ async function act(li, job) {
 
 async function refreshCases() {
   const q = new URLSearchParams([...new FormData($("#case-filter"))].filter(([, v]) => v)).toString();
-  let cases;
+  const ol = $("#cases");
   $("#cases-note").textContent = "";
+  let cases = [];
   try {
     cases = await get(paths.cases(q));
   } catch (e) {
-    // the hub's case service is not there: show the cases this console filed from alarms
-    $("#cases-note").textContent = t("console.unavailable", { detail: e.detail || e });
-    const f = Object.fromEntries(new FormData($("#case-filter")));
-    cases = (await get(paths.alarms()))
-      .filter((a) => a.case_no)
-      .filter((a) => (!f.state || a.status === f.state) && (!f.category || a.category === f.category) &&
-        (!f.grid || (a.grid_code || "").startsWith(f.grid)))
-      .map((a) => ({ ...a, state: a.status }));
+    $("#cases-note").textContent = t("console.error", { detail: e.detail || e });
   }
-  const ol = $("#cases");
   ol.replaceChildren();
+  if (!cases.length) ol.innerHTML = `<li class="dim">${t("console.empty")}</li>`;
   for (const c of cases) {
     const li = document.createElement("li");
-    li.className = "case";
-    li.dataset.caseNo = c.case_no || c.number;
-    li.innerHTML = `<b>${esc(li.dataset.caseNo)}</b> <span>${esc(catName(c))}</span> <span class="dim">${esc(c.grid_name || c.grid_code)} · ${esc(c.state)}</span>`;
-    li.addEventListener("click", () => showCase(c));
+    li.className = `case ${c.case_no === current ? "on" : ""}`;
+    li.dataset.caseNo = c.case_no;
+    li.dataset.state = c.state;
+    li.dataset.category = c.category;
+    const cat = district.categories[c.category];
+    const name = cat ? (lang === "en" ? cat.name_en : cat.name_zh) : c.category;
+    li.innerHTML = `<b>${esc(c.case_no)}</b> <span>${esc(name)}</span> <span class="dim">${esc(gridName(c.grid_code))} · ${t(`status.${c.state}`)}</span>`;
+    li.addEventListener("click", () => showCase(c.case_no));
     ol.append(li);
   }
 }
 
-// console button → the hub's case action (hub/api/cases.py); reassign is a new dispatch,
-// 1+1+X joint handling is recorded as a note on the case until the hub has a transition for it
-const ACTIONS = {
-  dispatch: { action: "dispatch" },
-  reassign: { action: "dispatch", reason: "reassign" },
-  joint: { action: "note", note: "1+1+X" },
-  escalate: { action: "escalate" },
-  close: { action: "close" },
-};
+const gridName = (code) =>
+  district.grids.features.find((g) => g.properties.code === code)?.properties.name_zh || code || "";
 
-async function showCase(c) {
-  const no = c.case_no || c.number;
-  let detail = c;
-  let events = [];
-  try {
-    detail = { ...c, ...(await get(paths.caseDetail(no))) };
-    events = await get(paths.caseTimeline(no));
-  } catch (_e) {
-    /* no case service: what the alarm knows */
+// console buttons → the hub's case actions (hub/api/cases.py); reassign and 1+1+X carry
+// the people picked from the roster
+const SIMPLE = ["dispatch", "escalate", "verify", "close"];
+let current = null; // the case number shown in the detail
+
+function personName(detail, id) {
+  return esc(detail.people?.[id]?.name || id);
+}
+
+function eventLine(e, detail) {
+  const d = e.data || {};
+  let extra = "";
+  if (e.action === "reassign" || e.action === "dispatch" || e.action === "escalate") {
+    extra = (d.assignees || []).map((id) => personName(detail, id)).join("、");
   }
+  if (e.action === "joint" || d.joint) {
+    const j = e.action === "joint" ? d : d.joint;
+    extra += ` ${t("console.commander")} ${personName(detail, j.commander)} · ${t("console.lead")} ${personName(detail, j.lead)} · ${t("console.cooperating")} ${(j.cooperating || []).map((id) => personName(detail, id)).join("、")}`;
+  }
+  const when = new Date(e.at_ms).toLocaleString(lang === "en" ? "en-GB" : "zh-CN", { hour12: false });
+  return `<li data-action="${esc(e.action)}" data-seq="${e.seq}">${esc(when)} <b>${esc(e.action)}</b> ${esc(e.actor)}
+    ${e.from_state !== e.to_state ? `${t(`status.${e.from_state}`)} → ${t(`status.${e.to_state}`)}` : ""}
+    ${esc(e.reason || "")} <span class="who">${extra}</span></li>`;
+}
+
+function peopleOptions(list, selected) {
+  return list.map((p) => `<option value="${esc(p.person_id)}" ${selected.includes(p.person_id) ? "selected" : ""}>${esc(p.name)} · ${esc(p.role)}</option>`).join("");
+}
+
+async function showCase(no) {
+  current = no;
   const box = $("#detail");
-  box.innerHTML = `<h3>${esc(no)}</h3>${thumb(detail)}
-    <p>${esc(catName(detail))} · ${esc(detail.grid_name || detail.grid_code)} · ${esc(detail.state || detail.status)}</p>
-    ${detail.camera_id && detail.started_ms ? `<video controls muted src="${paths.clip(detail)}" style="max-width:100%" aria-label="${t("console.clip")}"></video>` : ""}
+  let detail, events, cand;
+  try {
+    [detail, events, cand] = await Promise.all([
+      get(paths.caseDetail(no)), get(paths.caseTimeline(no)), get(paths.caseCandidates(no)),
+    ]);
+  } catch (e) {
+    box.innerHTML = `<p class="note">${esc(t("console.error", { detail: e.detail || e }))}</p>`;
+    return;
+  }
+  const f = detail.facts || {};
+  const cat = district.categories[detail.category];
+  const j = detail.joint || cand.joint;
+  const routedIds = cand.routed.map((p) => p.person_id);
+  const others = cand.roster.filter((p) => !routedIds.includes(p.person_id));
+  box.dataset.caseNo = no;
+  box.dataset.state = detail.state;
+  box.innerHTML = `<h3>${esc(no)}</h3>${thumb({ snapshot_id: f.snapshot_id, boxes: [] })}
+    <p>${esc(cat ? (lang === "en" ? cat.name_en : cat.name_zh) : detail.category)} · ${esc(gridName(detail.grid_code))} ·
+      <span class="state">${t(`status.${detail.state}`)}</span> · ${t(`console.urgency.${f.urgency || cat?.urgency || "routine"}`)}</p>
+    <p class="assignees">${t("case.assignees")} ${detail.assignees.map((id) => personName(detail, id)).join("、")}</p>
+    ${detail.joint ? `<p class="joint">1+1+X: ${t("console.commander")} ${personName(detail, j.commander)} · ${t("console.lead")} ${personName(detail, j.lead)} · ${t("console.cooperating")} ${(j.cooperating || []).map((id) => personName(detail, id)).join("、")}</p>` : ""}
+    ${f.camera_id ? `<video controls muted preload="none" src="${paths.caseClip(no)}" style="max-width:100%" aria-label="${t("console.clip")}"></video>` : ""}
     <h4>${t("console.timeline")}</h4>
-    <ol class="timeline">${events.map((e) => `<li>${new Date(e.at_ms).toLocaleString()} ${esc(e.actor)}: ${esc(e.kind || e.action || "")} ${esc(e.from_state || e.from || "")} → ${esc(e.to_state || e.to || "")} ${esc(e.reason || "")}</li>`).join("") || `<li class="dim">${t("console.empty")}</li>`}</ol>
-    <div class="actions">${Object.keys(ACTIONS).map((a) => `<button data-action="${a}">${t(`console.${a}`)}</button>`).join("")}
-      <button data-action="to-wall">${t("console.toWall")}</button></div><p class="note"></p>`;
-  box.querySelectorAll("[data-action]").forEach((b) =>
+    <ol class="timeline">${events.map((e) => eventLine(e, detail)).join("")}</ol>
+    <div class="actions">${SIMPLE.map((a) => `<button data-action="${a}">${t(`console.${a}`)}</button>`).join("")}
+      <button data-action="to-wall">${t("console.toWall")}</button></div>
+    <form class="reassign"><label>${t("console.assignee")} <select name="assignee">
+      <optgroup label="${t("console.routed")}">${peopleOptions(cand.routed, [])}</optgroup>
+      <optgroup label="${t("console.roster")}">${peopleOptions(others, [])}</optgroup></select></label>
+      <button data-action="reassign">${t("console.reassign")}</button></form>
+    <form class="joint">
+      <label>${t("console.commander")} <select name="commander">${peopleOptions(cand.roster, [j.commander])}</select></label>
+      <label>${t("console.lead")} <select name="lead">${peopleOptions(cand.roster, [j.lead])}</select></label>
+      <label>${t("console.cooperating")} <select name="cooperating" multiple size="4">${peopleOptions(cand.roster, j.cooperating || [])}</select></label>
+      <button data-action="joint">${t("console.joint")}</button></form>
+    <p class="note"></p>`;
+  const run = async (body) => {
+    try {
+      await post(paths.caseAction(no), body);
+      await Promise.all([showCase(no), refreshCases()]);
+    } catch (e) {
+      box.querySelector(".note").textContent = t("console.error", { detail: e.detail || e });
+    }
+  };
+  box.querySelectorAll(".actions [data-action]").forEach((b) =>
     b.addEventListener("click", async () => {
+      if (b.dataset.action !== "to-wall") return run({ action: b.dataset.action });
       try {
-        if (b.dataset.action === "to-wall") await sendToWall(detail.camera_id);
-        else await post(paths.caseAction(no), ACTIONS[b.dataset.action]);
-        box.querySelector(".note").textContent = "";
+        await sendToWall(f.camera_id);
       } catch (e) {
-        box.querySelector(".note").textContent = t("console.unavailable", { detail: e.detail || e });
+        box.querySelector(".note").textContent = t("console.error", { detail: e.detail || e });
       }
     }));
+  box.querySelector("form.reassign").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    run({ action: "reassign", assignees: [ev.target.assignee.value] });
+  });
+  box.querySelector("form.joint").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const form = ev.target;
+    run({
+      action: "joint",
+      commander: form.commander.value,
+      lead: form.lead.value,
+      cooperating: [...form.cooperating.selectedOptions].map((o) => o.value),
+    });
+  });
 }
 
 async function sendToWall(camera, monitor, slot) {
@@ -233,6 +295,7 @@ async function main() {
     await setLang(lang === "en" ? "zh-CN" : "en");
     refreshQueue();
     refreshCases();
+    if (current) showCase(current);
   });
   district = await get(paths.district());
   const walls = await get(paths.walls());

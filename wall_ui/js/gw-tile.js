@@ -19,7 +19,8 @@ const html = `
     <div class="head"><span class="cat"></span><span class="status"></span><span class="countdown"></span></div>
     <div class="inset"><img class="snap" alt=""><svg class="boxes" viewBox="0 0 1 1" preserveAspectRatio="none"></svg>
       <video class="replay" muted playsinline></video></div>
-    <div class="foot"><span class="agrid"></span><span class="caseno"></span></div>
+    <div class="foot"><span class="agrid"></span><span class="caseno"></span><span class="who"></span>
+      <span class="due"></span></div>
   </div>
 </div>`;
 
@@ -93,6 +94,11 @@ export class GwTile extends HTMLElement {
     this.$(".status").textContent = t(`status.${a.status}`);
     this.$(".agrid").textContent = a.grid_name || a.grid_code || "";
     this.$(".caseno").textContent = a.case_no ? `${t("case.no")} ${a.case_no}` : "";
+    this.dataset.caseNo = a.case_no || "";
+    // who has it (the hub's routing or the operator's reassignment) and which deadline runs
+    const who = (a.assignees || []).map((p) => p.name).join("、");
+    this.$(".who").textContent = who ? `${t("case.assignees")} ${who}` : "";
+    this.$(".due").textContent = a.deadline_kind ? t(`due.${a.deadline_kind}`) : "";
     const snap = this.$(".snap");
     if (a.snapshot_id) this.loadSnapshot(snap, paths.snapshot(a.snapshot_id), 0);
     else snap.removeAttribute("src");
@@ -219,7 +225,11 @@ export class GwTile extends HTMLElement {
       this.lost(this.session);
     }
     const a = this.alarmData;
-    if (a) {
+    if (a && a.deadline_ms == null) {
+      this.$(".countdown").textContent = "";
+      delete this.dataset.secondsLeft;
+    } else if (a) {
+      // the hub's deadline (working calendar or natural minutes): the wall only counts down
       const left = Math.round((a.deadline_ms - Date.now()) / 1000);
       const el = this.$(".countdown");
       el.textContent = formatLeft(left);

@@ -63,10 +63,19 @@ export class KpiPanel {
     if (changed) this.refresh();
   }
 
+  /** A line for a new case, or for a fleet alarm raised or cleared. */
   ticker(c) {
     const line = document.createElement("div");
-    line.className = "tick";
-    line.textContent = `${new Date().toLocaleTimeString("zh-CN", { hour12: false })}  ${c.case_no}  ${c.grid_name || ""}  ${catName(c)}`;
+    const time = new Date().toLocaleTimeString("zh-CN", { hour12: false });
+    if (c.action) {
+      line.className = `tick fleet ${c.action}`;
+      const who = c.camera_id ? c.camera_name || c.camera_id : c.box_id;
+      line.textContent = `${time}  ${t(`fleet.${c.action}`)}  ${who}  ${c.reason || ""}`;
+    } else {
+      line.className = "tick";
+      line.textContent = `${time}  ${c.case_no}  ${c.grid_name || ""}  ${catName(c)}`;
+    }
+    line.dataset.ref = c.case_no || c.key || "";
     this.tickerEl.prepend(line);
     while (this.tickerEl.children.length > 8) this.tickerEl.lastChild.remove();
   }

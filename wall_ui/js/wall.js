@@ -2,7 +2,7 @@
 // the whole wall in one window. Draws this monitor's layout from the wall state the hub
 // streams; a reloaded window gets the same state on connect, so it comes back as it was.
 import "./gw-tile.js";
-import { paths, put } from "./api.js";
+import { get, paths, put } from "./api.js";
 import { loadLang, t } from "./i18n.js";
 import { subscribe } from "./live.js";
 import { MapPanel } from "./map-panel.js";
@@ -27,6 +27,7 @@ function render(payload) {
   last = payload;
   const { state, spec, layouts } = payload;
   document.body.dataset.version = state.version;
+  drawFleet(payload.fleet || []);
   const shown = monitorIndexes(state);
   if (!shown.length) {
     root.textContent = t("wall.noMonitor", { monitor: which, count: state.monitors.length });
@@ -93,6 +94,24 @@ function fillTile(node, tile, payload) {
   node.alarm = tile?.kind === "alarm" ? payload.alarms[tile.alarm_id] || null : null;
 }
 
+// Fleet alarms (box or camera offline, from the hub's fleet service) in a banner across
+// the bottom of every monitor until they clear; their cameras' tiles show "offline".
+const banner = Object.assign(document.createElement("div"), { id: "fleet-banner" });
+document.body.append(banner);
+
+function drawFleet(alarms) {
+  banner.hidden = alarms.length === 0;
+  banner.dataset.count = String(alarms.length);
+  banner.innerHTML = alarms
+    .map((a) => {
+      const what = a.key.startsWith("box:") ? t("fleet.box", { box: a.box_id }) :
+        t("fleet.camera", { camera: a.camera_name || a.camera_id, box: a.box_id });
+      const since = new Date(a.at_ms).toLocaleTimeString("zh-CN", { hour12: false });
+      return `<span class="fleet" data-key="${a.key}">⚠ ${what} · ${since}</span>`;
+    })
+    .join("");
+}
+
 function gridName(code) {
   const f = district?.grids.features.find((g) => g.properties.code === code);
   return f ? f.properties.name_zh : code;
@@ -109,11 +128,11 @@ async function focusCamera(cameraId) {
 async function main() {
   await loadLang();
   document.body.classList.toggle("single", which !== "all");
-  const res = await fetch(paths.district());
-  district = await res.json();
+  district = await get(paths.district()); // with the screen's token
   subscribe(paths.wallEvents(wallName), {
     state: render,
     ticker: (c) => document.querySelectorAll(".panel.kpi").forEach((p) => p.ticker(c)),
+    fleet: (a) => document.querySelectorAll(".panel.kpi").forEach((p) => p.ticker(a)),
     gone: () => (root.textContent = t("wall.unknown", { wall: wallName })),
     connected: (ok) => document.body.classList.toggle("offline", !ok),
   });
