@@ -23,11 +23,12 @@ DESK = {"width": 1600, "height": 1000}
 
 def cases_of(srv: WallServer, n: int) -> list[dict[str, Any]]:
     with srv.client() as c:
-        return wait_for(
+        got: list[dict[str, Any]] = wait_for(
             lambda: (lambda got: got if len(got) >= n else None)(c.get("/api/cases").json()),
             10,
             f"{n} cases in the hub",
         )
+        return got
 
 
 def case(srv: WallServer, no: str) -> dict[str, Any]:
