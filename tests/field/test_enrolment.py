@@ -38,7 +38,7 @@ from tests.field.broker import Client, PrivateBroker
 from tests.field.harness import TECH, field_hub
 from tests.hub.conftest import make_alert
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]  # runs the real edge agent
 HUB_PW = "hub-password-for-tests-01"
 # cylinders stacked from the scene's first second, held 1 s: the first alert a few seconds
 # after the agent starts (the preset's first episode waits 12 s)
