@@ -30,6 +30,12 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--weights", type=Path, default=None, help="start from these weights (fine-tune)"
     )
+    t.add_argument(
+        "--repeat-real", type=int, default=1, help="list the real train split N times per epoch"
+    )
+    t.add_argument("--optimizer", default="auto", help="Ultralytics optimizer name")
+    t.add_argument("--lr0", type=float, default=None, help="initial learning rate")
+    t.add_argument("--why", default="", help="why these settings (goes into the model card)")
     t.add_argument("--name", default="det", help="run name under models/work/runs")
     t.add_argument("--fresh", action="store_true", help="ignore last.pt and start over")
     e = sub.add_parser("evaluate", help="score ONNX models on the val splits, write JSON")
@@ -43,7 +49,15 @@ def _parser() -> argparse.ArgumentParser:
     x.add_argument("--weights", type=Path, default=None, help="default: the run's best/last.pt")
     x.add_argument("--name", default="det")
     x.add_argument("--data-dir", type=Path, default=DATA_DIR)
-    x.add_argument("--skip-eval", action="store_true", help="reuse models/work/eval.json")
+    x.add_argument("--skip-eval", action="store_true", help="reuse models/eval.json's figures")
+    x.add_argument(
+        "--int8-only",
+        action="store_true",
+        help="keep the shipped weights and fp32 model; re-quantise, re-evaluate, rewrite the card",
+    )
+    x.add_argument("--calibration", default=None, help="minmax, percentile or entropy")
+    x.add_argument("--calibration-per-group", type=int, default=None, help="images per group")
+    x.add_argument("--calibration-seed", type=int, default=0)
     f = sub.add_parser("feedback-export", help="operator verdicts (JSON lines) -> YOLO dataset")
     f.add_argument("records", type=Path, help="JSON-lines file of feedback records")
     f.add_argument("out", type=Path, help="output dataset folder")
@@ -75,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
             weights=args.weights,
             run_name=args.name,
             fresh=args.fresh,
+            repeat_real=args.repeat_real,
+            optimizer=args.optimizer,
+            lr0=args.lr0,
+            why=args.why,
         )
         print(train(opts))
     elif args.cmd == "evaluate":
@@ -84,8 +102,22 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(report["summary"], indent=2))
     elif args.cmd == "export":
         from models.export import export_all
+        from models.quantize import QuantSettings
 
-        export_all(args.weights, args.name, args.data_dir, skip_eval=args.skip_eval)
+        defaults = QuantSettings()
+        quant = QuantSettings(
+            method=args.calibration or defaults.method,
+            per_group=args.calibration_per_group or defaults.per_group,
+            seed=args.calibration_seed,
+        )
+        export_all(
+            args.weights,
+            args.name,
+            args.data_dir,
+            skip_eval=args.skip_eval,
+            int8_only=args.int8_only,
+            quant=quant,
+        )
     elif args.cmd == "feedback-export":
         from models.feedback import export_feedback
 

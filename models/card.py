@@ -53,6 +53,38 @@ def _aims(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _quantization(q: dict[str, Any] | None) -> list[str]:
+    if not q:
+        return []
+    groups = ", ".join(f"{k} {v}" for k, v in q["calibration_images"].items())
+    method = q["method"] + (
+        f" ({q['percentile']} percentile)" if q["method"] == "percentile" else ""
+    )
+    return [
+        "",
+        "## int8 quantisation",
+        "",
+        f"- {q['format']}; onnxruntime {q['onnxruntime']} static quantisation.",
+        f"- Calibration: {method} ranges over {sum(q['calibration_images'].values())} images of"
+        f" the {q['calibration_split']} split ({groups}; seed {q['seed']}); validation images are"
+        " never used.",
+        f"- {q['float_nodes']} nodes of the detect head's box decoding and score tail stay in"
+        " float (DFL softmax, anchors, concatenation of pixel boxes with 0-1 scores).",
+    ]
+
+
+def _machine(m: dict[str, str] | None) -> list[str]:
+    if not m:
+        return []
+    return [
+        f"Measured on {m['cpu']} ({m['arch']}; int8 instructions: {m['int8_instructions']};"
+        f" onnxruntime {m['onnxruntime']}). int8 kernels differ by CPU (x86 with or without"
+        " VNNI, ARM dot-product), so int8 accuracy and speed are this machine's: re-run"
+        " `python -m models evaluate` on the target box.",
+        "",
+    ]
+
+
 def write_card(report: dict[str, Any], out: Path, attribution: Path | None = None) -> None:
     attribution = attribution or SHARED_DETECT / "ATTRIBUTION.md"
     fp32, int8 = report["models"].get("fp32"), report["models"].get("int8")
@@ -118,9 +150,12 @@ def write_card(report: dict[str, Any], out: Path, attribution: Path | None = Non
         "",
         "`epochs` is a cap: with `time` (hours) set, Ultralytics re-fits the epoch count to the"
         " wall-clock budget after each epoch; `optimizer: auto` picks AdamW at a small learning"
-        " rate for short runs. `epochs_done` and `train_hours` are what actually ran (2-core CPU,"
-        " one torch thread, shared with other work).",
+        " rate for short runs (lr0 then shows Ultralytics' unused default). `repeat_real` is how"
+        " many times the real train split is listed per epoch (`--repeat-real`). `epochs_done`"
+        " and `train_hours` are what actually ran (2-core CPU, one torch thread, shared with"
+        " other work).",
     ]
+    lines += _quantization(report.get("int8_quantization"))
     lines += [
         "",
         f"## Results (alert threshold {report['alert_conf']}, NMS IoU {report['nms_iou']})",
@@ -150,8 +185,9 @@ def write_card(report: dict[str, Any], out: Path, attribution: Path | None = Non
                 "",
             ]
     lines += [
-        "## Speed (ONNX Runtime, 1 thread, 1x3x320x320, this machine)",
+        "## Speed (ONNX Runtime, 1 thread, 1x3x320x320)",
         "",
+        *_machine(report.get("machine")),
         "| model | median ms | p90 ms |",
         "|---|---|---|",
     ]

@@ -20,7 +20,7 @@ import numpy as np
 from models.metrics import Accumulator
 from models.onnx_detect import OnnxDetector
 from models.paths import CLASS_NAMES, DATA_DIR, EVAL_JSON, IMGSZ, ONNX_FP32, ONNX_INT8
-from models.timing import infer_ms
+from models.timing import infer_ms, machine
 
 log = logging.getLogger(__name__)
 ALERT_CONF = 0.30  # the confidence an edge rule would alert on; used for image-level figures
@@ -151,6 +151,7 @@ def evaluate_models(
         "eval_conf": EVAL_CONF,
         "nms_iou": 0.5,
         "sets": {k: len(v) for k, v in sets.items()},
+        "machine": machine(),
         "models": {},
     }
     for path in models:

@@ -1,9 +1,6 @@
 """`python -m models export`: ONNX fp32 and int8, evaluation, model card and checksums.
 
-The int8 model is statically quantised (QDQ, per-channel int8 weights, uint8 activations)
-with a calibration reader over validation images. The head's box decoding (DFL, anchors,
-the concatenation of pixel boxes with 0-1 scores) stays in float: one int8 scale cannot hold
-both ranges, and quantising it costs most of the accuracy for little speed.
+The int8 model is made by `models/quantize.py` (static QDQ, calibrated on train images).
 """
 
 from __future__ import annotations
@@ -12,16 +9,12 @@ import hashlib
 import json
 import logging
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
-import cv2
-import numpy as np
 import yaml
 
-from models.evaluate import evaluate_models, val_images
-from models.onnx_detect import letterbox
+from models.evaluate import evaluate_models
 from models.paths import (
     CHECKSUMS,
     CLASS_NAMES,
@@ -34,11 +27,11 @@ from models.paths import (
     ONNX_FP32,
     ONNX_INT8,
 )
+from models.quantize import QuantSettings, export_int8
 
 log = logging.getLogger(__name__)
 OPSET = 13
 PT_SHIPPED = MODELS_DIR / "gridwall-det-320.pt"
-CALIBRATION_IMAGES = 120
 
 
 def export_fp32(weights: Path, out: Path = ONNX_FP32) -> Path:
@@ -71,69 +64,6 @@ def _tag(src: Path, out: Path) -> None:
     onnx.save(model, str(out))
 
 
-class _Calibration:
-    """onnxruntime CalibrationDataReader over letterboxed validation images."""
-
-    def __init__(self, images: list[Path], input_name: str) -> None:
-        self.images = images
-        self.input_name = input_name
-        self.i = 0
-
-    def get_next(self) -> dict[str, np.ndarray] | None:
-        while self.i < len(self.images):
-            img = cv2.imread(str(self.images[self.i]))
-            self.i += 1
-            if img is not None:
-                return {self.input_name: letterbox(img, IMGSZ)[0]}
-        return None
-
-    def rewind(self) -> None:
-        self.i = 0
-
-
-def head_float_nodes(model_path: Path) -> list[str]:
-    """Names of the detect head's non-convolution nodes (kept in float)."""
-    import onnx
-
-    graph = onnx.load(str(model_path)).graph
-    heads = sorted(
-        {
-            n.name.split("/")[1]
-            for n in graph.node
-            if n.name.count("/") > 1 and n.name.startswith("/model.")
-        },
-        key=lambda s: int(s.split(".")[1]),
-    )
-    last = heads[-1]  # the Detect module is the last one
-    return [n.name for n in graph.node if n.name.startswith(f"/{last}/") and n.op_type != "Conv"]
-
-
-def export_int8(fp32: Path, data_dir: Path, out: Path = ONNX_INT8) -> Path:
-    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
-    from onnxruntime.quantization.shape_inference import quant_pre_process
-
-    sets = val_images(data_dir)
-    rng = np.random.default_rng(0)
-    pool = sets["real"] + sets["synthetic"]
-    calib = [pool[i] for i in rng.permutation(len(pool))[:CALIBRATION_IMAGES]]
-    with tempfile.TemporaryDirectory() as tmp:
-        pre = Path(tmp) / "pre.onnx"
-        quant_pre_process(str(fp32), str(pre), skip_symbolic_shape=True)
-        quantize_static(
-            str(pre),
-            str(out),
-            _Calibration(calib, "images"),
-            quant_format=QuantFormat.QDQ,
-            per_channel=True,
-            activation_type=QuantType.QUInt8,
-            weight_type=QuantType.QInt8,
-            calibrate_method=CalibrationMethod.MinMax,
-            nodes_to_exclude=head_float_nodes(pre),
-        )
-    _tag(out, out)
-    return out
-
-
 def sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
@@ -154,28 +84,47 @@ def write_classes(out: Path = CLASSES_YAML) -> None:
 
 
 def export_all(
-    weights: Path | None, run_name: str, data_dir: Path = DATA_DIR, skip_eval: bool = False
+    weights: Path | None,
+    run_name: str,
+    data_dir: Path = DATA_DIR,
+    skip_eval: bool = False,
+    int8_only: bool = False,
+    quant: QuantSettings | None = None,
 ) -> dict[str, Any]:
+    """Ship a run's weights (or, with `int8_only`, re-quantise the shipped fp32 model)."""
     from models.card import write_card
     from models.train import _best
 
-    weights = weights or _best(run_name)
-    log.info("exporting %s", weights)
-    shutil.copyfile(weights, PT_SHIPPED)
-    from ultralytics.utils.torch_utils import strip_optimizer
+    previous = json.loads(EVAL_SHIPPED.read_text()) if EVAL_SHIPPED.exists() else {}
+    if int8_only:
+        if weights is not None:
+            raise ValueError(
+                f"int8_only re-quantises the shipped fp32 model; got weights {weights}"
+            )
+        log.info("re-quantising the shipped %s", ONNX_FP32.name)
+        source = previous.get("weights", {"source": "shipped", "stages": []})
+    else:
+        weights = weights or _best(run_name)
+        log.info("exporting %s", weights)
+        source = {
+            "source": str(weights.relative_to(weights.parents[3])),
+            # read before the shipped files are replaced
+            "stages": _stages(weights, previous.get("weights", {}).get("stages", [])),
+        }
+        shutil.copyfile(weights, PT_SHIPPED)
+        from ultralytics.utils.torch_utils import strip_optimizer
 
-    strip_optimizer(str(PT_SHIPPED))  # weights only, fp16: what fine-tuning needs
-    export_fp32(weights)
-    export_int8(ONNX_FP32, data_dir)
+        strip_optimizer(str(PT_SHIPPED))  # weights only, fp16: what fine-tuning needs
+        export_fp32(weights)
+    int8 = export_int8(ONNX_FP32, data_dir, ONNX_INT8, quant)
+    _tag(ONNX_INT8, ONNX_INT8)
     write_classes()
-    if skip_eval and EVAL_SHIPPED.exists():
-        report: dict[str, Any] = json.loads(EVAL_SHIPPED.read_text())
+    if skip_eval and previous:
+        report: dict[str, Any] = previous
     else:
         report = evaluate_models([ONNX_FP32, ONNX_INT8], data_dir, EVAL_SHIPPED)
-    report["weights"] = {
-        "source": str(weights.relative_to(weights.parents[3])),
-        "stages": _stages(weights),
-    }
+    report["weights"] = source
+    report["int8_quantization"] = int8
     EVAL_SHIPPED.write_text(json.dumps(report, indent=2))
     write_card(report, MODEL_CARD)
     write_checksums([ONNX_FP32, ONNX_INT8, PT_SHIPPED, CLASSES_YAML, EVAL_SHIPPED])
@@ -184,11 +133,17 @@ def export_all(
     return report
 
 
-def _stages(weights: Path) -> list[dict[str, Any]]:
-    """Training settings of this run and of the runs it was fine-tuned from, oldest first."""
+def _stages(weights: Path, shipped: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Training settings of this run and of the runs it was fine-tuned from, oldest first.
+
+    A run fine-tuned from the shipped weights inherits the stages recorded for them (their
+    run folders are work files, gone on another checkout).
+    """
     stages: list[dict[str, Any]] = []
     current: Path | None = weights
-    while current is not None and len(stages) < 5:
+    while current is not None and len(stages) < 8:
+        if current.resolve() == PT_SHIPPED.resolve():
+            return shipped + stages
         args = _train_args(current)
         args["run"] = current.parent.parent.name
         stages.insert(0, args)
@@ -219,6 +174,9 @@ def _train_args(weights: Path) -> dict[str, Any]:
             "seed",
         )
         out.update({k: a.get(k) for k in keys})
+    notes = run / "gridwall.yaml"  # models.train.NOTES: oversampling and the reason
+    if notes.exists():
+        out.update(yaml.safe_load(notes.read_text()) or {})
     results = run / "results.csv"
     if results.exists():
         rows = [r for r in results.read_text().splitlines() if r.strip()]

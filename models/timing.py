@@ -36,3 +36,29 @@ def infer_ms(
         "threads": float(threads),
         "runs": float(runs),
     }
+
+
+def machine() -> dict[str, str]:
+    """The CPU the figures were measured on: int8 results depend on its int8 instructions."""
+    import platform
+
+    import onnxruntime as ort
+
+    model, flags = platform.processor() or platform.machine(), ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and model in ("", platform.machine()):
+                model = value.strip()
+            elif key.strip() in ("flags", "Features") and not flags:
+                flags = value
+    int8 = sorted(
+        f for f in flags.split() if f in ("avx2", "avx512bw", "avx512_vnni", "avx_vnni", "asimddp")
+    )
+    return {
+        "cpu": model,
+        "arch": platform.machine(),
+        "int8_instructions": " ".join(int8) or "none listed",
+        "onnxruntime": ort.__version__,
+    }

@@ -9,6 +9,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from models.paths import DATASET_YAML, IMGSZ, RUN_NAME, RUNS_DIR
 
 log = logging.getLogger(__name__)
@@ -27,10 +29,50 @@ class TrainOptions:
     run_name: str = RUN_NAME
     patience: int = 100
     hours: float | None = None  # wall-clock budget: Ultralytics fits the schedule into it
+    repeat_real: int = 1  # list the real train split this many times (oversample waste/dust)
+    optimizer: str = "auto"  # Ultralytics name; "auto" picks AdamW at a small lr for short runs
+    lr0: float | None = None  # initial learning rate (None: Ultralytics' default for optimizer)
+    why: str = ""  # the reason for these settings, shown in the model card's training table
 
 
 def run_dir(name: str = RUN_NAME) -> Path:
     return RUNS_DIR / name
+
+
+NOTES = "gridwall.yaml"  # beside Ultralytics' args.yaml: what Ultralytics does not record
+
+
+def write_notes(opts: TrainOptions) -> Path:
+    """Record the settings Ultralytics does not keep (oversampling, the reason) in the run."""
+    out = run_dir(opts.run_name) / NOTES
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        yaml.safe_dump({"repeat_real": opts.repeat_real, "why": opts.why}, sort_keys=False)
+    )
+    return out
+
+
+def oversampled_yaml(data: Path, repeat_real: int, run_name: str) -> Path:
+    """A copy of the dataset yaml whose train list holds the real split `repeat_real` times.
+
+    Ultralytics keeps duplicate image paths, so each real image is seen that many times per
+    epoch: the real waste and dust photos weigh more against the synthetic sets.
+    """
+    if repeat_real < 1:
+        raise ValueError(f"repeat_real must be >= 1, got {repeat_real}")
+    spec = yaml.safe_load(data.read_text())
+    train = spec["train"] if isinstance(spec["train"], list) else [spec["train"]]
+    real = [t for t in train if str(t).startswith("real/")]
+    if not real:
+        raise ValueError(f"{data}: no real/ entry in train {train!r} to oversample")
+    spec["train"] = real * repeat_real + [t for t in train if t not in real]
+    out = data.parent / f"{data.stem}-{run_name}-real{repeat_real}.yaml"
+    out.write_text(
+        f"# {data.name} with the real train split listed {repeat_real} times "
+        f"(written by `python -m models train --repeat-real`).\n"
+        + yaml.safe_dump(spec, sort_keys=False)
+    )
+    return out
 
 
 def train(opts: TrainOptions) -> Path:
@@ -53,6 +95,9 @@ def train(opts: TrainOptions) -> Path:
         raise FileNotFoundError(
             f"dataset yaml {opts.data} not found: run `python -m models generate` first"
         )
+    data = opts.data
+    if opts.repeat_real > 1:
+        data = oversampled_yaml(opts.data, opts.repeat_real, opts.run_name)
     start = str(opts.weights) if opts.weights else "yolov8n.yaml"
     log.info(
         "training %s from %s on %s, %d epochs at %d px",
@@ -63,8 +108,9 @@ def train(opts: TrainOptions) -> Path:
         IMGSZ,
     )
     model = YOLO(start)
+    write_notes(opts)
     model.train(
-        data=str(opts.data),
+        data=str(data),
         epochs=opts.epochs,
         imgsz=IMGSZ,
         batch=opts.batch,
@@ -79,6 +125,8 @@ def train(opts: TrainOptions) -> Path:
         val=False,  # scored afterwards by `python -m models evaluate`; saves CPU time per epoch
         plots=False,
         patience=opts.patience,
+        optimizer=opts.optimizer,
+        **({"lr0": opts.lr0} if opts.lr0 is not None else {}),
         nbs=opts.batch,  # one optimiser step per batch: few images, many steps
         **({"time": opts.hours} if opts.hours else {}),
         close_mosaic=max(opts.epochs // 6, 1),

@@ -1,0 +1,66 @@
+"""Training set-up without torch: real-split oversampling, and the stages the card lists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from models.export import PT_SHIPPED, _stages
+from models.train import TrainOptions, oversampled_yaml, write_notes
+
+
+def _data_yaml(tmp_path: Path, train: object) -> Path:
+    path = tmp_path / "gridwall-det.yaml"
+    spec = {"path": str(tmp_path), "train": train, "val": ["real/images/val"], "names": {0: "a"}}
+    path.write_text(yaml.safe_dump(spec))
+    return path
+
+
+def test_oversampled_yaml_repeats_only_the_real_split(tmp_path: Path) -> None:
+    data = _data_yaml(tmp_path, ["real/images/train", "synth/images/train"])
+    out = oversampled_yaml(data, 3, "ft")
+    assert out.parent == tmp_path and out.name == "gridwall-det-ft-real3.yaml"
+    spec = yaml.safe_load(out.read_text())
+    assert spec["train"] == ["real/images/train"] * 3 + ["synth/images/train"]
+    assert spec["val"] == ["real/images/val"]
+    assert spec["path"] == str(tmp_path)
+
+
+def test_oversampled_yaml_rejects_bad_input(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="repeat_real must be >= 1, got 0"):
+        oversampled_yaml(_data_yaml(tmp_path, ["real/images/train"]), 0, "ft")
+    with pytest.raises(ValueError, match=r"no real/ entry in train \['synth/images/train'\]"):
+        oversampled_yaml(_data_yaml(tmp_path, "synth/images/train"), 2, "ft")
+
+
+def _run(runs: Path, name: str, model: str, epochs_done: int) -> Path:
+    weights = runs / name / "weights" / "last.pt"
+    weights.parent.mkdir(parents=True)
+    weights.write_bytes(b"")
+    (runs / name / "args.yaml").write_text(yaml.safe_dump({"model": model, "epochs": 30}))
+    header = "epoch,time,train/box_loss"
+    rows = [f"{i + 1},{(i + 1) * 360.0},1.0" for i in range(epochs_done)]
+    (runs / name / "results.csv").write_text("\n".join([header, *rows]) + "\n")
+    return weights
+
+
+def test_stages_chain_runs_and_inherit_the_shipped_history(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs = tmp_path / "runs"
+    first = _run(runs, "a", "yolov8n.yaml", 2)
+    second = _run(runs, "b", str(first), 3)
+    assert [s["run"] for s in _stages(second, [{"run": "old"}])] == ["a", "b"]
+
+    monkeypatch.setattr("models.train.RUNS_DIR", runs)
+    shipped = str(PT_SHIPPED)
+    third = _run(runs, "c", shipped, 4)
+    write_notes(TrainOptions(run_name="c", repeat_real=2, why="oversample real photos"))
+    stages = _stages(third, [{"run": "det"}, {"run": "det2"}])
+    assert [s["run"] for s in stages] == ["det", "det2", "c"]
+    assert stages[-1]["repeat_real"] == 2
+    assert stages[-1]["why"] == "oversample real photos"
+    assert stages[-1]["epochs_done"] == 4
+    assert stages[-1]["train_hours"] == 0.4
