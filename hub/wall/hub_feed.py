@@ -5,7 +5,9 @@ It reads in a consumer group (``wall``), so with several hub workers each change
 to the wall once, and a restarted worker carries on where its group left off. Within a
 batch, case events are coalesced per case (the wall rereads the case's log once), and are
 applied after the batch's alarm changes, so an alarm queued and confirmed in one batch
-ends as the case. A change that cannot be applied is logged and skipped, never fatal.
+ends as the case. Changes a crashed worker read but never acknowledged are claimed by
+another after ``CLAIM_IDLE_MS``. A change that cannot be applied is logged and skipped,
+never fatal.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from hub.wall.alarm_desk import AlarmDesk
 log = logging.getLogger(__name__)
 GROUP = "wall"
 BATCH = 200
+CLAIM_IDLE_MS = 30_000  # a worker that held changes this long without acking is gone
 
 
 class HubFeed:
@@ -47,7 +50,8 @@ class HubFeed:
         await self.step(start="0")  # our own entries from before a restart
         while True:
             try:
-                await self.step(block_ms=1000)
+                if await self.step(block_ms=1000) == 0:
+                    await self.claim_stale()
             except RedisError as exc:
                 log.error("wall feed: reading the change stream failed: %s", exc)
                 await asyncio.sleep(0.5)
@@ -58,6 +62,17 @@ class HubFeed:
             GROUP, self.consumer, {self.stream: start}, count=BATCH, block=block_ms
         )
         entries = resp[0][1] if resp else []
+        if entries:
+            await self.handle(entries)
+            await self.rt.redis.xack(self.stream, GROUP, *[i for i, _ in entries])
+        return len(entries)
+
+    async def claim_stale(self, idle_ms: int = CLAIM_IDLE_MS) -> int:
+        """Take over changes another worker read but never acknowledged (it crashed)."""
+        res: Any = await self.rt.redis.xautoclaim(
+            self.stream, GROUP, self.consumer, idle_ms, start_id="0-0", count=BATCH
+        )
+        entries = res[1] if res else []
         if entries:
             await self.handle(entries)
             await self.rt.redis.xack(self.stream, GROUP, *[i for i, _ in entries])

@@ -228,3 +228,29 @@ async def test_tour_cycles_scenes_on_the_clock(rig: Rig) -> None:
         seen.append((p["state"]["scene"], p["state"]["monitors"][0]["layout"]))
         rig.clock.advance(seconds=10)
     assert seen == [("one", "1"), ("four", "4"), ("one", "1")]
+
+
+async def test_a_crashed_workers_changes_are_claimed_by_another(rig: Rig) -> None:
+    await rig.service.define_wall("a", WallSpec(rows=1, cols=1, layout="4"))
+    gone = HubFeed(rig.rt, rig.desk, "worker-that-crashed")
+    c = rig.service.district.cameras["cam-01"]
+    ev = AlertEvent(
+        type="new",
+        event_id="ev-crash",
+        seq=1,
+        box_id=c.box_id,
+        camera_id="cam-01",
+        zone_id=c.zones[0].zone_id,
+        category="06010",
+        rule="test",
+        confidence=0.6,
+        started_at_ms=T0,
+        updated_at_ms=T0,
+    )
+    await rig.rt.redis.xadd(rig.rt.keys.inbox, {"k": "event", "p": encode(ev), "rx": 0})
+    await rig.rt.processor.step()
+    resp: Any = await rig.rt.redis.xreadgroup("wall", gone.consumer, {rig.rt.keys.changes: ">"})
+    assert len(resp[0][1]) == 1  # read, then the worker died before applying it
+    assert await rig.feed.step() == 0 and await rig.tiles("a") == []
+    assert await rig.feed.claim_stale(idle_ms=0) == 1
+    assert [a for _, _, a in await rig.tiles("a")] == [f"cam-01:{c.zones[0].zone_id}:06010"]
