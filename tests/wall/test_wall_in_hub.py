@@ -169,3 +169,30 @@ async def test_hub_confirm_with_edits_then_reassign_and_joint_command(
         "joint",
     ]
     assert timeline[3]["actor"] == "operator:op1" and timeline[3]["reason"] == "换人"
+
+
+async def test_a_rejection_through_the_hubs_api_takes_the_alarm_off_the_wall(
+    hub: httpx.AsyncClient, publisher: Publisher
+) -> None:
+    from hub.district.load import load_district
+
+    district = load_district(REPO / "configs" / "district")
+    (await hub.put("/api/wall/walls/r", json={"rows": 1, "cols": 1}, headers=OP)).raise_for_status()
+    ev = publisher.alert(district, "cam-02", "06010")
+    key = f"{ev.camera_id}:{ev.zone_id}:{ev.category}"
+
+    async def on_wall() -> list[str]:
+        return [a["alarm_id"] for a in (await hub.get("/api/wall/alarms", headers=OP)).json()]
+
+    assert await until(on_wall, 10) == [key]
+    res = await hub.post(
+        f"/api/verification-queue/{key}/reject", json={"reason": "施工围挡"}, headers=OP
+    )
+    res.raise_for_status()
+
+    async def gone() -> bool:
+        return not await on_wall()
+
+    await until(gone, 5)
+    alarm = next(a for a in (await hub.get("/api/alarms", headers=OP)).json() if a["key"] == key)
+    assert (alarm["state"], alarm["reject_reason"]) == ("cleared", "施工围挡")
