@@ -110,9 +110,10 @@ const gridName = (code) =>
 // the people picked from the roster
 const SIMPLE = ["dispatch", "escalate", "verify", "close"];
 let current = null; // the case number shown in the detail
+const roster = new Map(); // person id -> {name, role}, from the hub's candidates
 
 function personName(detail, id) {
-  return esc(detail.people?.[id]?.name || id);
+  return esc(detail.people?.[id]?.name || roster.get(id)?.name || id);
 }
 
 function eventLine(e, detail) {
@@ -127,7 +128,7 @@ function eventLine(e, detail) {
   }
   const when = new Date(e.at_ms).toLocaleString(lang === "en" ? "en-GB" : "zh-CN", { hour12: false });
   return `<li data-action="${esc(e.action)}" data-seq="${e.seq}">${esc(when)} <b>${esc(e.action)}</b> ${esc(e.actor)}
-    ${e.from_state !== e.to_state ? `${t(`status.${e.from_state}`)} → ${t(`status.${e.to_state}`)}` : ""}
+    ${e.from_state !== e.to_state ? `${e.from_state ? t(`status.${e.from_state}`) : ""} → ${t(`status.${e.to_state}`)}` : ""}
     ${esc(e.reason || "")} <span class="who">${extra}</span></li>`;
 }
 
@@ -147,6 +148,7 @@ async function showCase(no) {
     box.innerHTML = `<p class="note">${esc(t("console.error", { detail: e.detail || e }))}</p>`;
     return;
   }
+  for (const p of cand.roster) roster.set(p.person_id, p);
   const f = detail.facts || {};
   const cat = district.categories[detail.category];
   const j = detail.joint || cand.joint;
