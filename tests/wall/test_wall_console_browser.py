@@ -270,6 +270,7 @@ def test_english_switch_on_the_console_and_the_wall(
         console.wait_for_function(
             "() => document.querySelector('li.item button.confirm')?.textContent === 'Confirm as case'"
         )
+        assert console.locator("#case-filter option[value=dispatched]").inner_text() == "Dispatched"
         wall.wait_for_function("() => document.querySelector('gw-tile[alarm]')", timeout=5_000)
         tile = wall.locator("gw-tile[alarm]")
         assert (

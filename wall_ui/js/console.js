@@ -291,10 +291,18 @@ async function fillScenes() {
   $("#scenes [name=scene]").innerHTML = Object.keys(scenes).map((s) => `<option>${esc(s)}</option>`).join("");
 }
 
+function stateLabels() {
+  for (const o of document.querySelectorAll("#case-filter [name=state] option[value]")) {
+    if (o.value) o.textContent = t(`status.${o.value}`);
+  }
+}
+
 async function main() {
   await loadLang();
+  stateLabels();
   $("#lang").addEventListener("click", async () => {
     await setLang(lang === "en" ? "zh-CN" : "en");
+    stateLabels();
     refreshQueue();
     refreshCases();
     if (current) showCase(current);
