@@ -42,7 +42,33 @@ from hub.district import load_district
 REPO = Path(__file__).resolve().parents[1]
 DISTRICT = REPO / "configs" / "district"
 REDIS_URL = os.environ.get("GRIDWALL_BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
-MQTT_HOST, MQTT_PORT = "127.0.0.1", 1883
+MQTT_HOST = "127.0.0.1"
+MQTT = {"port": 1883}  # the port of the broker in use, set in main()
+BROKER_CONF = """\
+listener {port} 127.0.0.1
+allow_anonymous true
+persistence false
+set_tcp_nodelay true
+# a hub behind by more than its receive maximum plus this queue loses messages: see docs/hub.md
+max_queued_messages 1000000
+"""
+
+
+def own_broker(tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """A Mosquitto of the bench's own, configured as docs/hub.md recommends."""
+    port = free_port()
+    conf = tmp / "mosquitto.conf"
+    conf.write_text(BROKER_CONF.format(port=port))
+    proc = subprocess.Popen(
+        ["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    for _ in range(100):
+        with socket.socket() as s:
+            if s.connect_ex((MQTT_HOST, port)) == 0:
+                return proc, port
+        time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError(f"mosquitto did not listen on {port}")
 
 
 def zone_keys() -> list[tuple[str, str, str, str]]:
@@ -62,7 +88,7 @@ def publish(prefix: str, keys: list[Any], count: int, offset: int, rate: float |
     )
     c.max_inflight_messages_set(1000)
     c.max_queued_messages_set(0)
-    c.connect(MQTT_HOST, MQTT_PORT)
+    c.connect(MQTT_HOST, MQTT["port"])
     sock = c.socket()
     if isinstance(sock, socket.socket):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -117,7 +143,7 @@ class Hubs:
                     {
                         "district_dir": str(DISTRICT),
                         "mqtt": {
-                            "url": f"mqtt://{MQTT_HOST}:{MQTT_PORT}",
+                            "url": f"mqtt://{MQTT_HOST}:{MQTT['port']}",
                             "topic_prefix": self.tp,
                             "client_id": f"{self.rp}-{i}",
                             "shared_group": self.rp,
@@ -199,12 +225,28 @@ def quantile(before: dict[float, float], after: dict[float, float], q: float) ->
     return None
 
 
-async def done(r: Redis, prefix: str, expected: int) -> bool:
+async def progress(r: Redis, prefix: str) -> tuple[int, int]:
+    """(entries in the inbox, entries not yet correlated)."""
     inbox = f"{prefix}:inbox"
-    if int(await r.xlen(inbox)) < expected:
-        return False
     groups: Any = await r.xinfo_groups(inbox)
-    return all(int(g["pending"]) == 0 and int(g.get("lag") or 0) == 0 for g in groups)
+    behind = sum(int(g["pending"]) + int(g.get("lag") or 0) for g in groups)
+    return int(await r.xlen(inbox)), behind
+
+
+async def settle(r: Redis, prefix: str, expected: int, stall_s: float = 15.0) -> int:
+    """Wait until ``expected`` entries are in the inbox and correlated; return how many never
+    arrived. A count that stops moving for ``stall_s`` means the broker dropped messages
+    (its per-client queue, ``max_queued_messages``, overflowed): reported, not waited on."""
+    last, since = (-1, -1), time.monotonic()
+    while True:
+        now = await progress(r, prefix)
+        if now[0] >= expected and now[1] == 0:
+            return 0
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since > stall_s and now[1] == 0:
+            return expected - now[0]
+        await asyncio.sleep(0.05)
 
 
 def run_publishers(prefix: str, keys: list[Any], total: int, n: int, rate: float | None) -> None:
@@ -228,17 +270,43 @@ async def throughput(hubs: Hubs, keys: list[Any], total: int, publishers: int) -
         )
         await pub
         published_s = time.monotonic() - t0
-        while not await done(r, hubs.rp, total):
-            if time.monotonic() - t0 > 600:
-                raise RuntimeError("hub did not catch up within 600 s")
-            await asyncio.sleep(0.05)
+        lost = await settle(r, hubs.rp, total)
         elapsed = time.monotonic() - t0
-        return {
+        out: dict[str, Any] = {
             "alerts": total,
             "seconds": round(elapsed, 2),
             "alerts_per_s": round(total / elapsed),
             "publish_per_s": round(total / published_s),
         }
+        if lost:  # the time includes the wait that noticed the stall: no rate to report
+            out |= {"lost_by_broker": lost, "alerts_per_s": None}
+        return out
+    finally:
+        await r.aclose()
+
+
+async def drain(hubs: Hubs, keys: list[Any], total: int, publishers: int) -> dict[str, Any]:
+    """The hubs' own rate: alerts are published while the hub processes are stopped
+    (SIGSTOP; the broker holds them in their persistent sessions), then the hubs resume and
+    are timed until every alert is in the inbox and correlated, with no publisher running."""
+    r = Redis.from_url(REDIS_URL)
+    try:
+        start_len = (await progress(r, hubs.rp))[0]
+        for p in hubs.procs:
+            p.send_signal(signal.SIGSTOP)
+        try:
+            await asyncio.get_running_loop().run_in_executor(
+                None, run_publishers, hubs.tp, keys, total, publishers, None
+            )
+        finally:
+            t0 = time.monotonic()
+            for p in hubs.procs:
+                p.send_signal(signal.SIGCONT)
+        lost = await settle(r, hubs.rp, start_len + total)
+        elapsed = time.monotonic() - t0
+        out: dict[str, Any] = {"alerts": total, "seconds": round(elapsed, 2)}
+        out["alerts_per_s"] = None if lost else round(total / elapsed)
+        return out | ({"lost_by_broker": lost} if lost else {})
     finally:
         await r.aclose()
 
@@ -251,10 +319,7 @@ async def latency(hubs: Hubs, keys: list[Any], rate: float, seconds: float) -> d
     await asyncio.get_running_loop().run_in_executor(
         None, run_publishers, hubs.tp, keys, total, 1, rate
     )
-    for _ in range(12_000):  # at most 600 s
-        if await done(r, hubs.rp, start_len + total):
-            break
-        await asyncio.sleep(0.05)
+    lost = await settle(r, hubs.rp, start_len + total)
     await r.aclose()
     after = await hubs.histogram()
     return {
@@ -262,7 +327,7 @@ async def latency(hubs: Hubs, keys: list[Any], rate: float, seconds: float) -> d
         "alerts": total,
         "p50_ms": quantile(before, after, 0.5),
         "p99_ms": quantile(before, after, 0.99),
-    }
+    } | ({"lost_by_broker": lost} if lost else {})
 
 
 async def cleanup(prefix: str) -> None:
@@ -278,27 +343,53 @@ async def main() -> None:
     ap.add_argument("--alerts", type=int, default=20_000)
     ap.add_argument("--publishers", type=int, default=2)
     ap.add_argument("--latency-seconds", type=float, default=5.0)
+    ap.add_argument(
+        "--broker",
+        default="own",
+        help="'own': start a Mosquitto with a large per-client queue (default); "
+        "or HOST:PORT of a running broker (its queue limit may drop a burst)",
+    )
     args = ap.parse_args()
     keys = zone_keys()
     result: dict[str, Any] = {"load_avg_1m": os.getloadavg()[0], "cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory() as tmp:
-        for n in (1, 2):
-            hubs = Hubs(n, Path(tmp))
-            try:
-                await hubs.ready()
-                result[f"hubs_{n}"] = await throughput(hubs, keys, args.alerts, args.publishers)
-                print(f"{n} hub(s): {result[f'hubs_{n}']}", flush=True)
-                if n == 1:
-                    peak = result["hubs_1"]["alerts_per_s"]
-                    for share in (0.1, 0.8):
-                        lat = await latency(hubs, keys, peak * share, args.latency_seconds)
-                        result[f"latency_at_{int(share * 100)}pct"] = lat
-                        print(f"latency at {int(share * 100)}%: {lat}", flush=True)
-            finally:
-                hubs.stop()
-                await cleanup(hubs.rp)
+        broker = None
+        if args.broker == "own":
+            broker, MQTT["port"] = own_broker(Path(tmp))
+        else:
+            host, _, port = args.broker.rpartition(":")
+            if host != MQTT_HOST or not port.isdigit():
+                ap.error(f"--broker {args.broker!r}: expected 'own' or {MQTT_HOST}:PORT")
+            MQTT["port"] = int(port)
+        result["broker"] = args.broker
+        try:
+            await run_all(result, keys, args, Path(tmp))
+        finally:
+            if broker is not None:
+                broker.terminate()
+                broker.wait(10)
     result["load_avg_1m_end"] = os.getloadavg()[0]
     print(json.dumps(result))
+
+
+async def run_all(result: dict[str, Any], keys: list[Any], args: Any, tmp: Path) -> None:
+    for n in (1, 2):
+        hubs = Hubs(n, tmp)
+        try:
+            await hubs.ready()
+            result[f"hubs_{n}"] = await throughput(hubs, keys, args.alerts, args.publishers)
+            print(f"{n} hub(s): {result[f'hubs_{n}']}", flush=True)
+            result[f"drain_{n}"] = await drain(hubs, keys, args.alerts, args.publishers)
+            print(f"{n} hub(s), backlog drained: {result[f'drain_{n}']}", flush=True)
+            if n == 1 and result["hubs_1"]["alerts_per_s"]:
+                peak = result["hubs_1"]["alerts_per_s"]
+                for share in (0.1, 0.8):
+                    lat = await latency(hubs, keys, peak * share, args.latency_seconds)
+                    result[f"latency_at_{int(share * 100)}pct"] = lat
+                    print(f"latency at {int(share * 100)}%: {lat}", flush=True)
+        finally:
+            hubs.stop()
+            await cleanup(hubs.rp)
 
 
 if __name__ == "__main__":

@@ -14,12 +14,11 @@ import socket
 
 from redis.asyncio import Redis
 
-from contracts.topics import TopicKind, shared, subscription
 from hub.district import District, load_district
 from hub.domain.clock import Clock, SystemClock
 from hub.services.cases import CaseService
 from hub.services.context import HubContext
-from hub.services.ingest import Ingest
+from hub.services.ingest import Ingest, subscriptions
 from hub.services.mqtt_link import MqttLink
 from hub.services.processor import Processor
 from hub.services.timers import Timers
@@ -28,8 +27,6 @@ from hub.store.cases import CaseStore
 from hub.store.keys import Keys
 
 log = logging.getLogger(__name__)
-SHARED_KINDS = (TopicKind.EVENT, TopicKind.VERIFY_RESPONSE, TopicKind.SNAPSHOT, TopicKind.SENSOR)
-EVERY_HUB_KINDS = (TopicKind.STATS, TopicKind.AVAILABILITY, TopicKind.CONFIG_ACK)
 
 
 class HubRuntime:
@@ -62,10 +59,9 @@ class HubRuntime:
         self._want_timer_loop = timer_loop
         self._tasks: list[asyncio.Task[None]] = []
 
-    def subscriptions(self) -> list[str]:
-        s = self.settings.mqtt
-        out = [shared(s.shared_group, subscription(s.topic_prefix, k)) for k in SHARED_KINDS]
-        return out + [subscription(s.topic_prefix, k) for k in EVERY_HUB_KINDS]
+    def subscriptions(self) -> tuple[list[str], list[str]]:
+        """(per-hub filters, wide shared filters): see ``hub.services.ingest``."""
+        return subscriptions(self.settings.mqtt)
 
     async def start(self) -> None:
         problems = self.ctx.problems()
@@ -74,10 +70,12 @@ class HubRuntime:
         await self.redis.ping()
         await self.processor.ensure_group()
         if self._want_mqtt:
+            per_hub, wide = self.subscriptions()
             self.link = MqttLink(
                 self.settings.mqtt,
                 self.client_id,
-                self.subscriptions(),
+                per_hub,
+                wide_subscriptions=wide,
                 receive_maximum=self.settings.ingest.receive_maximum,
             )
             self.cases.publisher = self.link

@@ -1,10 +1,21 @@
 """MQTT → Redis, durably, before the broker is acknowledged.
 
 A batch of messages is validated against the contract, written to Redis in one pipeline
-(accepted alerts and verify responses to the inbox stream, health to the edge hashes,
-snapshots to their keys, everything else to dead letters with the reason and the raw bytes)
-and only then acknowledged. If Redis fails, nothing of the batch is acknowledged and the
-batch is retried; the hub never crashes on input.
+(accepted alerts and verify responses to the inbox stream through one Lua call for the
+whole batch, health to the edge hashes, snapshots to their keys, everything else to dead
+letters with the reason and the raw bytes) and only then acknowledged, all PUBACKs in one
+write. If Redis fails, nothing of the batch is acknowledged and the batch is retried; the
+hub never crashes on input.
+
+Alerts, the bulk of the traffic, take a fast path: one JSON parse and a hand check of the
+contract (``alert_check.quick_alert``); anything it does not accept goes through the
+contract's full decode, which names the bad value.
+
+Subscriptions (``subscriptions``): one wide shared filter over every version and kind under
+``{prefix}/+/edge/``, so a message on an unknown contract version lands in dead letters
+instead of being ignored, and per-hub filters for the kinds every hub takes (health). A
+copy of a per-hub kind that arrives through the wide filter, and the hub's own messages to
+boxes (config, verify requests), are acknowledged and dropped.
 """
 
 from __future__ import annotations
@@ -18,17 +29,29 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from contracts.codec import ContractError, decode
-from contracts.messages import AlertEvent, Availability, BoxStats, ConfigAck, SensorReading
-from contracts.topics import TopicKind
+from contracts.messages import Availability, BoxStats, ConfigAck, SensorReading
+from contracts.topics import Topic, TopicKind, parse_topic, shared, subscription
 from hub.domain.clock import Clock
 from hub.domain.rate_limit import TokenBuckets
+from hub.services.alert_check import quick_alert
 from hub.services.context import HubContext
 from hub.services.metrics import METRICS
 from hub.services.mqtt_link import Incoming, MqttLink
+from hub.settings import HubMqtt
 from hub.store.keys import Keys
+from hub.store.scripts import INBOX_ADD
 
 log = logging.getLogger(__name__)
 SNAPSHOT_TTL_S = 7 * 86_400
+EVERY_HUB_KINDS = frozenset({TopicKind.STATS, TopicKind.AVAILABILITY, TopicKind.CONFIG_ACK})
+HUB_TO_BOX_KINDS = frozenset({TopicKind.CONFIG, TopicKind.VERIFY_REQUEST})
+_TOPIC_CACHE_MAX = 100_000
+
+
+def subscriptions(s: HubMqtt) -> tuple[list[str], list[str]]:
+    """(per-hub filters, wide shared filters) for one hub process."""
+    per_hub = [subscription(s.topic_prefix, k) for k in sorted(EVERY_HUB_KINDS)]
+    return per_hub, [shared(s.shared_group, f"{s.topic_prefix}/+/edge/#")]
 
 
 class Ingest:
@@ -39,14 +62,12 @@ class Ingest:
         s = ctx.settings.ingest
         self.buckets = TokenBuckets(s.rate_per_box_per_s, s.rate_burst)
         self.prefix = ctx.settings.mqtt.topic_prefix
+        self._topics: dict[str, Topic] = {}
 
     async def run(self) -> None:
-        q = self.link.queue
         batch_max = self.ctx.settings.ingest.batch_max
         while True:
-            batch = [await q.get()]
-            while len(batch) < batch_max and not q.empty():
-                batch.append(q.get_nowait())
+            batch = await self.link.take(batch_max)
             await self._write_until_done(batch)
 
     async def _write_until_done(self, batch: list[Incoming]) -> None:
@@ -59,19 +80,20 @@ class Ingest:
                 log.error("Redis write of %d messages failed (%s); retrying", len(batch), exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
-        for m in batch:
-            if m.qos > 0:
-                self.link.ack(m.mid, m.qos)
+        self.link.ack_batch(batch)
 
     async def write(self, batch: list[Incoming]) -> None:
         now = self.clock.now_ms()
         s = self.ctx.settings.ingest
         accepted = dead = 0
+        inbox: list[Any] = []
         async with self.r.pipeline(transaction=False) as pipe:
             for m in batch:
-                reason = self._one(pipe, m, now)
+                reason = self._one(pipe, m, now, inbox)
                 if reason is None:
                     accepted += 1
+                    continue
+                if not reason:  # dropped on purpose
                     continue
                 dead += 1
                 pipe.xadd(
@@ -86,34 +108,55 @@ class Ingest:
                     maxlen=s.dead_letter_max,
                     approximate=True,
                 )
+            if inbox:
+                pipe.eval(INBOX_ADD, 1, self.k.inbox, s.inbox_max, time.time_ns() // 1000, *inbox)
             await pipe.execute()
         METRICS.ingested.inc(accepted)
         METRICS.dead_letters.inc(dead)
         METRICS.ingest_batch.observe(len(batch))
 
-    def _one(self, pipe: Any, m: Incoming, now: int) -> str | None:
-        """Queue the writes for one message; return a dead-letter reason or None."""
+    def _topic(self, name: str) -> Topic:
+        t = self._topics.get(name)
+        if t is None:
+            t = parse_topic(self.prefix, name)
+            if t.kind is not TopicKind.SNAPSHOT:  # snapshot topics are one-off: not cached
+                if len(self._topics) >= _TOPIC_CACHE_MAX:
+                    self._topics.clear()
+                self._topics[name] = t
+        return t
+
+    def _one(self, pipe: Any, m: Incoming, now: int, inbox: list[Any]) -> str | None:
+        """Queue the writes for one message; a dead-letter reason, "" to drop, None if taken."""
         try:
-            topic, msg = decode(self.prefix, m.topic, m.payload)
+            topic = self._topic(m.topic)
         except ContractError as exc:
             return str(exc)
+        kind = topic.kind
+        if m.wide and kind in EVERY_HUB_KINDS:
+            return ""  # this hub takes it through its own subscription
+        if kind in HUB_TO_BOX_KINDS:
+            return ""  # the hubs' own messages to boxes
         if not self.buckets.allow(topic.box_id, now):
             return f"box {topic.box_id!r} over its rate limit of {self.buckets.rate_per_s}/s"
-        kind = topic.kind
+        if kind is TopicKind.EVENT:
+            a = quick_alert(m.payload, topic.box_id)
+            if a is None:
+                try:
+                    _, msg = decode(self.prefix, m.topic, m.payload)
+                except ContractError as exc:
+                    return str(exc)
+                a = msg.model_dump() if not isinstance(msg, bytes) else {}
+            reason = self._alert_reason(a, topic.box_id)
+            if reason is None:
+                inbox += ("event", m.payload)
+            return reason
+        try:
+            _, msg = decode(self.prefix, m.topic, m.payload)
+        except ContractError as exc:
+            return str(exc)
         edge = self.k.edge(topic.box_id)
-        if isinstance(msg, AlertEvent):
-            place = self.ctx.zones.get((msg.camera_id, msg.zone_id))
-            if place is None:
-                return f"camera {msg.camera_id!r} zone {msg.zone_id!r} is not in the district"
-            if place.box_id != topic.box_id:
-                return f"camera {msg.camera_id!r} belongs to box {place.box_id!r}, not {topic.box_id!r}"
-            if place.grid_code is None:
-                return f"zone {msg.camera_id}/{msg.zone_id} looks at a point in no grid"
-            if self.ctx.category(msg.category) is None:
-                return f"category {msg.category!r} is not in categories.yaml"
-            self._inbox(pipe, "event", m.payload, now)
-        elif kind is TopicKind.VERIFY_RESPONSE:
-            self._inbox(pipe, "verify", m.payload, now)
+        if kind is TopicKind.VERIFY_RESPONSE:
+            inbox += ("verify", m.payload)
         elif kind is TopicKind.SNAPSHOT and isinstance(msg, bytes):
             pipe.set(self.k.snapshot(topic.item_id or ""), msg, ex=SNAPSHOT_TTL_S)
         elif isinstance(msg, BoxStats):
@@ -130,10 +173,15 @@ class Ingest:
             return f"the hub does not take {kind.value!r} messages"
         return None
 
-    def _inbox(self, pipe: Any, kind: str, payload: bytes, now: int) -> None:
-        pipe.xadd(
-            self.k.inbox,
-            {"k": kind, "p": payload, "rx": time.time_ns() // 1000},
-            maxlen=self.ctx.settings.ingest.inbox_max,
-            approximate=True,
-        )
+    def _alert_reason(self, a: dict[str, Any], box_id: str) -> str | None:
+        camera, zone, category = a.get("camera_id"), a.get("zone_id"), a.get("category")
+        place = self.ctx.zones.get((str(camera), str(zone)))
+        if place is None:
+            return f"camera {camera!r} zone {zone!r} is not in the district"
+        if place.box_id != box_id:
+            return f"camera {camera!r} belongs to box {place.box_id!r}, not {box_id!r}"
+        if place.grid_code is None:
+            return f"zone {camera}/{zone} looks at a point in no grid"
+        if self.ctx.category(str(category)) is None:
+            return f"category {category!r} is not in categories.yaml"
+        return None

@@ -1,22 +1,35 @@
-"""paho-mqtt driven from asyncio: paho's loop thread hands messages to a bounded queue.
+"""paho-mqtt driven by the hub's asyncio loop: no paho thread, reads in large chunks.
 
 MQTT 5, a persistent session (so unacknowledged messages come back after a crash), manual
-acknowledgement (the hub acks only after Redis has the message) and TCP_NODELAY. The
-broker never has more than ``receive_maximum`` unacknowledged messages out to us, so the
-queue (sized above that) never overflows.
+acknowledgement (the hub acks only after Redis has the message) and TCP_NODELAY. paho runs
+on its external-loop API: the socket is registered with the event loop (``add_reader``),
+so messages arrive on the loop's thread without a hand-off per message, and ingest takes
+them in batches (``take``). Two changes to paho's I/O carry the throughput: the socket is
+read 64 KiB at a time (paho itself reads a packet's header byte by byte), and a batch's
+PUBACKs go out as one write (``ack_many``). The broker never has more than
+``receive_maximum`` unacknowledged messages out to us, so the pending list stays bounded.
+
+Messages delivered through a subscription listed in ``wide_subscriptions`` are marked
+``wide`` (MQTT 5 subscription identifier), so ingest can tell a copy that came through the
+wide filter from one that came through a per-hub filter.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import socket
 import ssl
+import struct
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
@@ -24,6 +37,10 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 from contracts.connection import MqttConnection
 
 log = logging.getLogger(__name__)
+READ_CHUNK = 65_536
+PACKETS_PER_WAKE = 256  # then yield to the loop (ingest and correlation), come back at once
+WIDE_ID = 1  # subscription identifier of the wide filters
+_PUBACK = struct.Struct("!BBH")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +49,81 @@ class Incoming:
     payload: bytes
     mid: int
     qos: int
+    wide: bool = False
+
+
+Sink = Callable[[Incoming], None]
+
+
+class _Client(mqtt.Client):
+    """paho with reads served from 64 KiB chunks, a direct path for incoming QoS 0/1
+    PUBLISH packets and many PUBACKs in one packet write."""
+
+    def __init__(self, sink: Sink, **kw: Any) -> None:
+        super().__init__(**kw)
+        self._rbuf = b""
+        self._rpos = 0
+        self._sink = sink
+
+    def _handle_publish(self) -> MQTTErrorCode:
+        """Parse a QoS 0/1 PUBLISH straight into an ``Incoming`` for the sink.
+
+        paho builds a ``Properties`` object and an ``MQTTMessage`` and matches the topic
+        against its callback filters for every message (about 40 µs here). The direct path
+        reads topic, packet id, the subscription identifier and the payload; a packet it
+        does not take whole (QoS 2, another property, a topic alias, bad UTF-8) goes
+        through paho's own handling and reaches ``on_message`` as usual.
+        """
+        cmd = self._in_packet["command"]
+        qos = (cmd & 0x06) >> 1
+        if qos == 2 or self._protocol != mqtt.MQTTv5:
+            return super()._handle_publish()
+        pkt = self._in_packet["packet"]
+        try:
+            tlen = (pkt[0] << 8) | pkt[1]
+            topic = pkt[2 : 2 + tlen].decode("utf-8")
+            pos = 2 + tlen
+            mid = 0
+            if qos:
+                mid = (pkt[pos] << 8) | pkt[pos + 1]
+                pos += 2
+            plen = pkt[pos]  # a property block under 128 bytes: one length byte
+            wide = False
+            if plen:
+                # only a lone subscription identifier under 128 (0x0B, one-byte varint)
+                if plen != 2 or pkt[pos + 1] != 0x0B or pkt[pos + 2] & 0x80:
+                    return super()._handle_publish()
+                wide = pkt[pos + 2] == WIDE_ID
+            payload = bytes(pkt[pos + 1 + plen :])
+        except (IndexError, UnicodeDecodeError):
+            return super()._handle_publish()
+        if not topic:
+            return super()._handle_publish()
+        self._sink(Incoming(topic, payload, mid, qos, wide))
+        return MQTTErrorCode.MQTT_ERR_SUCCESS
+
+    def _sock_recv(self, bufsize: int) -> bytes:
+        if self._rpos >= len(self._rbuf):
+            data = super()._sock_recv(READ_CHUNK)  # raises BlockingIOError when drained
+            self._rbuf, self._rpos = data, 0
+            if not data:
+                return data
+        start = self._rpos
+        self._rpos = start + bufsize
+        return self._rbuf[start : self._rpos]
+
+    def reset_buffer(self) -> None:
+        self._rbuf, self._rpos = b"", 0
+
+    @property
+    def buffered(self) -> bool:
+        return self._rpos < len(self._rbuf)
+
+    def ack_many(self, mids: list[int]) -> None:
+        """PUBACK (success, no properties: remaining length 2) for every mid, one write."""
+        if mids:
+            packet = b"".join([_PUBACK.pack(0x40, 2, mid) for mid in mids])
+            self._packet_queue(mqtt.PUBACK, packet, 0, 0)
 
 
 class MqttLink:
@@ -42,52 +134,117 @@ class MqttLink:
         subscriptions: list[str],
         *,
         receive_maximum: int,
+        wide_subscriptions: list[str] | None = None,
         session_expiry_s: int = 3600,
     ) -> None:
         self.conn = conn
         self.subscriptions = subscriptions
+        self.wide_subscriptions = wide_subscriptions or []
         self.receive_maximum = receive_maximum
-        self.queue: asyncio.Queue[Incoming] = asyncio.Queue(maxsize=receive_maximum * 2 + 100)
         self.connected = asyncio.Event()
         self.overflow = 0
+        self._pending: deque[Incoming] = deque()
+        self._has_data = asyncio.Event()
+        self._lost = asyncio.Event()
         self._loop = asyncio.get_running_loop()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._sock: Any = None
         # the session is bound to its subscriptions: a changed prefix or group is a new session
-        digest = hashlib.sha1("\n".join(sorted(subscriptions)).encode()).hexdigest()[:6]
+        every = sorted(subscriptions) + [f"wide:{s}" for s in sorted(self.wide_subscriptions)]
+        digest = hashlib.sha1("\n".join(every).encode()).hexdigest()[:6]
         self.client_id = f"{client_id}-{digest}"
-        self._client = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
+        c = _Client(
+            self._accept,
+            callback_api_version=CallbackAPIVersion.VERSION2,
             client_id=self.client_id,
             protocol=mqtt.MQTTv5,
             manual_ack=True,
         )
+        self._client = c
         self._session_expiry_s = session_expiry_s
         creds = conn.credentials()
         if creds:
-            self._client.username_pw_set(*creds)
+            c.username_pw_set(*creds)
         if conn.tls:
-            self._client.tls_set(ca_certs=conn.ca_file, cert_reqs=ssl.CERT_REQUIRED)
-        self._client.max_inflight_messages_set(1000)
-        self._client.max_queued_messages_set(0)
-        self._client.on_connect = self._on_connect
-        self._client.on_disconnect = self._on_disconnect
-        self._client.on_message = self._on_message
+            c.tls_set(ca_certs=conn.ca_file, cert_reqs=ssl.CERT_REQUIRED)
+        c.max_inflight_messages_set(1000)
+        c.max_queued_messages_set(0)
+        c.on_connect = self._on_connect
+        c.on_disconnect = self._on_disconnect
+        c.on_message = self._on_message
+        c.on_socket_open = self._on_socket_open
+        c.on_socket_close = self._on_socket_close
+        c.on_socket_register_write = self._on_register_write
+        c.on_socket_unregister_write = self._on_unregister_write
 
+    # --- lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._connect_loop(), name="mqtt-connect"),
+            asyncio.create_task(self._misc_loop(), name="mqtt-misc"),
+        ]
+
+    def stop(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+        c = self._client
+        if c.is_connected():
+            c.disconnect()
+            c.loop_write()  # DISCONNECT is tiny: written now, then paho closes the socket
+        self._forget_socket()
+        with contextlib.suppress(OSError, AttributeError):
+            c._sock_close()
+
+    async def _connect_loop(self) -> None:
         props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         props.SessionExpiryInterval = self._session_expiry_s
         props.ReceiveMaximum = self.receive_maximum
-        self._client.connect_async(
-            self.conn.host,
-            self.conn.port,
-            keepalive=self.conn.keepalive_s,
-            clean_start=False,
-            properties=props,
-        )
-        self._client.loop_start()
+        delay = 0.25
+        while True:
+            self._lost.clear()
+            try:
+                await self._loop.run_in_executor(
+                    None,
+                    lambda: self._client.connect(
+                        self.conn.host,
+                        self.conn.port,
+                        keepalive=self.conn.keepalive_s,
+                        clean_start=False,
+                        properties=props,
+                    ),
+                )
+            except (OSError, ValueError) as exc:
+                log.warning("MQTT connect to %s:%s failed: %s", self.conn.host, self.conn.port, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+                continue
+            delay = 0.25
+            await self._lost.wait()
+            await asyncio.sleep(0.1)
 
-    def stop(self) -> None:
-        self._client.disconnect()
-        self._client.loop_stop()
+    async def _misc_loop(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            if self._sock is not None:
+                self._client.loop_misc()  # keepalive pings, ping timeouts
+
+    # --- what ingest and the case service use --------------------------------------------------
+    async def take(self, max_n: int) -> list[Incoming]:
+        """Wait for at least one message, then take up to ``max_n`` of those queued."""
+        while not self._pending:
+            self._has_data.clear()
+            await self._has_data.wait()
+        p = self._pending
+        n = min(max_n, len(p))
+        return [p.popleft() for _ in range(n)]
+
+    def ack_batch(self, batch: list[Incoming]) -> None:
+        """Acknowledge every QoS 1/2 message of a batch (after Redis has it)."""
+        ones = [m.mid for m in batch if m.qos == 1]
+        self._client.ack_many(ones)
+        for m in batch:
+            if m.qos == 2:
+                self._client.ack(m.mid, 2)
 
     def ack(self, mid: int, qos: int) -> None:
         self._client.ack(mid, qos)
@@ -95,33 +252,99 @@ class MqttLink:
     def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False) -> None:
         self._client.publish(topic, payload, qos=qos, retain=retain)
 
-    # paho's thread ---------------------------------------------------------------------------
+    # --- socket callbacks: paho may call them from the connect executor thread ------------------
+    def _in_loop(self, fn: Any, *args: Any) -> None:
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self._loop:
+            fn(*args)
+        else:
+            self._loop.call_soon_threadsafe(fn, *args)
+
+    def _on_socket_open(self, _c: object, _u: object, sock: Any) -> None:
+        self._in_loop(self._attach, sock)
+
+    def _attach(self, sock: Any) -> None:
+        self._client.reset_buffer()
+        self._sock = sock
+        if isinstance(sock, socket.socket):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._loop.add_reader(sock, self._on_readable)
+
+    def _on_socket_close(self, _c: object, _u: object, sock: Any) -> None:
+        self._in_loop(self._forget_socket, sock)
+
+    def _forget_socket(self, sock: Any = None) -> None:
+        sock = sock if sock is not None else self._sock
+        if sock is not None:
+            with contextlib.suppress(ValueError, OSError):
+                self._loop.remove_reader(sock)
+                self._loop.remove_writer(sock)
+        if sock is self._sock:
+            self._sock = None
+
+    def _on_register_write(self, _c: object, _u: object, sock: Any) -> None:
+        self._in_loop(self._loop.add_writer, sock, self._on_writable)
+
+    def _on_unregister_write(self, _c: object, _u: object, sock: Any) -> None:
+        self._in_loop(self._remove_writer, sock)
+
+    def _remove_writer(self, sock: Any) -> None:
+        with contextlib.suppress(ValueError, OSError):
+            self._loop.remove_writer(sock)
+
+    def _on_readable(self) -> None:
+        c = self._client
+        for _ in range(PACKETS_PER_WAKE):
+            if c.loop_read() is not MQTTErrorCode.MQTT_ERR_SUCCESS or not c.buffered:
+                break
+        else:
+            self._loop.call_soon(self._on_readable)  # more in our buffer: after others ran
+        sock = self._sock
+        if isinstance(sock, ssl.SSLSocket) and sock.pending():
+            self._loop.call_soon(self._on_readable)  # decrypted bytes the kernel no longer has
+        if self._pending:
+            self._has_data.set()
+
+    def _on_writable(self) -> None:
+        self._client.loop_write()
+
+    # --- paho callbacks (on the loop's thread) --------------------------------------------------
     def _on_connect(
         self, client: mqtt.Client, _u: object, flags: object, rc: object, _p: object
     ) -> None:
         if getattr(rc, "is_failure", False):
             log.error("MQTT connect refused: %s", rc)
             return
-        sock = client.socket()
-        if isinstance(sock, socket.socket):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if not getattr(flags, "session_present", False):
             # a resumed session keeps its subscriptions; subscribing again would make the
             # broker replace them, and a message landing in between would be lost
             opts = SubscribeOptions(qos=1)
-            client.subscribe([(s, opts) for s in self.subscriptions])
-        self._loop.call_soon_threadsafe(self.connected.set)
+            if self.subscriptions:
+                client.subscribe([(s, opts) for s in self.subscriptions])
+            if self.wide_subscriptions:
+                props = Properties(PacketTypes.SUBSCRIBE)  # type: ignore[no-untyped-call]
+                props.SubscriptionIdentifier = WIDE_ID
+                client.subscribe([(s, opts) for s in self.wide_subscriptions], properties=props)
+        self.connected.set()
 
     def _on_disconnect(self, _c: object, _u: object, _f: object, rc: object, _p: object) -> None:
-        self._loop.call_soon_threadsafe(self.connected.clear)
+        self.connected.clear()
+        self._lost.set()
         log.warning("MQTT disconnected: %s", rc)
 
     def _on_message(self, _c: object, _u: object, msg: mqtt.MQTTMessage) -> None:
-        item = Incoming(msg.topic, bytes(msg.payload), msg.mid, msg.qos)
-        self._loop.call_soon_threadsafe(self._put, item)
+        """Messages the direct path left to paho (QoS 2, unusual properties)."""
+        ids = getattr(msg.properties, "SubscriptionIdentifier", None) or ()
+        payload = msg.payload
+        if not isinstance(payload, bytes):
+            payload = bytes(payload)
+        self._accept(Incoming(msg.topic, payload, msg.mid, msg.qos, WIDE_ID in ids))
 
-    def _put(self, item: Incoming) -> None:
-        try:
-            self.queue.put_nowait(item)
-        except asyncio.QueueFull:  # cannot happen while the broker honours ReceiveMaximum
-            self.overflow += 1  # not acked: the broker redelivers it after a reconnect
+    def _accept(self, item: Incoming) -> None:
+        if item.qos == 0 and len(self._pending) > self.receive_maximum * 2 + 100:
+            self.overflow += 1  # QoS 0 is outside the broker's flow control: shed it
+            return
+        self._pending.append(item)

@@ -27,10 +27,11 @@ from hub.services.cases import CaseService, dumps
 from hub.services.context import HubContext
 from hub.services.metrics import METRICS
 from hub.store.keys import Keys
-from hub.store.scripts import ALARM, FILE_ALARM
+from hub.store.scripts import ALARM_BATCH, FILE_ALARM
 
 log = logging.getLogger(__name__)
 GROUP = "correlate"
+FOLLOW_UP = frozenset({"create", "duplicate", "merge", "reopen", "verify", "overflow"})
 
 
 class Processor:
@@ -48,7 +49,6 @@ class Processor:
         self.r, self.k, self.ctx, self.cases, self.clock = redis, keys, ctx, cases, clock
         self.consumer = consumer
         self.claim_idle_ms = claim_idle_ms
-        self._alarm = redis.register_script(ALARM)
         self._file = redis.register_script(FILE_ALARM)
         self._tz = ZoneInfo(ctx.calendar.timezone)
 
@@ -113,27 +113,42 @@ class Processor:
         results: list[Any] = []
         if alerts:
             day = day_key(dt.datetime.fromtimestamp(now / 1000, self._tz).date())
-            async with self.r.pipeline(transaction=False) as pipe:
-                for a in alerts:
-                    await self._alarm(keys=[], args=self._alarm_args(a, now, day), client=pipe)
-                results = await pipe.execute()
-        for a, (outcome, case_no) in zip(alerts, results, strict=True):
-            await self._follow_up(a, _s(outcome), _s(case_no))
+            args = self._batch_args(now, day)
+            for a in alerts:
+                args += self._alarm_args(a)
+            results = await self.r.eval(ALARM_BATCH, 0, *args)
+        outcomes = iter(results)
+        for a, outcome, case_no in zip(alerts, outcomes, outcomes, strict=True):
+            o = _s(outcome)
+            if o in FOLLOW_UP:
+                await self._follow_up(a, o, _s(case_no))
         for v in verifies:
             await self.cases.on_verify_response(v["request_id"], v["result"], v["camera_id"])
         await self.r.xack(self.k.inbox, GROUP, *[i for i, _ in entries])
         METRICS.correlated.inc(len(alerts))
         wall_ms = time.time() * 1000  # metrics measure real time, whatever the case clock says
+        observe = METRICS.alert_age_ms.observe
         for a in alerts:
-            METRICS.alert_age_ms.observe(max(0.0, wall_ms - a["updated_at_ms"]))
+            observe(max(0.0, wall_ms - a["updated_at_ms"]))
 
-    def _alarm_args(self, a: dict[str, Any], now: int, day: str) -> list[Any]:
-        place = self.ctx.zones[(a["camera_id"], a["zone_id"])]
-        cat = self.ctx.district.categories[a["category"]]
+    def _batch_args(self, now: int, day: str) -> list[Any]:
         rules = self.ctx.rules
-        at = a["ended_at_ms"] if a["type"] == "end" else a["updated_at_ms"]
         return [
             self.k.prefix,
+            f"{self.ctx.county}:{day}",
+            f"{self.ctx.county}{day}{int(Source.VIDEO_AI)}",
+            rules.rearm_ms,
+            rules.clear_after_ms,
+            rules.merge_radius_m,
+            now,
+        ]
+
+    def _alarm_args(self, a: dict[str, Any]) -> list[Any]:
+        """The ``ALARM_FIELDS`` arguments of one alert."""
+        place = self.ctx.zones[(a["camera_id"], a["zone_id"])]
+        cat = self.ctx.district.categories[a["category"]]
+        at = a["ended_at_ms"] if a["type"] == "end" else a["updated_at_ms"]
+        return [
             alarm_key(a["camera_id"], a["zone_id"], a["category"]),
             a["type"],
             a["event_id"],
@@ -145,14 +160,8 @@ class Processor:
             place.lon,
             place.lat,
             route(a["confidence"], cat.auto_file_confidence),
-            f"{self.ctx.county}:{day}",
-            f"{self.ctx.county}{day}{int(Source.VIDEO_AI)}",
-            rules.rearm_ms,
-            rules.clear_after_ms,
-            rules.merge_radius_m,
             a.get("snapshot_id") or "",
             a["box_id"],
-            now,
         ]
 
     async def _follow_up(self, a: dict[str, Any], outcome: str, case_no: str) -> None:

@@ -1,10 +1,12 @@
 """Atomic Lua scripts: several hub processes stay correct because each step runs whole.
 
-``ALARM``: one alert against its alarm (``hub.domain.correlation.alarm_step``'s rule), then,
-for a new alarm, recurrence → merge with a nearby open case → operator queue → a new case
-number from the per-county, per-day counter. ``FILE_ALARM``: an operator confirms a queued
+``ALARM_BATCH``: a batch of alerts, each in turn against its alarm
+(``hub.domain.correlation.alarm_step``'s rule), then, for a new alarm, recurrence → merge
+with a nearby open case → operator queue → a new case number from the per-county, per-day
+counter; the whole batch runs as one atomic step. ``FILE_ALARM``: an operator confirms a queued
 alarm. ``CASE_APPEND``: append one event if the log is as long as the caller saw
-(compare-and-set) and publish the change in the same step.
+(compare-and-set) and publish the change in the same step. ``INBOX_ADD``: a batch of accepted
+messages onto the inbox stream in one call.
 """
 
 from __future__ import annotations
@@ -34,15 +36,9 @@ local function attach(p, akey, a, grid, cat, lon, lat, radius, day_key, case_pre
 end
 """
 
-ALARM = (
-    _ATTACH
-    + """
-local p, akey, kind, ev, seq, at = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]),
-  tonumber(ARGV[6])
-local conf, grid, cat, lon, lat, route = ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]
-local day_key, case_prefix, rearm, clear_after = ARGV[13], ARGV[14], tonumber(ARGV[15]),
-  tonumber(ARGV[16])
-local radius, snap, box, now = ARGV[17], ARGV[18], ARGV[19], ARGV[20]
+_STEP = """
+local function step(p, day_key, case_prefix, rearm, clear_after, radius, now, akey, kind, ev, seq,
+                    at, conf, grid, cat, lon, lat, route, snap, box)
 local a = p .. ':alarm:' .. akey
 local cur = redis.call('HMGET', a, 'state', 'event_id', 'last_seq', 'cleared_ms', 'case_no')
 local state, cev, lseq, cleared, case_no = cur[1], cur[2], tonumber(cur[3]), tonumber(cur[4]),
@@ -86,8 +82,38 @@ if route == 'verify' and not redis.call('GET', p .. ':recent:' .. akey) then
   return {'verify', ''}
 end
 return attach(p, akey, a, grid, cat, lon, lat, radius, day_key, case_prefix, now)
+end
+"""
+
+ALARM_FIELDS = 13
+"""Per-alert arguments of ``ALARM_BATCH``: key, type, event id, seq, at, confidence, grid,
+category, lon, lat, route, snapshot id, box id."""
+
+ALARM_BATCH = (
+    _ATTACH
+    + _STEP
+    + """
+local p, day_key, case_prefix, rearm, clear_after, radius, now = ARGV[1], ARGV[2], ARGV[3],
+  tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7]
+local out = {}
+for i = 8, #ARGV, 13 do
+  local r = step(p, day_key, case_prefix, rearm, clear_after, radius, now, ARGV[i], ARGV[i + 1],
+    ARGV[i + 2], tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]), ARGV[i + 5], ARGV[i + 6],
+    ARGV[i + 7], ARGV[i + 8], ARGV[i + 9], ARGV[i + 10], ARGV[i + 11], ARGV[i + 12])
+  out[#out + 1] = r[1]
+  out[#out + 1] = r[2]
+end
+return out
 """
 )
+
+INBOX_ADD = """
+local maxlen, rx = ARGV[1], ARGV[2]
+for i = 3, #ARGV, 2 do
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', maxlen, '*', 'k', ARGV[i], 'p', ARGV[i + 1], 'rx', rx)
+end
+return (#ARGV - 2) / 2
+"""
 
 FILE_ALARM = (
     _ATTACH
