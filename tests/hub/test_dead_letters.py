@@ -41,8 +41,17 @@ async def test_bad_input_is_parked_with_reasons(
             "belongs to box 'edge-01'",
         ),
         (f"{topic_prefix}/v1/edge/edge-01/snapshot/s1", b"GIF89a", "not a JPEG"),
+        (
+            f"{topic_prefix}/v2/edge/edge-01/event",
+            encode(make_alert("edge-01")),
+            f"unsupported contract version 'v2' in topic '{topic_prefix}/v2/edge/edge-01/event'",
+        ),
+        (f"{topic_prefix}/v17/edge/edge-01/thing/x", b"{}", "unsupported contract version 'v17'"),
     ]
     async with running_hub(hub_settings) as hub:
+        # the hubs' own messages to boxes pass the wide subscription too: dropped, not parked
+        publisher.raw(topic_for(topic_prefix, TopicKind.VERIFY_REQUEST, "edge-01"), b"{}")
+        publisher.raw(topic_for(topic_prefix, TopicKind.CONFIG, "edge-01"), b"{}")
         for topic, payload, _ in cases:
             publisher.raw(topic, payload)
         publisher.alert("edge-01", camera_id="cam-02")  # the hub still works afterwards
