@@ -70,6 +70,8 @@ class IngestSettings(Strict):
 
 class VerificationSettings(Strict):
     clear_checks: Annotated[int, Field(ge=1, le=10)] = 3
+    # no answer from the box this long after a request: the case goes to a human
+    timeout_s: Annotated[float, Field(ge=5, le=86_400)] = 300.0
 
 
 class AuthSettings(Strict):

@@ -20,6 +20,7 @@ from contracts.topics import TopicKind, topic_for
 from hub.domain.case_state import CaseEvent, CaseView, fold, next_event
 from hub.domain.clock import Clock
 from hub.domain.escalation import FrozenPolicy, should_escalate, sla_deadlines, step_deadline
+from hub.domain.verification import Next, after_answer, answer_due_ms, timer_member
 from hub.services.case_people import people_data, policy_with_urgency
 from hub.services.context import HubContext
 from hub.store.cases import CaseStore, Conflict
@@ -209,19 +210,26 @@ class CaseService:
 
     # --- verification by camera ---------------------------------------------------------------
     async def request_verification(self, view: CaseView) -> None:
+        no = view.case_no
         if self.publisher is None:
-            log.warning("case %s: no MQTT publisher, verification left to a human", view.case_no)
+            await self._to_human(no, "system", "no MQTT link to ask the camera")
             return
-        rid = f"vr-{view.case_no}-{uuid.uuid4().hex[:8]}"
+        now = self.clock.now_ms()
+        rid = f"vr-{no}-{uuid.uuid4().hex[:8]}"
         req = VerifyRequest(
             request_id=rid,
             camera_id=str(view.facts["camera_id"]),
             zone_id=str(view.facts["zone_id"]),
             category=str(view.facts["category"]),
-            case_no=view.case_no,
-            requested_ms=self.clock.now_ms(),
+            case_no=no,
+            requested_ms=now,
         )
-        await self.r.set(self.k.verify(rid), view.case_no, ex=86_400)
+        timeout_s = self.ctx.settings.verification.timeout_s
+        async with self.r.pipeline(transaction=False) as pipe:
+            pipe.set(self.k.verify(rid), no, ex=max(86_400, int(timeout_s) + 3600))
+            pipe.hset(self.k.case(no), "verification", "camera")
+            pipe.zadd(self.k.timers, {timer_member(rid, no): answer_due_ms(now, timeout_s)})
+            await pipe.execute()
         topic = topic_for(
             self.ctx.settings.mqtt.topic_prefix, TopicKind.VERIFY_REQUEST, str(view.facts["box_id"])
         )
@@ -230,24 +238,56 @@ class CaseService:
     async def on_verify_response(self, request_id: str, result: str, camera_id: str) -> None:
         raw = await self.r.getdel(self.k.verify(request_id))
         if raw is None:
-            log.info("verify response %s matches no open request", request_id)
+            log.info(
+                "verify response %s matches no open request (answered or timed out)", request_id
+            )
             return
         no = raw.decode() if isinstance(raw, bytes) else str(raw)
+        await self.r.zrem(self.k.timers, timer_member(request_id, no))
         view = await self.store.view(no)
         if view.state != "resolved":
             return
         actor = f"camera:{camera_id}"
-        if result == "present":
-            await self.act(no, "rework", actor, reason="camera still sees the problem")
-        elif result == "clear":
+        n = 0
+        if result == "clear":
             n = int(await self.r.hincrby(self.k.case(no), "verify_clear", 1))
-            if n >= self.ctx.settings.verification.clear_checks:
-                await self.act(no, "verify", actor, reason=f"{n} clear checks in a row")
-                await self.act(no, "close", "system", reason="verified by camera")
-            else:
-                await self.request_verification(view)
+        try:
+            step = after_answer(result, n, self.ctx.settings.verification.clear_checks)
+        except ValueError:  # an answer this hub does not know: a human decides
+            step = Next.HUMAN
+        if step is Next.REWORK:
+            await self.act(no, "rework", actor, reason="camera still sees the problem")
+        elif step is Next.VERIFY:
+            await self.act(no, "verify", actor, reason=f"{n} clear checks in a row")
+            await self.act(no, "close", "system", reason="verified by camera")
+        elif step is Next.ASK_AGAIN:
+            await self.request_verification(view)
         else:
-            await self.act(no, "note", actor, note="camera could not check: a human must verify")
+            await self._to_human(no, actor, "the camera could not check")
+
+    async def verification_timeout(self, request_id: str, no: str) -> bool:
+        """A request nobody answered in time: the case goes to a human. False if answered."""
+        if await self.r.getdel(self.k.verify(request_id)) is None:
+            return False  # answered meanwhile (the answer removes the key)
+        view = await self.store.view(no)
+        if view.state != "resolved":
+            return False
+        timeout_s = self.ctx.settings.verification.timeout_s
+        await self._to_human(
+            no, "system:timer", f"the camera did not answer within {timeout_s:g} s"
+        )
+        return True
+
+    async def _to_human(self, no: str, actor: str, why: str) -> None:
+        await self.r.hset(self.k.case(no), "verification", "human")
+        await self.act(
+            no,
+            "note",
+            actor,
+            reason="verification by a human",
+            note=f"{why}: an operator must verify",
+            data={"verification": "human"},
+        )
 
     async def escalate_if_due(self, no: str, step: int) -> bool:
         view = await self.store.view(no)

@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from hub.domain.clock import Clock
+from hub.domain.verification import parse_timer
 from hub.services.cases import CaseService, dumps
 from hub.services.context import HubContext
 from hub.store.keys import Keys
@@ -64,6 +65,8 @@ class Timers:
             return await self.cases.escalate_if_due(no, int(step))
         if kind == "clear":
             return await self._clear(rest, now)
+        if kind == "vto":
+            return await self.cases.verification_timeout(*parse_timer(rest))
         log.warning("unknown timer %r dropped", member)
         return False
 

@@ -143,3 +143,58 @@ async def test_verification_by_camera(
             assert json.dumps(timeline[-1]["reason"]) == '"camera still sees the problem"'
     finally:
         edge.close()
+
+
+async def test_silent_box_hands_the_resolved_case_to_a_human(
+    hub: Hub, publisher: Publisher, mqtt_url: str, topic_prefix: str
+) -> None:
+    """No box answers the verify request: after ``verification.timeout_s`` (fake clock) the
+    case is marked for human verification instead of waiting; a late answer changes nothing;
+    an operator then verifies it."""
+    requests: list[VerifyRequest] = []
+    watcher = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    watcher.on_message = lambda _c, _u, m: requests.append(
+        decode_json(VerifyRequest, bytes(m.payload))
+    )
+    watcher.connect("127.0.0.1", int(mqtt_url.rsplit(":", 1)[1]))
+    watcher.subscribe(subscription(topic_prefix, TopicKind.VERIFY_REQUEST, "edge-01"), qos=1)
+    watcher.loop_start()
+    try:
+        timeout_s = hub.rt.settings.verification.timeout_s
+        publisher.alert("edge-01", camera_id="cam-01")
+        no = await _case(hub)
+        await _act(hub, no, "accept")
+        await _act(hub, no, "resolve")
+        await wait_for(lambda: _value(requests))
+        assert requests[0].case_no == no
+        summary = (await hub.http.get(f"/api/cases/{no}", headers=OP)).json()
+        assert summary["verification"] == "camera"
+        hub.clock.advance(seconds=timeout_s - 1)
+        assert await hub.rt.timers.run_due() == 0  # still waiting for the camera
+        hub.clock.advance(seconds=1)
+        assert await hub.rt.timers.run_due() == 1
+        assert await hub.rt.timers.run_due() == 0  # once
+        detail = (await hub.http.get(f"/api/cases/{no}", headers=OP)).json()
+        assert (detail["state"], detail["verification"]) == ("resolved", "human")
+        tl = (await hub.http.get(f"/api/cases/{no}/timeline", headers=OP)).json()
+        last = tl[-1]
+        assert (last["action"], last["actor"], last["data"]) == (
+            "note",
+            "system:timer",
+            {"verification": "human"},
+        )
+        assert f"did not answer within {timeout_s:g} s" in last["note"]
+        # the box answers at last: too late, the request is gone and the case stays with a human
+        await hub.rt.cases.on_verify_response(requests[0].request_id, "clear", "cam-01")
+        tl_after = (await hub.http.get(f"/api/cases/{no}/timeline", headers=OP)).json()
+        assert len(tl_after) == len(tl)
+        for action in ("verify", "close"):
+            await _act(hub, no, action)
+        assert (await hub.http.get(f"/api/cases/{no}", headers=OP)).json()["state"] == "closed"
+    finally:
+        watcher.disconnect()
+        watcher.loop_stop()
+
+
+async def _value(items: list[VerifyRequest]) -> bool | None:
+    return True if items else None
