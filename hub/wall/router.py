@@ -56,6 +56,12 @@ def build_router(
     def get_desk() -> AlarmDesk:
         return get_parts().desk
 
+    def nobody() -> None:
+        return None
+
+    # who confirms or rejects: the hub's authenticated operator, for the audit trail
+    caller = Depends(auth or nobody)  # a local dependency: annotations here are strings
+
     @pages.get("/wall/", include_in_schema=False)
     async def wall_page() -> FileResponse:
         return FileResponse(UI_DIR / "wall.html")
@@ -126,11 +132,13 @@ def build_router(
         return await get_desk().verification_queue()
 
     @r.post("/api/wall/alarms/{alarm_id}/confirm")
-    async def confirm(alarm_id: str, body: ConfirmBody) -> dict[str, Any]:
+    async def confirm(alarm_id: str, body: ConfirmBody, who: Any = caller) -> dict[str, Any]:
+        body = body.model_copy(update={"actor": getattr(who, "name", body.actor)})
         return await _call(get_desk().confirm(alarm_id, body))
 
     @r.post("/api/wall/alarms/{alarm_id}/reject")
-    async def reject(alarm_id: str, body: RejectBody) -> dict[str, Any]:
+    async def reject(alarm_id: str, body: RejectBody, who: Any = caller) -> dict[str, Any]:
+        body = body.model_copy(update={"actor": getattr(who, "name", body.actor)})
         return await _call(get_desk().reject(alarm_id, body))
 
     @r.post("/api/wall/alarms/{alarm_id}/ack", status_code=204)

@@ -135,7 +135,8 @@ def wall_server(
     finally:
         asyncio.run_coroutine_threadsafe(whep.close_all(), loop).result(10)
         server.should_exit = True
-        thread.join(30)
+        thread.join(15)
+        # a hub part that ignores cancellation at shutdown would keep the thread (a daemon)
         if not thread.is_alive():
             loop.close()
         r = redis.Redis.from_url(redis_url)

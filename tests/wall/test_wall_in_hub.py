@@ -108,6 +108,9 @@ async def test_wall_in_the_hub_confirms_and_rejects_through_the_hub(
     assert len(queue) == 0
     feedback = (await hub.get("/api/wall/feedback", headers=OP)).json()
     assert feedback[0]["hub_cleared"] is True and feedback[0]["reason"] == "误报"
+    assert feedback[0]["rejected_by"] == "op1"  # the token's operator, not a default
+    timeline = (await hub.get(f"/api/cases/{case_no}/timeline", headers=OP)).json()
+    assert timeline[1]["action"] == "file" and timeline[1]["actor"] == "operator:op1"
 
 
 async def test_hub_confirm_with_edits_then_reassign_and_joint_command(
