@@ -38,12 +38,38 @@ class HubFeed:
         self.skipped = 0  # changes that could not be applied (logged)
 
     async def ensure_group(self) -> None:
-        """Join the group; a new group starts at the stream's end (history is not replayed)."""
+        """Join the group. A new group starts at the stream's end (history is not replayed)
+        and the wall is seeded with what waits in the hub's verification queue now."""
         try:
             await self.rt.redis.xgroup_create(self.stream, GROUP, id="$", mkstream=True)
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
+            return
+        await self.seed()
+
+    async def seed(self) -> int:
+        """Show every alarm queued in the hub (its alarm record: no detection boxes)."""
+        keys: Any = await self.rt.redis.zrange(self.rt.keys.vqueue, 0, 999)
+        for k in keys:
+            key = text(k)
+            raw: Any = await self.rt.redis.hgetall(self.rt.keys.alarm(key))
+            a = {text(f): text(v) for f, v in raw.items()}
+            camera, zone, category = key.split(":")
+            alert = {
+                "camera_id": camera,
+                "zone_id": zone,
+                "category": category,
+                "confidence": float(a.get("confidence") or 0),
+                "snapshot_id": a.get("snapshot_id") or None,
+                "started_at_ms": int(a.get("first_ms") or self.rt.clock.now_ms()),
+            }
+            try:
+                await self.desk.on_queued(key, alert)
+            except Exception:
+                self.skipped += 1
+                log.exception("wall feed: queued alarm %s not shown", key)
+        return len(keys)
 
     async def run(self) -> None:
         await self.ensure_group()

@@ -254,3 +254,16 @@ async def test_a_crashed_workers_changes_are_claimed_by_another(rig: Rig) -> Non
     assert await rig.feed.step() == 0 and await rig.tiles("a") == []
     assert await rig.feed.claim_stale(idle_ms=0) == 1
     assert [a for _, _, a in await rig.tiles("a")] == [f"cam-01:{c.zones[0].zone_id}:06010"]
+
+
+async def test_a_new_wall_group_shows_what_already_waits_in_the_hubs_queue(rig: Rig) -> None:
+    await rig.service.define_wall("a", WallSpec(rows=1, cols=1, layout="4"))
+    key = await rig.alert("cam-02", "06010")
+    await rig.desk.take_down(key)  # as if the wall had never seen it
+    await rig.rt.redis.xgroup_destroy(rig.rt.keys.changes, "wall")
+    await rig.feed.ensure_group()  # a new group: seeded from the hub's queue
+    [detail] = await rig.desk.verification_queue()
+    assert (detail["alarm_id"], detail["status"], detail["started_ms"]) == (key, "verifying", T0)
+    assert await rig.tiles("a") == [(0, 0, key)]
+    await rig.feed.ensure_group()  # an existing group: nothing seeded twice
+    assert len(await rig.desk.verification_queue()) == 1
