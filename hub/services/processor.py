@@ -31,7 +31,7 @@ from hub.store.scripts import ALARM_BATCH, FILE_ALARM
 
 log = logging.getLogger(__name__)
 GROUP = "correlate"
-FOLLOW_UP = frozenset({"create", "duplicate", "merge", "reopen", "verify", "overflow"})
+FOLLOW_UP = frozenset({"create", "merge", "reopen", "verify", "overflow"})
 
 
 class Processor:
@@ -50,6 +50,7 @@ class Processor:
         self.consumer = consumer
         self.claim_idle_ms = claim_idle_ms
         self._file = redis.register_script(FILE_ALARM)
+        self._alarm_batch = redis.register_script(ALARM_BATCH)
         self._tz = ZoneInfo(ctx.calendar.timezone)
 
     async def ensure_group(self) -> None:
@@ -114,14 +115,18 @@ class Processor:
         if alerts:
             day = day_key(dt.datetime.fromtimestamp(now / 1000, self._tz).date())
             args = self._batch_args(now, day)
-            for a in alerts:
-                args += self._alarm_args(a)
-            results = await self.r.eval(ALARM_BATCH, 0, *args)
-        outcomes = iter(results)
-        for a, outcome, case_no in zip(alerts, outcomes, outcomes, strict=True):
-            o = _s(outcome)
-            if o in FOLLOW_UP:
-                await self._follow_up(a, o, _s(case_no))
+            args += [self._alarm_record(a) for a in alerts]
+            results = await self._alarm_batch(keys=[], args=args)
+        outcomes = [(_s(o), _s(no)) for o, no in zip(results[::2], results[1::2], strict=True)]
+        # a redelivered alert is a duplicate: make sure its case exists (one round trip)
+        missing = await self._missing_cases({no for o, no in outcomes if o == "duplicate" and no})
+        for a, (o, no) in zip(alerts, outcomes, strict=True):
+            if o == "duplicate":
+                if no in missing:
+                    missing.discard(no)
+                    await self._follow_up(a, "create", no)
+            elif o in FOLLOW_UP:
+                await self._follow_up(a, o, no)
         for v in verifies:
             await self.cases.on_verify_response(v["request_id"], v["result"], v["camera_id"])
         await self.r.xack(self.k.inbox, GROUP, *[i for i, _ in entries])
@@ -143,32 +148,43 @@ class Processor:
             now,
         ]
 
-    def _alarm_args(self, a: dict[str, Any]) -> list[Any]:
-        """The ``ALARM_FIELDS`` arguments of one alert."""
+    def _alarm_record(self, a: dict[str, Any]) -> str:
+        """One alert's ``ALARM_FIELDS`` for the batch script, joined by the unit separator
+        (no field can hold it: ids and codes are pattern-checked, the rest are numbers)."""
         place = self.ctx.zones[(a["camera_id"], a["zone_id"])]
         cat = self.ctx.district.categories[a["category"]]
         at = a["ended_at_ms"] if a["type"] == "end" else a["updated_at_ms"]
-        return [
-            alarm_key(a["camera_id"], a["zone_id"], a["category"]),
-            a["type"],
-            a["event_id"],
-            a["seq"],
-            at,
-            a["confidence"],
-            place.grid_code,
-            a["category"],
-            place.lon,
-            place.lat,
-            route(a["confidence"], cat.auto_file_confidence),
-            a.get("snapshot_id") or "",
-            a["box_id"],
-        ]
+        return "\x1f".join(
+            (
+                alarm_key(a["camera_id"], a["zone_id"], a["category"]),
+                a["type"],
+                a["event_id"],
+                str(a["seq"]),
+                str(at),
+                repr(a["confidence"]),
+                place.grid_code or "",
+                a["category"],
+                repr(place.lon),
+                repr(place.lat),
+                route(a["confidence"], cat.auto_file_confidence),
+                a.get("snapshot_id") or "",
+                a["box_id"],
+            )
+        )
+
+    async def _missing_cases(self, case_nos: set[str]) -> set[str]:
+        if not case_nos:
+            return set()
+        ordered = sorted(case_nos)
+        async with self.r.pipeline(transaction=False) as pipe:
+            for no in ordered:
+                pipe.exists(self.k.case(no))
+            found = await pipe.execute()
+        return {no for no, n in zip(ordered, found, strict=True) if not n}
 
     async def _follow_up(self, a: dict[str, Any], outcome: str, case_no: str) -> None:
         key = alarm_key(a["camera_id"], a["zone_id"], a["category"])
-        if outcome == "create" or (outcome == "duplicate" and case_no):
-            if outcome == "duplicate" and await self.r.exists(self.k.case(case_no)):
-                return
+        if outcome == "create":
             alarm = await self._alarm_hash(key)
             if await self.cases.create_from_alarm(case_no, alarm, "system:auto"):
                 METRICS.cases_created.inc()

@@ -86,20 +86,34 @@ end
 """
 
 ALARM_FIELDS = 13
-"""Per-alert arguments of ``ALARM_BATCH``: key, type, event id, seq, at, confidence, grid,
-category, lon, lat, route, snapshot id, box id."""
+"""Fields of one alert's record in ``ALARM_BATCH`` (joined by the unit separator, 0x1F): key,
+type, event id, seq, at, confidence, grid, category, lon, lat, route, snapshot id, box id."""
 
 ALARM_BATCH = (
     _ATTACH
     + _STEP
     + """
+local function split(s)
+  local t, start = {}, 1
+  while true do
+    local i = string.find(s, '\\31', start, true)
+    if not i then
+      t[#t + 1] = string.sub(s, start)
+      return t
+    end
+    t[#t + 1] = string.sub(s, start, i - 1)
+    start = i + 1
+  end
+end
 local p, day_key, case_prefix, rearm, clear_after, radius, now = ARGV[1], ARGV[2], ARGV[3],
   tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7]
 local out = {}
-for i = 8, #ARGV, 13 do
-  local r = step(p, day_key, case_prefix, rearm, clear_after, radius, now, ARGV[i], ARGV[i + 1],
-    ARGV[i + 2], tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4]), ARGV[i + 5], ARGV[i + 6],
-    ARGV[i + 7], ARGV[i + 8], ARGV[i + 9], ARGV[i + 10], ARGV[i + 11], ARGV[i + 12])
+for i = 8, #ARGV do
+  local f = split(ARGV[i])
+  if #f ~= 13 then return redis.error_reply('alarm record ' .. (i - 7) .. ' has ' .. #f ..
+    ' fields, expected 13') end
+  local r = step(p, day_key, case_prefix, rearm, clear_after, radius, now, f[1], f[2], f[3],
+    tonumber(f[4]), tonumber(f[5]), f[6], f[7], f[8], f[9], f[10], f[11], f[12], f[13])
   out[#out + 1] = r[1]
   out[#out + 1] = r[2]
 end
