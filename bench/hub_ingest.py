@@ -291,7 +291,7 @@ async def throughput(hubs: Hubs, keys: list[Any], total: int, publishers: int) -
         }
         if lost:  # the time includes the wait that noticed the stall: no rate to report
             out |= {"lost_by_broker": lost, "alerts_per_s": None}
-        return out
+        return out | {"dead_letters": int(await r.xlen(f"{hubs.rp}:dead"))}
     finally:
         await r.aclose()
 
@@ -317,6 +317,7 @@ async def drain(hubs: Hubs, keys: list[Any], total: int, publishers: int) -> dic
         elapsed = time.monotonic() - t0
         out: dict[str, Any] = {"alerts": total, "seconds": round(elapsed, 2)}
         out["alerts_per_s"] = None if lost else round(total / elapsed)
+        out["dead_letters"] = int(await r.xlen(f"{hubs.rp}:dead"))
         return out | ({"lost_by_broker": lost} if lost else {})
     finally:
         await r.aclose()
