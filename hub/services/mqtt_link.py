@@ -143,12 +143,14 @@ class MqttLink:
         self.receive_maximum = receive_maximum
         self.connected = asyncio.Event()
         self.overflow = 0
+        self.connects = 0  # accepted connections so far (reconnects show here)
         self._pending: deque[Incoming] = deque()
         self._has_data = asyncio.Event()
         self._lost = asyncio.Event()
         self._loop = asyncio.get_running_loop()
         self._tasks: list[asyncio.Task[None]] = []
         self._sock: Any = None
+        self._accepted = False
         # the session is bound to its subscriptions: a changed prefix or group is a new session
         every = sorted(subscriptions) + [f"wide:{s}" for s in sorted(self.wide_subscriptions)]
         digest = hashlib.sha1("\n".join(every).encode()).hexdigest()[:6]
@@ -218,9 +220,15 @@ class MqttLink:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
                 continue
-            delay = 0.25
+            self._accepted = False
             await self._lost.wait()
-            await asyncio.sleep(0.1)
+            if self._accepted:  # a session that worked: come back at once
+                delay = 0.25
+                await asyncio.sleep(0.1)
+            else:  # refused (or dropped before CONNACK): back off
+                log.warning("MQTT connection closed before it was accepted; retry in %.1f s", delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
 
     async def _misc_loop(self) -> None:
         while True:
@@ -328,6 +336,8 @@ class MqttLink:
                 props = Properties(PacketTypes.SUBSCRIBE)  # type: ignore[no-untyped-call]
                 props.SubscriptionIdentifier = WIDE_ID
                 client.subscribe([(s, opts) for s in self.wide_subscriptions], properties=props)
+        self._accepted = True
+        self.connects += 1
         self.connected.set()
 
     def _on_disconnect(self, _c: object, _u: object, _f: object, rc: object, _p: object) -> None:
