@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
+from hub.domain.case_state import CaseView
+
 NoticeKind = Literal["dispatch", "escalation", "update", "retrigger"]
 URGENT: frozenset[str] = frozenset({"dispatch", "escalation"})
 
@@ -193,24 +195,61 @@ class PushPolicy:
 UPDATE_ACTIONS = frozenset({"rework", "resume", "decide_postpone", "suspend", "reopen", "note"})
 
 
+@dataclass(frozen=True)
+class OnCase:
+    """Who is on a case at one point of its log: the assignees and the 1+1+X joint command
+    (commander, lead unit and cooperating units together, in that order)."""
+
+    assignees: tuple[str, ...] = ()
+    joint: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, view: CaseView) -> OnCase:
+        j = view.facts.get("joint") or {}
+        named = [j.get("commander"), j.get("lead"), *(j.get("cooperating") or ())]
+        return cls(tuple(view.assignees), tuple(str(p) for p in named if p))
+
+
 def notices_for(
-    action: str, actor: str, assignees: tuple[str, ...], new_assignees: tuple[str, ...]
+    action: str, actor: str, before: OnCase, after: OnCase
 ) -> list[tuple[str, NoticeKind]]:
     """Who hears about one case event, and as what.
 
-    ``assignees`` are the people on the case before the event, ``new_assignees`` those the
-    event names (dispatch and escalation name the tier they go to). Nobody is told of their
-    own action; actions a responder takes themselves (accept, start, resolve) push nothing.
+    ``before`` is who was on the case just before the event, ``after`` just after it.
+
+    - ``dispatch`` wakes the assignees it names; ``escalate`` the next tier it names.
+    - ``reassign`` is a dispatch for whoever it puts on the case; someone it keeps on hears
+      of the change as an ``update``. Whoever it takes off gets no push: a push says "a
+      case needs you" (contract v1 has no kind for "no longer yours"); the app's change
+      stream shows them the reassignment while it is open (``hub/push/case_scope.py``).
+    - The 1+1+X joint command (the ``joint`` action, or a dispatch that carries one) is a
+      dispatch for each newly named commander, lead or cooperating person who was not on
+      the case already; the assignees and anyone on the case who is newly named get an
+      ``update``. People the joint command named before and still names hear nothing.
+    - ``attach_alarm`` is a re-trigger for the assignees; other changes of a case an
+      operator makes (``UPDATE_ACTIONS``) an ``update``.
+
+    Nobody is told of their own action; actions a responder takes themselves (accept, start,
+    resolve) push nothing. Each person hears once per event, the most urgent kind first.
     """
     out: list[tuple[str, NoticeKind]] = []
     if action == "dispatch":
-        out = [(p, "dispatch") for p in new_assignees]
+        out = [(p, "dispatch") for p in after.assignees]
     elif action == "escalate":
-        out = [(p, "escalation") for p in new_assignees]
+        out = [(p, "escalation") for p in after.assignees]
+    elif action == "reassign":
+        out = [(p, "dispatch") for p in after.assignees if p not in before.assignees]
+        out += [(p, "update") for p in after.assignees if p in before.assignees]
     elif action == "attach_alarm":
-        out = [(p, "retrigger") for p in assignees]
+        out = [(p, "retrigger") for p in before.assignees]
     elif action in UPDATE_ACTIONS:
-        out = [(p, "update") for p in assignees]
+        out = [(p, "update") for p in before.assignees]
+    if action in ("dispatch", "joint"):
+        on_before = {*before.assignees, *before.joint}
+        fresh = [p for p in after.joint if p not in before.joint]
+        out += [(p, "dispatch") for p in fresh if p not in on_before]
+        if action == "joint" and fresh:
+            out += [(p, "update") for p in (*after.assignees, *fresh) if p in on_before]
     seen: set[str] = set()
     unique = []
     for person, kind in out:

@@ -20,7 +20,7 @@ from contracts.messages import ResponderPush
 from hub.district import District
 from hub.domain.case_state import CaseView, fold
 from hub.domain.clock import Clock
-from hub.domain.push_policy import PushPolicy, Release, Verdict, notices_for
+from hub.domain.push_policy import OnCase, PushPolicy, Release, Verdict, notices_for
 from hub.push.channels import PushChannel
 from hub.push.policy_store import SharedPushPolicy
 from hub.store.cases import CaseStore
@@ -93,10 +93,10 @@ class PushFanout:
             )
             return []
         before, after = fold(events[:-1]), fold(events)
-        named = tuple(event.get("data", {}).get("assignees", ()))
         now = self.clock.now_ms()
         out = []
-        for person, kind in notices_for(event["action"], event["actor"], before.assignees, named):
+        who = notices_for(event["action"], event["actor"], OnCase.of(before), OnCase.of(after))
+        for person, kind in who:
             decision = await self.policy.offer(person, case_no, kind, now)
             if decision.verdict is Verdict.SEND:
                 out.append(self.build(after, person, decision.kind, seq))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from hub.domain.case_state import CaseView
 from hub.domain.push_policy import (
+    OnCase,
     PushPolicy,
     PushPolicyConfig,
     Release,
@@ -153,24 +155,96 @@ def test_unknown_kind_is_named() -> None:
         PushPolicy(CFG).offer("a", "c1", "ping", 0)  # type: ignore[arg-type]
 
 
+def on(assignees: str = "", joint: str = "") -> OnCase:
+    """People on a case, written as space-separated ids ("a b"; joint: commander lead coop…)."""
+    return OnCase(tuple(assignees.split()), tuple(joint.split()))
+
+
+# rows: (why, action, actor, before, after, expected notices)
+NOTICE_ROWS = [
+    ("dispatch wakes the named", "dispatch", "system", on(), on("a b"), "a:dispatch b:dispatch"),
+    ("escalation the next tier", "escalate", "system", on("a"), on("c"), "c:escalation"),
+    (
+        "retrigger the assignees",
+        "attach_alarm",
+        "system",
+        on("a b"),
+        on("a b"),
+        "a:retrigger b:retrigger",
+    ),
+    ("rework is an update", "rework", "op-1", on("a"), on("a"), "a:update"),
+    ("a note tells the others", "note", "a", on("a b"), on("a b"), "b:update"),
+    ("own accept pushes nothing", "accept", "a", on("a"), on("a"), ""),
+    ("own resolve pushes nothing", "resolve", "a", on("a"), on("a"), ""),
+    ("one push per person", "dispatch", "system", on(), on("a a"), "a:dispatch"),
+    # reassign: a dispatch for the new, an update for the kept, nothing for the removed
+    ("reassign to another", "reassign", "op-1", on("a"), on("b"), "b:dispatch"),
+    ("reassign adds a partner", "reassign", "op-1", on("a"), on("a b"), "b:dispatch a:update"),
+    ("reassign drops one of two", "reassign", "op-1", on("a b"), on("b"), "b:update"),
+    ("reassign to the same", "reassign", "op-1", on("a"), on("a"), "a:update"),
+    ("reassign to the actor", "reassign", "op-1", on("a"), on("op-1"), ""),
+    ("reassign to two new", "reassign", "op-1", on("a"), on("b c"), "b:dispatch c:dispatch"),
+    # 1+1+X: newly named people are dispatched, those already on the case updated
+    (
+        "joint names three",
+        "joint",
+        "op-1",
+        on("a"),
+        on("a", "k l x"),
+        "k:dispatch l:dispatch x:dispatch a:update",
+    ),
+    (
+        "joint names an assignee lead",
+        "joint",
+        "op-1",
+        on("a"),
+        on("a", "k a"),
+        "k:dispatch a:update",
+    ),
+    (
+        "joint adds one cooperating",
+        "joint",
+        "op-1",
+        on("a", "k l"),
+        on("a", "k l y"),
+        "y:dispatch a:update",
+    ),
+    (
+        "joint swaps the commander",
+        "joint",
+        "op-1",
+        on("a", "k l"),
+        on("a", "m l"),
+        "m:dispatch a:update",
+    ),
+    ("joint names no one new", "joint", "op-1", on("a", "k l x"), on("a", "k l"), ""),
+    ("joint names the actor", "joint", "k", on("a"), on("a", "k l"), "l:dispatch a:update"),
+    (
+        "dispatch with a joint command",
+        "dispatch",
+        "system",
+        on(),
+        on("a", "k a x"),
+        "a:dispatch k:dispatch x:dispatch",
+    ),
+    ("re-dispatch, same joint", "dispatch", "system", on("a", "k l"), on("a", "k l"), "a:dispatch"),
+]
+
+
 @pytest.mark.parametrize(
-    ("action", "actor", "before", "named", "expected"),
-    [
-        ("dispatch", "system", (), ("a", "b"), [("a", "dispatch"), ("b", "dispatch")]),
-        ("escalate", "system", ("a",), ("c",), [("c", "escalation")]),
-        ("attach_alarm", "system", ("a", "b"), (), [("a", "retrigger"), ("b", "retrigger")]),
-        ("rework", "op-1", ("a",), (), [("a", "update")]),
-        ("note", "a", ("a", "b"), (), [("b", "update")]),
-        ("accept", "a", ("a",), (), []),
-        ("resolve", "a", ("a",), (), []),
-        ("dispatch", "system", (), ("a", "a"), [("a", "dispatch")]),
-    ],
+    ("action", "actor", "before", "after", "expected"),
+    [row[1:] for row in NOTICE_ROWS],
+    ids=[row[0] for row in NOTICE_ROWS],
 )
-def test_notices_for(
-    action: str,
-    actor: str,
-    before: tuple[str, ...],
-    named: tuple[str, ...],
-    expected: list[tuple[str, str]],
-) -> None:
-    assert notices_for(action, actor, before, named) == expected
+def test_notices_for(action: str, actor: str, before: OnCase, after: OnCase, expected: str) -> None:
+    want = [tuple(x.split(":")) for x in expected.split()]
+    assert notices_for(action, actor, before, after) == want
+
+
+def test_people_on_a_case_from_its_view() -> None:
+    view = CaseView(
+        assignees=("a", "b"),
+        facts={"joint": {"commander": "k", "lead": None, "cooperating": ["x", "y"]}},
+    )
+    assert OnCase.of(view) == OnCase(("a", "b"), ("k", "x", "y"))
+    assert OnCase.of(CaseView()) == OnCase()
