@@ -69,14 +69,14 @@ class _Client(mqtt.Client):
         """Parse a QoS 0/1 PUBLISH straight into an ``Incoming`` for the sink.
 
         paho builds a ``Properties`` object and an ``MQTTMessage`` and matches the topic
-        against its callback filters for every message (about 40 µs here). The direct path
-        reads topic, packet id, the subscription identifier and the payload; a packet it
-        does not take whole (QoS 2, another property, a topic alias, bad UTF-8) goes
-        through paho's own handling and reaches ``on_message`` as usual.
+        against its callback filters for every message (its packet decode alone took
+        22–39 µs here). The direct path reads topic, packet id, the subscription identifier
+        and the payload; a packet it does not take whole (QoS 2, another property, a topic
+        alias, bad UTF-8) goes through paho's own handling and reaches ``on_message``.
         """
         cmd = self._in_packet["command"]
         qos = (cmd & 0x06) >> 1
-        if qos == 2 or self._protocol != mqtt.MQTTv5:
+        if qos > 1 or self._protocol != mqtt.MQTTv5:
             return super()._handle_publish()
         pkt = self._in_packet["packet"]
         try:
