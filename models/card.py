@@ -43,13 +43,20 @@ def _aims(report: dict[str, Any]) -> list[str]:
     ]
     from models.evaluate import HEADLINE_SET
 
+    short: list[str] = []
     for name, set_name in HEADLINE_SET.items():
         fp, q = s.get("fp32", {}).get(name), s.get("int8", {}).get(name)
         drop = s.get("int8_map50_drop", {}).get(name)
-        met = fp is not None and fp >= AIMS[name] and (drop is None or drop <= INT8_AIM)
+        close = drop is None or abs(drop) <= INT8_AIM
+        met = fp is not None and fp >= AIMS[name] and close
         lines.append(
             f"| {name} ({set_name}) | {AIMS[name]} | {_f(fp)} | {_f(q)} | {_f(drop)} | {'yes' if met else 'no'} |"
         )
+        if fp is not None and fp < AIMS[name]:
+            short.append(f"{name} fp32 mAP50 {_f(fp)} (aim {AIMS[name]})")
+        if not close:
+            short.append(f"{name} int8 off fp32 by {_f(drop)} (aim within {INT8_AIM})")
+    lines += ["", "Still below the aims: " + ("; ".join(short) if short else "none") + "."]
     return lines
 
 
