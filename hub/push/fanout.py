@@ -21,6 +21,7 @@ from hub.district import District
 from hub.domain.case_state import CaseView, fold
 from hub.domain.clock import Clock
 from hub.domain.push_policy import OnCase, PushPolicy, Release, Verdict, notices_for
+from hub.push.cancellation import raise_if_cancelled
 from hub.push.channels import PushChannel
 from hub.push.policy_store import SharedPushPolicy
 from hub.store.cases import CaseStore
@@ -137,12 +138,14 @@ class PushFanout:
         got: Any = await self.r.xreadgroup(
             GROUP, self.consumer, {self.k.changes: ">"}, count=100, block=block_ms
         )
+        raise_if_cancelled()
         n = 0
         for _stream, entries in got or []:
             for entry_id, fields in entries:
                 await self._handle(fields)
                 await self.r.xack(self.k.changes, GROUP, entry_id)
                 n += 1
+                raise_if_cancelled()
         await self.release_due()
         return n
 
@@ -157,12 +160,13 @@ class PushFanout:
             log.exception("push fan-out could not handle change %s", f)
 
     async def run(self) -> None:
+        """Follow the change stream until cancelled. A cancel that a library below lost
+        (``cancellation.py``) still ends the loop after the step it landed in."""
         await self.ensure_group()
         while True:
+            raise_if_cancelled()
             try:
                 await self.step()
-            except asyncio.CancelledError:
-                raise
             except Exception:  # the outermost loop: log, pause, go on
                 log.exception("push fan-out step failed")
                 await asyncio.sleep(1)
