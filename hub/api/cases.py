@@ -1,4 +1,9 @@
-"""Cases: filter, detail, timeline and actions; a responder sees only their own cases."""
+"""Cases: filter, detail, timeline and actions; a responder sees only their own cases.
+
+A case's detail carries the latest detection boxes of its alarm (``boxes``, ``boxes_ms``,
+``boxes_snapshot_id``; see ``hub.api.alarms``), so a tile or a console draws them on the
+snapshot they came with.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
+from hub.api.alarms import alarm_detection
 from hub.api.auth import Principal
 from hub.api.deps import Anyone, Runtime
 from hub.domain.case_state import TRANSITIONS, TransitionError
@@ -99,7 +105,12 @@ async def case_detail(no: str, rt: Runtime, p: Anyone) -> dict[str, Any]:
             people[pid] = person(rt.ctx, pid)
         except BadActionData:
             people[pid] = {"person_id": pid, "name": pid, "role": None}
+    key = str(facts.get("alarm_key") or "")
+    detection = await alarm_detection(rt, key) if key else {}
     return case_summary(rec) | {
+        "boxes": detection.get("boxes", []),
+        "boxes_ms": detection.get("boxes_ms"),
+        "boxes_snapshot_id": detection.get("boxes_snapshot_id"),
         "facts": facts,
         "state": view.state,
         "assignees": list(view.assignees),

@@ -26,6 +26,7 @@ from hub.domain.correlation import alarm_key, route
 from hub.services.cases import CaseService, dumps
 from hub.services.context import HubContext
 from hub.services.metrics import METRICS
+from hub.store.boxes import encode as encode_boxes
 from hub.store.keys import Keys
 from hub.store.scripts import ALARM_BATCH, FILE_ALARM
 
@@ -150,7 +151,8 @@ class Processor:
 
     def _alarm_record(self, a: dict[str, Any]) -> str:
         """One alert's ``ALARM_FIELDS`` for the batch script, joined by the unit separator
-        (no field can hold it: ids and codes are pattern-checked, the rest are numbers)."""
+        (no field can hold it: ids, codes and box class names are pattern-checked, the rest
+        are numbers)."""
         place = self.ctx.zones[(a["camera_id"], a["zone_id"])]
         cat = self.ctx.district.categories[a["category"]]
         at = a["ended_at_ms"] if a["type"] == "end" else a["updated_at_ms"]
@@ -169,6 +171,7 @@ class Processor:
                 route(a["confidence"], cat.auto_file_confidence),
                 a.get("snapshot_id") or "",
                 a["box_id"],
+                encode_boxes(a.get("boxes") or ()),
             )
         )
 

@@ -3,7 +3,9 @@
 ``ALARM_BATCH``: a batch of alerts, each in turn against its alarm
 (``hub.domain.correlation.alarm_step``'s rule), then, for a new alarm, recurrence → merge
 with a nearby open case → operator queue → a new case number from the per-county, per-day
-counter; the whole batch runs as one atomic step. ``FILE_ALARM``: an operator confirms a queued
+counter; the whole batch runs as one atomic step. An alarm keeps the detection boxes of its
+latest alert that carried any (``hub.store.boxes``), with that alert's time and the snapshot it
+named, so a tile draws them on the right frame. ``FILE_ALARM``: an operator confirms a queued
 alarm. ``CASE_APPEND``: append one event if the log is as long as the caller saw
 (compare-and-set) and publish the change in the same step. ``INBOX_ADD``: a batch of accepted
 messages onto the inbox stream in one call.
@@ -38,9 +40,10 @@ end
 
 _STEP = """
 local function step(p, day_key, case_prefix, rearm, clear_after, radius, now, akey, kind, ev, seq,
-                    at, conf, grid, cat, lon, lat, route, snap, box)
+                    at, conf, grid, cat, lon, lat, route, snap, box, bx)
 local a = p .. ':alarm:' .. akey
-local cur = redis.call('HMGET', a, 'state', 'event_id', 'last_seq', 'cleared_ms', 'case_no')
+local cur = redis.call('HMGET', a, 'state', 'event_id', 'last_seq', 'cleared_ms', 'case_no',
+  'boxes_ms')
 local state, cev, lseq, cleared, case_no = cur[1], cur[2], tonumber(cur[3]), tonumber(cur[4]),
   cur[5] or ''
 if (not state) or state == 'cleared' then
@@ -56,7 +59,13 @@ else
     redis.call('ZADD', p .. ':timers', at + clear_after, 'clear|' .. akey)
     return {'ending', case_no}
   end
-  redis.call('HSET', a, 'state', 'active', 'last_ms', at, 'event_id', ev, 'last_seq', seq)
+  if bx ~= '' and at >= (tonumber(cur[6]) or 0) then
+    -- the latest alert's boxes, with the snapshot that alert named
+    redis.call('HSET', a, 'state', 'active', 'last_ms', at, 'event_id', ev, 'last_seq', seq,
+      'boxes', bx, 'boxes_ms', at, 'boxes_snapshot_id', snap)
+  else
+    redis.call('HSET', a, 'state', 'active', 'last_ms', at, 'event_id', ev, 'last_seq', seq)
+  end
   redis.call('HINCRBY', a, 'count', 1)
   if tonumber(conf) > tonumber(redis.call('HGET', a, 'confidence') or '0') then
     redis.call('HSET', a, 'confidence', conf)
@@ -68,7 +77,8 @@ end
 redis.call('DEL', a)
 redis.call('HSET', a, 'key', akey, 'state', 'active', 'first_ms', at, 'last_ms', at, 'count', 1,
   'event_id', ev, 'last_seq', seq, 'grid_code', grid, 'category', cat, 'lon', lon, 'lat', lat,
-  'confidence', conf, 'snapshot_id', snap, 'box_id', box, 'route', route, 'created_ms', now)
+  'confidence', conf, 'snapshot_id', snap, 'box_id', box, 'route', route, 'created_ms', now,
+  'boxes', bx, 'boxes_ms', at, 'boxes_snapshot_id', snap)
 redis.call('ZADD', p .. ':alarms', at, akey)
 if route == 'verify' and not redis.call('GET', p .. ':recent:' .. akey) then
   local geo = p .. ':opencases:' .. grid .. ':' .. cat
@@ -85,9 +95,10 @@ return attach(p, akey, a, grid, cat, lon, lat, radius, day_key, case_prefix, now
 end
 """
 
-ALARM_FIELDS = 13
+ALARM_FIELDS = 14
 """Fields of one alert's record in ``ALARM_BATCH`` (joined by the unit separator, 0x1F): key,
-type, event id, seq, at, confidence, grid, category, lon, lat, route, snapshot id, box id."""
+type, event id, seq, at, confidence, grid, category, lon, lat, route, snapshot id, box id,
+boxes (``hub.store.boxes.encode``; '' when the alert has none)."""
 
 ALARM_BATCH = (
     _ATTACH
@@ -110,10 +121,10 @@ local p, day_key, case_prefix, rearm, clear_after, radius, now = ARGV[1], ARGV[2
 local out = {}
 for i = 8, #ARGV do
   local f = split(ARGV[i])
-  if #f ~= 13 then return redis.error_reply('alarm record ' .. (i - 7) .. ' has ' .. #f ..
-    ' fields, expected 13') end
+  if #f ~= 14 then return redis.error_reply('alarm record ' .. (i - 7) .. ' has ' .. #f ..
+    ' fields, expected 14') end
   local r = step(p, day_key, case_prefix, rearm, clear_after, radius, now, f[1], f[2], f[3],
-    tonumber(f[4]), tonumber(f[5]), f[6], f[7], f[8], f[9], f[10], f[11], f[12], f[13])
+    tonumber(f[4]), tonumber(f[5]), f[6], f[7], f[8], f[9], f[10], f[11], f[12], f[13], f[14])
   out[#out + 1] = r[1]
   out[#out + 1] = r[2]
 end
