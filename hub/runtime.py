@@ -7,7 +7,6 @@ a fake clock and call ``timers.run_due()`` instead of waiting.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -16,6 +15,7 @@ from redis.asyncio import Redis
 
 from hub.district import District, load_district
 from hub.domain.clock import Clock, SystemClock
+from hub.services.cancellation import stop_tasks
 from hub.services.cases import CaseService
 from hub.services.context import HubContext
 from hub.services.ingest import Ingest, subscriptions
@@ -27,6 +27,26 @@ from hub.store.cases import CaseStore
 from hub.store.keys import Keys
 
 log = logging.getLogger(__name__)
+# a dead Redis host or a cut link is found by TCP keepalive: ~10 s idle, then 3 probes 5 s apart
+KEEPALIVE = {
+    getattr(socket, name): value
+    for name, value in (("TCP_KEEPIDLE", 10), ("TCP_KEEPINTVL", 5), ("TCP_KEEPCNT", 3))
+    if hasattr(socket, name)
+}
+
+
+def hub_redis(url: str) -> Redis:
+    """A Redis client for the hub's loops: no socket timeout, so that redis-py never sends
+    a command through Python 3.11's ``asyncio.wait_for``, which can lose a cancel (see
+    ``hub.services.cancellation``; it also costs a task per command). Connecting is still
+    bounded (5 s) and a dead peer is found by TCP keepalive instead."""
+    return Redis.from_url(
+        url,
+        socket_timeout=None,
+        socket_connect_timeout=5.0,
+        socket_keepalive=True,
+        socket_keepalive_options=KEEPALIVE,
+    )
 
 
 class HubRuntime:
@@ -45,7 +65,7 @@ class HubRuntime:
         self.ctx = HubContext(settings, self.district)
         self.clock = clock or SystemClock()
         self.keys = Keys(settings.redis.key_prefix)
-        self.redis = Redis.from_url(settings.redis.url)
+        self.redis = hub_redis(settings.redis.url)
         self.store = CaseStore(self.redis, self.keys, settings.ingest.changes_max)
         self.client_id = settings.mqtt.client_id or f"hub-{socket.gethostname()}-{os.getpid()}"
         self.link: MqttLink | None = None
@@ -89,12 +109,8 @@ class HubRuntime:
             self._tasks.append(asyncio.create_task(self.timers.run(), name="timers"))
 
     async def stop(self) -> None:
-        for t in self._tasks:
-            t.cancel()
-        for t in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await t
-        self._tasks.clear()
+        tasks, self._tasks = self._tasks, []
+        await stop_tasks(tasks)
         if self.link is not None:
             self.link.stop()
         await self.redis.aclose()

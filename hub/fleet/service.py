@@ -23,6 +23,7 @@ from hub.fleet.health import AlarmChange, BoxHealth, active_alarms, alarm_change
 from hub.fleet.link import FleetLink
 from hub.fleet.rollout import next_status, pick_boxes, summary
 from hub.fleet.settings import FleetSettings
+from hub.services.cancellation import raise_if_cancelled
 from hub.store.keys import Keys
 
 log = logging.getLogger(__name__)
@@ -213,6 +214,7 @@ class FleetService:
 
     async def _check_loop(self) -> None:
         while True:
+            raise_if_cancelled()
             try:
                 await self.check()
             except asyncio.CancelledError:
@@ -224,6 +226,7 @@ class FleetService:
     async def _ack_loop(self) -> None:
         assert self.link is not None
         while True:
+            raise_if_cancelled()
             ack = await self.link.acks.get()
             try:
                 await self.on_ack(ack)

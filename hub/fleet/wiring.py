@@ -8,7 +8,6 @@ lifespan calls both; tests that build their own runtime call them directly.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from hub.push.mqtt_channel import MqttPushChannel
 from hub.push.subscriptions import SubscriptionStore
 from hub.push.webpush import VapidKey, WebPushSender
 from hub.runtime import HubRuntime
+from hub.services.cancellation import stop_tasks
 
 log = logging.getLogger(__name__)
 
@@ -105,12 +105,8 @@ class FieldServices:
         app.state.vapid_public = self.vapid.public_b64 if self.vapid else None
 
     async def stop(self) -> None:
-        for t in self.tasks:
-            t.cancel()
-        for t in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await t
-        self.tasks.clear()
+        tasks, self.tasks = self.tasks, []
+        await stop_tasks(tasks)
         if self.mqtt_push is not None:
             self.mqtt_push.stop()
         if self.fleet_link is not None:

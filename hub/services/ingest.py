@@ -34,6 +34,7 @@ from contracts.topics import Topic, TopicKind, parse_topic, shared, subscription
 from hub.domain.clock import Clock
 from hub.domain.rate_limit import TokenBuckets
 from hub.services.alert_check import quick_alert
+from hub.services.cancellation import raise_if_cancelled
 from hub.services.context import HubContext
 from hub.services.metrics import METRICS
 from hub.services.mqtt_link import Incoming, MqttLink
@@ -67,12 +68,14 @@ class Ingest:
     async def run(self) -> None:
         batch_max = self.ctx.settings.ingest.batch_max
         while True:
+            raise_if_cancelled()
             batch = await self.link.take(batch_max)
             await self._write_until_done(batch)
 
     async def _write_until_done(self, batch: list[Incoming]) -> None:
         delay = 0.1
         while True:
+            raise_if_cancelled()
             try:
                 await self.write(batch)
                 break

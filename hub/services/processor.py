@@ -23,10 +23,12 @@ from redis.exceptions import RedisError, ResponseError
 from hub.domain.case_number import Source, day_key
 from hub.domain.clock import Clock
 from hub.domain.correlation import alarm_key, route
+from hub.services.cancellation import raise_if_cancelled
 from hub.services.cases import CaseService, dumps
 from hub.services.context import HubContext
 from hub.services.metrics import METRICS
 from hub.store.boxes import encode as encode_boxes
+from hub.store.boxes import kept_in_batch
 from hub.store.keys import Keys
 from hub.store.scripts import ALARM_BATCH, FILE_ALARM
 
@@ -65,6 +67,7 @@ class Processor:
         await self.ensure_group()
         await self._drain("0")  # our own entries from before a crash
         while True:
+            raise_if_cancelled()
             try:
                 n = await self.step(block_ms=1000)
                 if n == 0:
@@ -75,6 +78,7 @@ class Processor:
 
     async def _drain(self, start: str) -> None:
         while True:
+            raise_if_cancelled()
             resp: Any = await self.r.xreadgroup(
                 GROUP, self.consumer, {self.k.inbox: start}, count=500
             )
@@ -116,7 +120,8 @@ class Processor:
         if alerts:
             day = day_key(dt.datetime.fromtimestamp(now / 1000, self._tz).date())
             args = self._batch_args(now, day)
-            args += [self._alarm_record(a) for a in alerts]
+            boxed = kept_in_batch(alerts)
+            args += [self._alarm_record(a, i in boxed) for i, a in enumerate(alerts)]
             results = await self._alarm_batch(keys=[], args=args)
         outcomes = [(_s(o), _s(no)) for o, no in zip(results[::2], results[1::2], strict=True)]
         # a redelivered alert is a duplicate: make sure its case exists (one round trip)
@@ -149,10 +154,10 @@ class Processor:
             now,
         ]
 
-    def _alarm_record(self, a: dict[str, Any]) -> str:
+    def _alarm_record(self, a: dict[str, Any], with_boxes: bool) -> str:
         """One alert's ``ALARM_FIELDS`` for the batch script, joined by the unit separator
         (no field can hold it: ids, codes and box class names are pattern-checked, the rest
-        are numbers)."""
+        are numbers). Its boxes go only if ``with_boxes`` (``hub.store.boxes.kept_in_batch``)."""
         place = self.ctx.zones[(a["camera_id"], a["zone_id"])]
         cat = self.ctx.district.categories[a["category"]]
         at = a["ended_at_ms"] if a["type"] == "end" else a["updated_at_ms"]
@@ -171,7 +176,7 @@ class Processor:
                 route(a["confidence"], cat.auto_file_confidence),
                 a.get("snapshot_id") or "",
                 a["box_id"],
-                encode_boxes(a.get("boxes") or ()),
+                encode_boxes(a["boxes"]) if with_boxes else "",
             )
         )
 

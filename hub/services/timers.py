@@ -16,6 +16,7 @@ from redis.exceptions import RedisError
 
 from hub.domain.clock import Clock
 from hub.domain.verification import parse_timer
+from hub.services.cancellation import raise_if_cancelled
 from hub.services.cases import CaseService, dumps
 from hub.services.context import HubContext
 from hub.store.keys import Keys
@@ -34,6 +35,7 @@ class Timers:
 
     async def run(self, interval_s: float = 0.25) -> None:
         while True:
+            raise_if_cancelled()
             try:
                 await self.run_due()
             except RedisError as exc:

@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from redis.typing import EncodableT, FieldT
 
+from hub.services.cancellation import raise_if_cancelled
 from hub.video.media import CLIP_FORMATS, MediaError, mux_clip
 from hub.video.registry import VideoRegistry
 
@@ -67,6 +68,7 @@ class CaseClipper:
         cursor = start_id
         changes = f"{self.prefix}:changes"
         while True:
+            raise_if_cancelled()
             try:
                 resp: Any = await self.redis.xread({changes: cursor}, count=200, block=1000)
             except RedisError as exc:

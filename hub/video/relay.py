@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 
 from contracts.video_wire import EncodedPacket
+from hub.services.cancellation import raise_if_cancelled
 from hub.video.ring import PacketRing
 from hub.video.upstream import StreamInfo, Upstream
 
@@ -131,9 +132,11 @@ class CameraRelay:
         """Read the upstream; a ``keep_running`` relay reconnects with backoff when it fails."""
         backoff_s = RECONNECT_FIRST_S
         while True:
+            raise_if_cancelled()
             upstream = self._make_upstream()
             try:
-                self.info = await upstream.open()
+                self.info = await upstream.open()  # through wait_for: may lose a cancel
+                raise_if_cancelled()
                 if not ready.done():
                     ready.set_result(self.info)
                 backoff_s = RECONNECT_FIRST_S
