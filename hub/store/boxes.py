@@ -41,6 +41,25 @@ def encode(boxes: Sequence[dict[str, Any]]) -> str:
     )
 
 
+def kept_in_batch(alerts: Sequence[dict[str, Any]]) -> set[int]:
+    """Indexes of the alerts of a batch whose boxes the batch script could keep: per alarm
+    key, the latest (by ``updated_at_ms``, the later in the batch on a tie) alert that is not
+    an 'end' and carries boxes. The script keeps an alarm's boxes only from an alert at least
+    as recent as them and runs the batch in order, so every earlier alert's boxes would be
+    overwritten within the same call: sending them '' gives the same record and saves their
+    encoding (a batch under load holds several updates of each alarm)."""
+    best: dict[tuple[str, str, str], tuple[int, int]] = {}
+    for i, a in enumerate(alerts):
+        if a["type"] == "end" or not a.get("boxes"):
+            continue
+        key = (a["camera_id"], a["zone_id"], a["category"])
+        at = a["updated_at_ms"]
+        held = best.get(key)
+        if held is None or at >= held[0]:
+            best[key] = (at, i)
+    return {i for _, i in best.values()}
+
+
 def _confidence(b: dict[str, Any]) -> float:
     return float(b["confidence"])
 

@@ -1,16 +1,23 @@
 """Detection boxes on the alarm record: an auto-filed case's API detail carries the boxes of
 its alarm's latest alert (with the snapshot that alert named), re-triggers replace them, an
 alert without boxes, an older alert and an 'end' leave them, and the record keeps at most 16
-(the most confident). Real Mosquitto and Redis, alerts published like a box's."""
+(the most confident); one batch script call keeps what one alert at a time keeps. Real
+Mosquitto and Redis, alerts published like a box's."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from redis.asyncio import Redis
 
-from contracts.messages import DetectionBox
-from tests.hub.conftest import MONDAY_9, OP, Hub, Publisher, wait_for
+from contracts.codec import encode
+from contracts.messages import AlertEvent, DetectionBox
+from hub.domain.clock import FakeClock
+from hub.runtime import HubRuntime
+from hub.services.processor import GROUP
+from hub.settings import HubSettings
+from tests.hub.conftest import MONDAY_9, OP, Hub, Publisher, make_alert, wait_for
 
 pytestmark = pytest.mark.integration
 KEY = "cam-01:ground:06010"
@@ -143,3 +150,81 @@ async def test_a_case_without_boxes_says_so(hub: Hub, publisher: Publisher) -> N
     assert alarm["boxes"] == []
     detail = await _detail(hub, alarm["case_no"])
     assert (detail["boxes"], detail["boxes_ms"], detail["boxes_snapshot_id"]) == ([], None, None)
+
+
+async def _alarm_boxes_after(rt: HubRuntime, alerts: list[AlertEvent], per_step: int) -> Any:
+    """Put ``alerts`` in the inbox, correlate them ``per_step`` at a time, return the boxes
+    fields of cam-01's alarm; then forget everything (a clean slate for the next run)."""
+    await rt.processor.ensure_group()
+    for ev in alerts:
+        await rt.redis.xadd(rt.keys.inbox, {"k": "event", "p": encode(ev), "rx": 0})
+    steps = []
+    while True:
+        resp: Any = await rt.redis.xreadgroup(GROUP, "t", {rt.keys.inbox: ">"}, count=per_step)
+        if not resp:
+            break
+        await rt.processor.handle(resp[0][1])
+        steps.append(len(resp[0][1]))
+    got = await rt.redis.hmget(rt.keys.alarm(KEY), ["boxes", "boxes_ms", "boxes_snapshot_id"])
+    keys = [k async for k in rt.redis.scan_iter(match=f"{rt.keys.prefix}:*")]
+    await rt.redis.delete(*keys)
+    return steps, got
+
+
+async def test_one_batch_keeps_what_one_alert_at_a_time_keeps(
+    hub_settings: HubSettings, redis: Redis
+) -> None:
+    """In one batch script call, the boxes of the alarm's latest alert win, as when each
+    alert comes alone (the worker encodes only those)."""
+    t = MONDAY_9
+    ev = make_alert(
+        "edge-01", boxes=_boxes((0.1, 0.1, 0.2, 0.2, 0.9, "a")), snapshot_id="sn-a-0001"
+    )
+    upd = {"event_id": ev.event_id, "type": "update"}
+    alerts = [
+        ev,
+        make_alert(
+            "edge-01",
+            **upd,
+            seq=1,
+            updated_at_ms=t + 3000,
+            snapshot_id="sn-c-0003",
+            boxes=_boxes((0.3, 0.3, 0.4, 0.4, 0.8, "c")),
+        ),
+        make_alert(
+            "edge-01",
+            **upd,
+            seq=2,
+            updated_at_ms=t + 2000,
+            snapshot_id="sn-b-0002",
+            boxes=_boxes((0.2, 0.2, 0.3, 0.3, 0.8, "b")),
+        ),
+        make_alert("edge-01", **upd, seq=3, updated_at_ms=t + 4000),
+        make_alert("edge-01", camera_id="cam-02", boxes=_boxes((0.5, 0.5, 0.6, 0.6, 0.7, "e"))),
+        make_alert(
+            "edge-01",
+            event_id=ev.event_id,
+            type="end",
+            seq=4,
+            updated_at_ms=t + 5000,
+            ended_at_ms=t + 5000,
+            boxes=_boxes((0.6, 0.6, 0.7, 0.7, 0.9, "d")),
+        ),
+    ]
+    rt = HubRuntime(hub_settings, clock=FakeClock(t), mqtt=False, workers=False, timer_loop=False)
+    await rt.start()
+    try:
+        one_call = await _alarm_boxes_after(rt, alerts, per_step=500)
+        one_by_one = await _alarm_boxes_after(rt, alerts, per_step=1)
+    finally:
+        await rt.stop()
+    assert one_call[0] == [6] and one_by_one[0] == [1] * 6
+    assert (
+        one_call[1]
+        == one_by_one[1]
+        == [
+            b'[[0.3000,0.3000,0.4000,0.4000,0.8000,"c"]]',
+            str(t + 3000).encode(),
+            b"sn-c-0003",
+        ]
+    )

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from hub.store.boxes import MAX_BOXES, BadBoxes, decode, encode
+from hub.store.boxes import MAX_BOXES, BadBoxes, decode, encode, kept_in_batch
 
 
 def _box(conf: float, x0: float = 0.1, name: str = "cylinder") -> dict[str, Any]:
@@ -66,3 +66,38 @@ def test_decode_names_a_bad_field(field: str, error: str) -> None:
     with pytest.raises(BadBoxes) as exc:
         decode(field)
     assert error in str(exc.value)
+
+
+def _alert(i: int, kind: str = "update", at: int = 0, boxes: int = 1, cam: str = "c1") -> Any:
+    return {
+        "i": i,
+        "type": kind,
+        "camera_id": cam,
+        "zone_id": "z",
+        "category": "06010",
+        "updated_at_ms": at,
+        "boxes": [_box(0.5)] * boxes,
+    }
+
+
+@pytest.mark.parametrize(
+    ("alerts", "kept"),
+    [
+        ([], set()),
+        ([_alert(0, at=1)], {0}),
+        # per key the latest by time; a tie goes to the later in the batch
+        ([_alert(0, at=5), _alert(1, at=9), _alert(2, at=7)], {1}),
+        ([_alert(0, at=5), _alert(1, at=5)], {1}),
+        # an 'end' or an alert without boxes never holds them
+        ([_alert(0, at=5), _alert(1, "end", at=9)], {0}),
+        ([_alert(0, at=5), _alert(1, at=9, boxes=0)], {0}),
+        ([_alert(0, "end", at=5), _alert(1, at=9, boxes=0)], set()),
+        # keys apart
+        ([_alert(0, at=5), _alert(1, at=3, cam="c2"), _alert(2, at=4)], {0, 1}),
+        ([_alert(0, "new", at=1), _alert(1, at=2, cam="c2"), _alert(2, at=3, cam="c2")], {0, 2}),
+    ],
+)
+def test_a_batch_encodes_only_the_boxes_the_script_keeps(
+    alerts: list[dict[str, Any]], kept: set[int]
+) -> None:
+    assert kept_in_batch(alerts) == kept
