@@ -2,7 +2,8 @@
 
 The hub is the source of truth. An alarm queued for verification goes on the wall as
 ``verifying``; a case (filed automatically, or confirmed by an operator, with edits) puts
-its number, state, category, grid, assignees and deadline on the tile of its alarm; a case
+its number, state, category, grid, assignees and deadline on the tile of its alarm, with
+the detection boxes the hub's alarm record holds at that event; a case
 that is closed, verified, rejected or merged, or an alarm rejected, leaves the wall.
 Confirming and rejecting go through the hub's verification queue (``hub.api.alarms``), so
 the case number comes from the hub's one counter; a rejection with its reason is also kept
@@ -15,7 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from hub.api.alarms import confirm_alarm, reject_alarm
+from hub.api.alarms import alarm_detection, confirm_alarm, reject_alarm
 from hub.domain import wall_rules as rules
 from hub.domain.case_state import TERMINAL_STATES
 from hub.domain.escalation import sla_deadlines
@@ -89,6 +90,7 @@ class AlarmDesk:
                     people,
                     view.reported_ms or 0,
                     old,
+                    await alarm_detection(self.rt, key),
                 )
             except UnknownPlace as exc:
                 log.warning("case %s not shown: %s", case_no, exc)

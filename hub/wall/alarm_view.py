@@ -6,6 +6,11 @@ dispatch deadline; a case shows its number, state, category (the operator's edit
 grid, assignees and the case's own current deadline, which the hub computed on the working
 calendar when it filed and dispatched the case. The wall never computes a deadline itself:
 the caller passes the one for a queued alarm (``hub.domain.escalation.sla_deadlines``).
+
+Both draw the detector's boxes on the snapshot: a queued alarm those of the alert that
+raised it, a case those the hub's alarm record holds (its latest alert with boxes, and the
+snapshot that alert named), so a case filed automatically, which the wall never saw queued,
+shows them too.
 """
 
 from __future__ import annotations
@@ -78,6 +83,15 @@ def _grid(district: District, grid_code: str | None) -> dict[str, Any]:
     return {"grid_code": grid_code, "grid_name": grid.name_zh if grid else None}
 
 
+def _box(b: Mapping[str, Any]) -> dict[str, Any]:
+    """One box as a tile draws it (normalised xyxy, class, confidence)."""
+    return {
+        "xyxy_norm": list(b["xyxy_norm"]),
+        "class_name": b.get("class_name"),
+        "confidence": b.get("confidence"),
+    }
+
+
 def queued_alarm(
     district: District, key: str, alert: Mapping[str, Any], grid_code: str | None, deadline_ms: int
 ) -> dict[str, Any]:
@@ -91,14 +105,7 @@ def queued_alarm(
         "urgency": urgency,
         "severity": SEVERITY[urgency],
         "confidence": float(alert.get("confidence") or 0),
-        "boxes": [
-            {
-                "xyxy_norm": list(b["xyxy_norm"]),
-                "class_name": b.get("class_name"),
-                "confidence": b.get("confidence"),
-            }
-            for b in alert.get("boxes") or ()
-        ],
+        "boxes": [_box(b) for b in alert.get("boxes") or ()],
         "snapshot_id": alert.get("snapshot_id"),
         "started_ms": int(alert["started_at_ms"]),
         "ended_ms": alert.get("ended_at_ms"),
@@ -118,14 +125,23 @@ def case_alarm(
     assignees: list[dict[str, Any]],
     reported_ms: int,
     old: Mapping[str, Any] | None = None,
+    detection: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The wall's view of alarm ``key`` once it belongs to a case (facts from the case log).
-    What only the alert knew (detection boxes) is kept from the queued alarm ``old``."""
+    The boxes and their snapshot come from ``detection`` (the hub's alarm record:
+    ``boxes``, ``boxes_snapshot_id``, as ``hub.api.alarms.alarm_detection`` reads it);
+    where it has none, from the queued alarm ``old`` the wall showed before."""
     camera_id, zone_id, _ = key.split(":")
     category = str(facts["category"])
     urgency = str(facts.get("urgency") or district.categories[category].urgency)
     kind, due = current_deadline(state, facts)
     old = old or {}
+    boxes = [_box(b) for b in (detection or {}).get("boxes") or ()]
+    snapshot = facts.get("snapshot_id") or old.get("snapshot_id")
+    if boxes:
+        snapshot = (detection or {}).get("boxes_snapshot_id") or snapshot
+    else:
+        boxes = list(old.get("boxes") or [])
     return {
         "alarm_id": key,
         **_place(district, camera_id, zone_id, category),
@@ -134,8 +150,8 @@ def case_alarm(
         "urgency": urgency,
         "severity": SEVERITY.get(urgency, 1),
         "confidence": float(facts.get("confidence") or old.get("confidence") or 0),
-        "boxes": list(old.get("boxes") or []),
-        "snapshot_id": facts.get("snapshot_id") or old.get("snapshot_id"),
+        "boxes": boxes,
+        "snapshot_id": snapshot,
         "started_ms": int(old.get("started_ms") or reported_ms),
         "ended_ms": old.get("ended_ms"),
         "deadline_ms": due,

@@ -19,6 +19,7 @@ from typing import Any
 
 from redis.exceptions import RedisError, ResponseError
 
+from hub.api.alarms import alarm_row
 from hub.runtime import HubRuntime
 from hub.store.keys import text
 from hub.wall.alarm_desk import AlarmDesk
@@ -49,19 +50,21 @@ class HubFeed:
         await self.seed()
 
     async def seed(self) -> int:
-        """Show every alarm queued in the hub (its alarm record: no detection boxes)."""
+        """Show every alarm queued in the hub, from its alarm record (the latest boxes, on
+        the snapshot their alert named)."""
         keys: Any = await self.rt.redis.zrange(self.rt.keys.vqueue, 0, 999)
         for k in keys:
             key = text(k)
-            raw: Any = await self.rt.redis.hgetall(self.rt.keys.alarm(key))
-            a = {text(f): text(v) for f, v in raw.items()}
+            a = alarm_row(await self.rt.redis.hgetall(self.rt.keys.alarm(key)))
             camera, zone, category = key.split(":")
+            snapshot = a.get("snapshot_id") or None
             alert = {
                 "camera_id": camera,
                 "zone_id": zone,
                 "category": category,
                 "confidence": float(a.get("confidence") or 0),
-                "snapshot_id": a.get("snapshot_id") or None,
+                "boxes": a["boxes"],
+                "snapshot_id": (a.get("boxes_snapshot_id") or snapshot) if a["boxes"] else snapshot,
                 "started_at_ms": int(a.get("first_ms") or self.rt.clock.now_ms()),
             }
             try:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from contracts.codec import encode
-from contracts.messages import AlertEvent
+from contracts.messages import AlertEvent, DetectionBox
 from hub.district.load import District
 from hub.domain.clock import FakeClock
 from hub.fleet.service import alarms_key
@@ -43,8 +43,16 @@ class Rig:
     clock: FakeClock
     seq: int = 0
 
-    async def alert(self, cam: str, category: str, confidence: float = 0.6) -> str:
-        """One alert through the hub's inbox and correlation, then the wall's feed."""
+    async def alert(
+        self,
+        cam: str,
+        category: str,
+        confidence: float = 0.6,
+        boxes: tuple[DetectionBox, ...] = (),
+        snapshot_id: str | None = None,
+    ) -> str:
+        """One alert through the hub's inbox and correlation, then the wall's feed (a later
+        alert of the same camera and category is an update of the same event)."""
         c = self.service.district.cameras[cam]
         zone = next(z for z in c.zones if category in z.categories)
         self.seq += 1
@@ -59,6 +67,8 @@ class Rig:
             category=category,
             rule="test",
             confidence=confidence,
+            boxes=boxes,
+            snapshot_id=snapshot_id,
             started_at_ms=now,
             updated_at_ms=now,
         )
@@ -267,3 +277,59 @@ async def test_a_new_wall_group_shows_what_already_waits_in_the_hubs_queue(rig: 
     assert await rig.tiles("a") == [(0, 0, key)]
     await rig.feed.ensure_group()  # an existing group: nothing seeded twice
     assert len(await rig.desk.verification_queue()) == 1
+
+
+def _boxes(*xs: float) -> tuple[DetectionBox, ...]:
+    return tuple(
+        DetectionBox(xyxy_norm=(x, 0.2, x + 0.1, 0.5), confidence=0.8, class_name="gas_cylinder")
+        for x in xs
+    )
+
+
+def _xyxy(detail: dict[str, Any]) -> list[list[float]]:
+    return [b["xyxy_norm"] for b in detail["boxes"]]
+
+
+async def test_auto_filed_case_shows_the_alarms_latest_boxes_on_their_snapshot(rig: Rig) -> None:
+    await rig.service.define_wall("a", WallSpec(rows=1, cols=1, layout="4"))
+    key = await rig.alert(
+        "cam-03", "06901", confidence=0.99, boxes=_boxes(0.1, 0.4), snapshot_id="sn-cam-03-0001"
+    )
+    [detail] = await rig.desk.verification_queue()
+    assert detail["case_no"] and detail["status"] == "dispatched"  # never queued
+    assert _xyxy(detail) == [[0.1, 0.2, 0.2, 0.5], [0.4, 0.2, 0.5, 0.5]]
+    assert detail["snapshot_id"] == "sn-cam-03-0001"
+    # a re-trigger updates the hub's alarm; the tile takes it at the case's next event
+    rig.clock.advance(ms=60_000)
+    await rig.alert(
+        "cam-03", "06901", 0.99, boxes=_boxes(0.6, 0.7, 0.8), snapshot_id="sn-cam-03-0002"
+    )
+    assert _xyxy((await rig.desk.verification_queue())[0]) == _xyxy(detail)
+    await rig.rt.cases.act(detail["case_no"], "note", "operator:op1", note="on our way")
+    await rig.follow()
+    [after] = await rig.desk.verification_queue()
+    assert after["alarm_id"] == key
+    assert _xyxy(after) == [[0.6, 0.2, 0.7, 0.5], [0.7, 0.2, 0.8, 0.5], [0.8, 0.2, 0.9, 0.5]]
+    assert after["snapshot_id"] == "sn-cam-03-0002"
+
+
+async def test_a_case_whose_alarm_has_no_boxes_keeps_the_queued_alarms(rig: Rig) -> None:
+    """The queued alarm's boxes came with its alert; the case's view keeps them when the
+    hub's record has none (a record written before the hub kept boxes)."""
+    await rig.service.define_wall("a", WallSpec(rows=1, cols=1, layout="4"))
+    key = await rig.alert("cam-01", "06010", boxes=_boxes(0.3), snapshot_id="sn-cam-01-0001")
+    await rig.rt.redis.hdel(rig.rt.keys.alarm(key), "boxes", "boxes_ms", "boxes_snapshot_id")
+    await rig.desk.confirm(key, ConfirmBody(actor="op1"))
+    [detail] = await rig.desk.verification_queue()
+    assert detail["case_no"] and _xyxy(detail) == [[0.3, 0.2, 0.4, 0.5]]
+    assert detail["snapshot_id"] == "sn-cam-01-0001"
+
+
+async def test_a_seeded_queued_alarm_has_its_boxes(rig: Rig) -> None:
+    await rig.service.define_wall("a", WallSpec(rows=1, cols=1, layout="4"))
+    key = await rig.alert("cam-02", "06010", boxes=_boxes(0.5), snapshot_id="sn-cam-02-0001")
+    await rig.desk.take_down(key)
+    await rig.rt.redis.xgroup_destroy(rig.rt.keys.changes, "wall")
+    await rig.feed.ensure_group()
+    [detail] = await rig.desk.verification_queue()
+    assert _xyxy(detail) == [[0.5, 0.2, 0.6, 0.5]] and detail["snapshot_id"] == "sn-cam-02-0001"
