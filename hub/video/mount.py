@@ -16,6 +16,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from hub.services.cancellation import stop_tasks
 from hub.video.case_clips import CaseClipper, case_clip_router
 from hub.video.registry import VideoRegistry
 from hub.video.routes import video_router
@@ -71,9 +72,10 @@ def with_video(lifespan: Lifespan) -> Lifespan:
                     yield
                 finally:
                     if task is not None and clipper is not None:
-                        task.cancel()
-                        await asyncio.gather(task, return_exceptions=True)
-                        await clipper.stop()
+                        try:
+                            await stop_tasks([task])  # a crash of the clipper shows here
+                        finally:
+                            await clipper.stop()
         finally:
             await registry.stop()
 
