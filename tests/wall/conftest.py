@@ -173,8 +173,10 @@ class Publisher:
         kind: str = "new",
         snapshot: bytes | None = None,
         confidence: float = 0.62,
+        boxes: tuple[DetectionBox, ...] | None = None,
     ) -> AlertEvent:
-        """An alert as a box sends it; 0.62 waits for an operator, 0.99 files a case."""
+        """An alert as a box sends it; 0.62 waits for an operator, 0.99 files a case.
+        ``boxes`` defaults to one gas cylinder."""
         cam = district.cameras[camera_id]
         zone = next(z for z in cam.zones if category in z.categories)
         now = int(time.time() * 1000)
@@ -194,7 +196,9 @@ class Publisher:
             category=category,
             rule="test",
             confidence=confidence,
-            boxes=(
+            boxes=boxes
+            if boxes is not None
+            else (
                 DetectionBox(
                     xyxy_norm=(0.3, 0.5, 0.5, 0.8), confidence=0.7, class_name="gas_cylinder"
                 ),

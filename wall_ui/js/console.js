@@ -19,6 +19,13 @@ function thumb(a) {
   return `<div class="thumb">${img}<svg viewBox="0 0 1 1" preserveAspectRatio="none">${boxes}</svg></div>`;
 }
 
+// the case's latest detection boxes (the hub's alarm record), on the snapshot they came with
+function detectionOf(detail) {
+  const boxes = detail.boxes || [];
+  const snap = (boxes.length && detail.boxes_snapshot_id) || (detail.facts || {}).snapshot_id;
+  return { snapshot_id: snap, boxes };
+}
+
 function categoryOptions(selected) {
   return Object.values(district.categories)
     .map((c) => `<option value="${c.code}" ${c.code === selected ? "selected" : ""}>${c.code} ${esc(lang === "en" ? c.name_en : c.name_zh)}</option>`)
@@ -156,7 +163,7 @@ async function showCase(no) {
   const others = cand.roster.filter((p) => !routedIds.includes(p.person_id));
   box.dataset.caseNo = no;
   box.dataset.state = detail.state;
-  box.innerHTML = `<h3>${esc(no)}</h3>${thumb({ snapshot_id: f.snapshot_id, boxes: [] })}
+  box.innerHTML = `<h3>${esc(no)}</h3>${thumb(detectionOf(detail))}
     <p>${esc(cat ? (lang === "en" ? cat.name_en : cat.name_zh) : detail.category)} · ${esc(gridName(detail.grid_code))} ·
       <span class="state">${t(`status.${detail.state}`)}</span> · ${t(`console.urgency.${f.urgency || cat?.urgency || "routine"}`)}</p>
     <p class="assignees">${t("case.assignees")} ${detail.assignees.map((id) => personName(detail, id)).join("、")}</p>
