@@ -1,12 +1,13 @@
 """The detection boxes an alarm record keeps: the latest alert's, bounded, in one field.
 
 An alert may carry up to 64 boxes (the contract's bound, already checked at ingest). The
-alarm record keeps at most ``MAX_BOXES`` of them, the most confident first, as compact JSON
-rows ``[x0, y0, x1, y1, confidence, class_name]`` in normalised image coordinates (4
-decimals: a fifth of a pixel on a 1920-wide frame). ``encode`` runs once per alert on the
-correlation hot path (about 5 µs for 4 boxes here, half of what ``json.dumps`` of the same
-rows takes), so it formats the rows itself and does no validation of its own; ``decode`` turns a stored field
-back into the API's shape and refuses a malformed one with an error naming it.
+alarm record keeps at most ``MAX_BOXES`` of them (the most confident, when there are more)
+as compact JSON rows ``[x0, y0, x1, y1, confidence, class_name]`` in normalised image
+coordinates (4 decimals: a fifth of a pixel on a 1920-wide frame). ``encode`` runs on the
+correlation hot path (about 4 µs for 4 boxes here, half of what ``json.dumps`` of the same
+rows takes), so it formats the rows itself and validates nothing; ``kept_in_batch`` says
+which alerts of a batch need it at all; ``decode`` turns a stored field back into the
+API's shape and refuses a malformed one with an error naming it.
 """
 
 from __future__ import annotations

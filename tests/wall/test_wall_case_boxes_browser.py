@@ -1,7 +1,8 @@
 """Detection boxes on a case filed automatically, in headless Chromium: the case never waited
 in the verification queue, yet its wall tile draws the detector's boxes on the snapshot, at
 the same places and in the same way as a queued alarm's tile (alerts over MQTT, the hub's
-ingest, correlation and change stream, the real wall page)."""
+ingest, correlation and change stream, the real wall page); the console's case detail draws
+them too."""
 
 from __future__ import annotations
 
@@ -107,3 +108,21 @@ def test_auto_filed_case_tile_draws_its_boxes_like_a_queued_alarm(
         c_tile.screenshot(path=str(ARTIFACTS / "wall-auto-filed-case-boxes-tile.png"))
     finally:
         page.close()
+    # the console's case detail draws the same boxes on the same snapshot
+    desk = browser.new_page(viewport={"width": 1600, "height": 1000})
+    try:
+        desk.goto(wall_server.page_url("/console/?wall=bx"))
+        desk.locator(f'#cases li.case[data-case-no="{no}"]').click(timeout=8_000)
+        desk.locator("#detail .thumb svg rect").nth(len(filed) - 1).wait_for(timeout=5_000)
+        rects = desk.eval_on_selector_all(
+            "#detail .thumb svg rect",
+            "l => l.map(r => ['x', 'y', 'width', 'height'].map(a => +r.getAttribute(a)))",
+        )
+        assert rects == [
+            pytest.approx([x0, y0, x1 - x0, y1 - y0])
+            for x0, y0, x1, y1 in (b.xyxy_norm for b in filed)
+        ]
+        src = desk.locator("#detail .thumb img").get_attribute("src") or ""
+        assert f"/snapshots/{hub['boxes_snapshot_id']}?" in src
+    finally:
+        desk.close()
