@@ -35,7 +35,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from redis.asyncio import Redis
 
 from contracts.codec import encode
-from contracts.messages import AlertEvent
+from contracts.messages import AlertEvent, DetectionBox
 from contracts.topics import TopicKind, topic_for
 from hub.district import load_district
 
@@ -44,6 +44,7 @@ DISTRICT = REPO / "configs" / "district"
 REDIS_URL = os.environ.get("GRIDWALL_BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 MQTT_HOST = "127.0.0.1"
 MQTT = {"port": 1883}  # the port of the broker in use, set in main()
+SYNTH = {"boxes": 0}  # detection boxes per alert (--boxes), set in main()
 BROKER_CONF = """\
 listener {port} 127.0.0.1
 allow_anonymous true
@@ -113,6 +114,7 @@ def publish(
             category=cat,
             rule="bench",
             confidence=0.99,
+            boxes=synthetic_boxes(SYNTH["boxes"], i),
             started_at_ms=now,
             updated_at_ms=now,
         )
@@ -125,6 +127,22 @@ def publish(
         last.wait_for_publish(120)
     c.disconnect()
     c.loop_stop()
+
+
+def synthetic_boxes(n: int, i: int) -> tuple[DetectionBox, ...]:
+    """``n`` boxes that move a little from one alert to the next (so updates change them)."""
+    out = []
+    for j in range(n):
+        x0 = round(0.05 + 0.9 * j / max(n, 1) + 0.001 * (i % 10), 4)
+        y0 = round(0.1 + 0.01 * (i % 7), 4)
+        out.append(
+            DetectionBox(
+                xyxy_norm=(x0, y0, round(x0 + 0.04, 4), round(y0 + 0.2, 4)),
+                confidence=round(0.5 + 0.4 * ((i + j) % 10) / 10, 4),
+                class_name="cylinder",
+            )
+        )
+    return tuple(out)
 
 
 def free_port() -> int:
@@ -361,9 +379,16 @@ async def main() -> None:
         help="'own': start a Mosquitto with a large per-client queue (default); "
         "or HOST:PORT of a running broker (its queue limit may drop a burst)",
     )
+    ap.add_argument(
+        "--boxes", type=int, default=0, help="detection boxes per alert (0-64, default 0)"
+    )
     args = ap.parse_args()
+    if not 0 <= args.boxes <= 64:
+        ap.error(f"--boxes {args.boxes}: expected 0 to 64 (the contract's limit)")
+    SYNTH["boxes"] = args.boxes
     keys = zone_keys()
     result: dict[str, Any] = {"load_avg_1m": os.getloadavg()[0], "cpus": os.cpu_count()}
+    result["boxes_per_alert"] = args.boxes
     with tempfile.TemporaryDirectory() as tmp:
         broker = None
         if args.broker == "own":
