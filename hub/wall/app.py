@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
-from redis.asyncio import Redis
 
 from hub.domain.clock import Clock
 from hub.fleet.service import alarms_key
-from hub.runtime import HubRuntime
+from hub.runtime import HubRuntime, hub_redis
+from hub.services.cancellation import raise_if_cancelled, stop_tasks
 from hub.settings import HubSettings
 from hub.wall.alarm_desk import AlarmDesk
 from hub.wall.codec import SceneBody, SceneMonitorBody, WallSpec
@@ -46,6 +46,7 @@ class WallParts:
 
 async def _tours(service: WallService) -> None:
     while True:
+        raise_if_cancelled()
         await asyncio.sleep(TOUR_TICK_S)
         try:
             await service.tick_tours()
@@ -74,7 +75,7 @@ async def wall_parts(
     rt: HubRuntime, *, demo_wall: bool, clock: Clock | None = None
 ) -> AsyncIterator[WallParts]:
     """Start the wall's parts on a running hub runtime; stop them after."""
-    redis = Redis.from_url(rt.settings.redis.url)
+    redis = hub_redis(rt.settings.redis.url)
     store = WallStore(redis, rt.settings.redis.key_prefix)
     service = WallService(store, rt.district, clock or rt.clock, alarms_key(rt.keys.prefix))
     desk = AlarmDesk(service, rt)
@@ -88,11 +89,7 @@ async def wall_parts(
     try:
         yield WallParts(service, desk, live, feed, rt)
     finally:
-        for t in tasks:
-            t.cancel()
-        for t in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await t
+        await stop_tasks(tasks)
         await live.stop()
         await redis.aclose()
 

@@ -21,6 +21,7 @@ from redis.exceptions import RedisError, ResponseError
 
 from hub.api.alarms import alarm_row
 from hub.runtime import HubRuntime
+from hub.services.cancellation import raise_if_cancelled
 from hub.store.keys import text
 from hub.wall.alarm_desk import AlarmDesk
 
@@ -78,6 +79,7 @@ class HubFeed:
         await self.ensure_group()
         await self.step(start="0")  # our own entries from before a restart
         while True:
+            raise_if_cancelled()
             try:
                 if await self.step(block_ms=1000) == 0:
                     await self.claim_stale()

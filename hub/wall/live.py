@@ -15,6 +15,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from hub.services.cancellation import raise_if_cancelled
 from hub.wall.service import WallNotFound, WallService
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ class LiveHub:
         try:
             yield await self._state_event(wall)
             while True:
+                raise_if_cancelled()
                 try:
                     change = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
                 except TimeoutError:
