@@ -46,7 +46,10 @@ class ActionRequest(BaseModel):
 
 
 def _visible(p: Principal, rec: dict[str, str]) -> bool:
-    return p.role != "responder" or (p.person_id or "") in rec.get("assignees", "").split()
+    """Staff see every case; a responder the cases they are on (assignee or named in the
+    1+1+X command; records from before ``people`` existed fall back to the assignees)."""
+    on_case = rec.get("people", rec.get("assignees", "")).split()
+    return p.role != "responder" or (p.person_id or "") in on_case
 
 
 @router.get("/api/cases")
@@ -139,10 +142,12 @@ async def timeline(no: str, rt: Runtime, p: Anyone) -> list[dict[str, Any]]:
 
 @router.post("/api/cases/{no}/actions")
 async def act(no: str, body: ActionRequest, rt: Runtime, p: Anyone) -> dict[str, Any]:
-    await _record(rt, p, no)
+    rec = await _record(rt, p, no)
     allowed: set[str] | Literal["all"] = "all"
     if p.role == "responder":
-        allowed = RESPONDER_ACTIONS
+        # the 1+1+X command sees the case and writes notes; the assignees work it
+        assigned = (p.person_id or "") in rec.get("assignees", "").split()
+        allowed = RESPONDER_ACTIONS if assigned else {"note"}
     elif p.role == "technician":
         allowed = {"note"}
     if allowed != "all" and body.action not in allowed:

@@ -135,6 +135,15 @@ class CaseView:
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 
+    @property
+    def people(self) -> tuple[str, ...]:
+        """Everyone on the case: the assignees, then the 1+1+X command (commander, lead
+        unit, cooperating units) not already among them. They may all see the case; the
+        assignees alone act on it as responders."""
+        j = self.facts.get("joint") or {}
+        named = [*self.assignees, j.get("commander"), j.get("lead"), *(j.get("cooperating") or ())]
+        return tuple(dict.fromkeys(str(p) for p in named if p))
+
 
 def next_event(
     view: CaseView,

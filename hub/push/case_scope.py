@@ -1,10 +1,11 @@
 """Which case changes one responder may see on the live stream.
 
-A responder sees a change of a case they are on, as of that change: assigned before it or
-named by it. So a dispatch to them shows, and so does the escalation or reassignment that
-takes the case off them (they learn it is no longer theirs), but nothing after that.
+A responder sees a change of a case they are on, as of that change: assigned (or named in
+its 1+1+X command) before it, or by it. So a dispatch to them shows, and so does the
+escalation or reassignment that takes the case off them (they learn it is no longer
+theirs), but nothing after that.
 
-"As of that change" matters for a stream resumed from an old id: the case's assignees now
+"As of that change" matters for a stream resumed from an old id: the people on the case now
 may differ from those when the change happened. The scope folds each case's log up to the
 change (loaded once per case and connection, then advanced event by event with the pure
 case fold), so a replay shows the same changes the live stream showed.
@@ -44,4 +45,4 @@ class ResponderScope:
         self._views.move_to_end(case_no)
         while len(self._views) > self._max:
             self._views.popitem(last=False)
-        return self.person_id in before.assignees or self.person_id in after.assignees
+        return self.person_id in before.people or self.person_id in after.people

@@ -93,6 +93,7 @@ class CaseService:
             "box_id": facts["box_id"],
             "urgency": urgency,
             "assignees": " ".join(view.assignees),
+            "people": " ".join(view.people),
         }
         created = await self.store.create(case_no, events, fields, now)
         if created:
@@ -164,7 +165,12 @@ class CaseService:
             )
             new = fold([*events, ev])
             try:
-                await self.store.append(no, ev, new.tier, {"assignees": " ".join(new.assignees)})
+                await self.store.append(
+                    no,
+                    ev,
+                    new.tier,
+                    {"assignees": " ".join(new.assignees), "people": " ".join(new.people)},
+                )
             except Conflict:
                 continue
             await self.r.xadd(
@@ -311,6 +317,7 @@ def case_summary(rec: dict[str, str]) -> dict[str, Any]:
         if key in out:
             out[key] = int(out[key])
     out["assignees"] = rec.get("assignees", "").split()
+    out["people"] = rec.get("people", rec.get("assignees", "")).split()
     out.pop("policy", None)
     return out
 
