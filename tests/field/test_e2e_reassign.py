@@ -4,29 +4,18 @@ the newly named commander, lead and cooperating people of a joint command are wo
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 
-from contracts.messages import ResponderPush
 from hub.settings import HubSettings
-from tests.field.harness import FieldHub, Listener, field_hub
-from tests.field.test_e2e_push import until
+from tests.field.harness import FieldHub, Listener, field_hub, flushed, pushes, until
 from tests.hub.conftest import Publisher
 
 pytestmark = pytest.mark.integration
 OPERATOR = {"Authorization": "Bearer operator-token-0123456789"}
-
-
-def pushes(listener: Listener) -> list[ResponderPush]:
-    return [
-        ResponderPush.model_validate_json(m[2])
-        for m in listener.on("/push")
-        if "zz-marker" not in m[1]
-    ]
 
 
 async def dispatched_case(h: FieldHub, publisher: Publisher, listener: Listener) -> str:
@@ -35,29 +24,6 @@ async def dispatched_case(h: FieldHub, publisher: Publisher, listener: Listener)
     publisher.alert("edge-01", started_at_ms=now, updated_at_ms=now)
     assert await until(lambda: pushes(listener), 5), "the dispatch push never arrived"
     return pushes(listener)[0].case_no
-
-
-async def caught_up(h: FieldHub, redis: Redis) -> bool:
-    """The fan-out has handled every change so far (none pending, the last delivered)."""
-    groups: Any = await redis.xinfo_groups(h.rt.keys.changes)
-    last: Any = await redis.xrevrange(h.rt.keys.changes, count=1)
-    g = next(x for x in groups if x["name"] in (b"push", "push"))
-    return bool(g["pending"] == 0 and g["last-delivered-id"] == last[0][0])
-
-
-async def flushed(
-    h: FieldHub, redis: Redis, listener: Listener, topic_prefix: str, tag: str
-) -> None:
-    """Every push for the changes so far has arrived: the fan-out has caught up, and a
-    marker through the same push client comes after its pushes (the broker keeps one
-    sender's order)."""
-    deadline = time.monotonic() + 5
-    while not await caught_up(h, redis):
-        assert time.monotonic() < deadline, "the push fan-out did not catch up in 5 s"
-        await asyncio.sleep(0.02)
-    assert h.field.mqtt_push is not None
-    h.field.mqtt_push.client.publish(f"{topic_prefix}/v1/responder/zz-marker/{tag}", b"{}", qos=1)
-    assert await until(lambda: listener.on(f"zz-marker/{tag}"), 5)
 
 
 async def act(h: FieldHub, no: str, body: dict[str, Any]) -> dict[str, Any]:
