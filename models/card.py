@@ -35,6 +35,35 @@ def _table(entry: dict[str, Any], set_name: str) -> list[str]:
     return rows
 
 
+def _by_size(entry: dict[str, Any], alert_conf: float) -> list[str]:
+    """Truth boxes found at the alert threshold, by box side at the model input (fp32)."""
+    rows: list[tuple[str, str, dict[str, dict[str, int]]]] = [
+        (name, set_name, entry["sets"][set_name]["recall_by_size"][name])
+        for name, set_name in (("gas_cylinder", "synthetic"), ("waste", "real"), ("dust", "real"))
+        if "recall_by_size" in entry["sets"].get(set_name, {})
+    ]
+    if not rows:
+        return []
+    bins = list(rows[0][2])
+    lines = [
+        f"Truth boxes found by a detection of their class at the alert threshold {alert_conf}"
+        " (IoU 0.5), by box side (square root of its area) in pixels of the 320 px input:"
+        " found / boxes.",
+        "",
+        "| class (set) | " + " | ".join(f"{b} px" for b in bins) + " |",
+        "|---|" + "---|" * len(bins),
+    ]
+    for name, set_name, by in rows:
+        cells = [
+            f"{v['found']} / {v['boxes']} ({100 * v['found'] / v['boxes']:.0f}%)"
+            if v["boxes"]
+            else "-"
+            for v in by.values()
+        ]
+        lines.append(f"| {name} ({set_name}) | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
 def _aims(report: dict[str, Any]) -> list[str]:
     s = report["summary"]
     lines = [
@@ -159,8 +188,8 @@ def write_card(report: dict[str, Any], out: Path, attribution: Path | None = Non
         " wall-clock budget after each epoch; `optimizer: auto` picks AdamW at a small learning"
         " rate for short runs (lr0 then shows Ultralytics' unused default). `repeat_real` is how"
         " many times the real train split is listed per epoch (`--repeat-real`). `epochs_done`"
-        " and `train_hours` are what actually ran (2-core CPU, one torch thread, shared with"
-        " other work).",
+        " and `train_hours` are what actually ran on a 2-core CPU shared with other work;"
+        " `threads` is torch's CPU threads (one where the stage did not record it).",
     ]
     lines += _quantization(report.get("int8_quantization"))
     lines += [
@@ -204,6 +233,8 @@ def write_card(report: dict[str, Any], out: Path, attribution: Path | None = Non
                 f"| {label} | {entry['infer_ms']['median']} | {entry['infer_ms']['p90']} |"
             )
     lines += ["", "## Known failure cases", ""]
+    if fp32:
+        lines += _by_size(fp32, report["alert_conf"])
     if fp32 and fp32.get("failure_counts"):
         counts = ", ".join(f"{k}: {v}" for k, v in sorted(fp32["failure_counts"].items()))
         lines += [

@@ -71,7 +71,7 @@ def score_set(
         h, w = img.shape[:2]
         gt_xyxy, gt_cls = read_truth(path, w, h)
         d = det.detect(img, conf=EVAL_CONF)
-        acc.add(d.xyxy, d.confidence, d.class_id, gt_xyxy, gt_cls)
+        acc.add(d.xyxy, d.confidence, d.class_id, gt_xyxy, gt_cls, input_scale=IMGSZ / max(h, w))
         for c, name in enumerate(CLASS_NAMES):
             strong = d.confidence[(d.class_id == c)]
             top = float(strong.max()) if len(strong) else 0.0
@@ -84,7 +84,12 @@ def score_set(
                 failures.append(
                     {"image": str(path), "class": name, "kind": "false_alarm", "top_conf": top}
                 )
-    return {"images": len(images), "per_class": acc.summary(CLASS_NAMES)}, failures
+    by_size = {name: acc.recall_by_size(c) for c, name in enumerate(CLASS_NAMES)}
+    return {
+        "images": len(images),
+        "per_class": acc.summary(CLASS_NAMES),
+        "recall_by_size": by_size,
+    }, failures
 
 
 def save_examples(

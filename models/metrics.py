@@ -15,6 +15,30 @@ import numpy.typing as npt
 
 IOU_THRESHOLDS = np.linspace(0.5, 0.95, 10)
 F = npt.NDArray[np.float64]
+# Box side (square root of its area) in model-input pixels: the bins of `recall_by_size`.
+SIZE_BINS = ((0.0, 16.0), (16.0, 32.0), (32.0, 64.0), (64.0, 128.0), (128.0, float("inf")))
+
+
+def size_label(lo: float, hi: float) -> str:
+    return f"{lo:.0f}+" if hi == float("inf") else f"{lo:.0f}-{hi:.0f}"
+
+
+def found_at(
+    pred_xyxy: np.ndarray,
+    pred_conf: np.ndarray,
+    pred_cls: np.ndarray,
+    gt_xyxy: np.ndarray,
+    gt_cls: np.ndarray,
+    conf: float,
+) -> npt.NDArray[np.bool_]:
+    """Per truth box: does a detection of its class at `conf` or above overlap it at IoU 0.5?"""
+    strong = pred_conf >= conf
+    if not len(gt_cls) or not strong.any():
+        return np.zeros(len(gt_cls), bool)
+    iou = box_iou(gt_xyxy, pred_xyxy[strong])
+    same = gt_cls[:, None] == pred_cls[strong][None, :]
+    out: npt.NDArray[np.bool_] = ((iou >= 0.5) & same).any(axis=1)
+    return out
 
 
 def box_iou(a: npt.NDArray[np.floating], b: npt.NDArray[np.floating]) -> F:
@@ -71,6 +95,10 @@ class Accumulator:
     gt_counts: npt.NDArray[np.int64] = field(init=False)
     has: list[npt.NDArray[np.bool_]] = field(default_factory=list)
     fired: list[npt.NDArray[np.bool_]] = field(default_factory=list)
+    # Per truth box: class, side in model-input pixels, found at the alert threshold.
+    box_cls: list[np.ndarray] = field(default_factory=list)
+    box_side: list[np.ndarray] = field(default_factory=list)
+    box_found: list[npt.NDArray[np.bool_]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.gt_counts = np.zeros(self.nc, np.int64)
@@ -82,7 +110,9 @@ class Accumulator:
         pred_cls: np.ndarray,
         gt_xyxy: np.ndarray,
         gt_cls: np.ndarray,
+        input_scale: float = 1.0,
     ) -> None:
+        """One image; `input_scale` maps its pixels to the model input's (for box sizes)."""
         self.tp.append(match(pred_xyxy, pred_cls, gt_xyxy, gt_cls))
         self.conf.append(pred_conf)
         self.pcls.append(pred_cls)
@@ -90,6 +120,24 @@ class Accumulator:
         self.has.append(np.bincount(gt_cls.astype(np.int64), minlength=self.nc)[: self.nc] > 0)
         strong = pred_cls[pred_conf >= self.alert_conf].astype(np.int64)
         self.fired.append(np.bincount(strong, minlength=self.nc)[: self.nc] > 0)
+        wh = np.clip(gt_xyxy[:, 2:] - gt_xyxy[:, :2], 0, None) if len(gt_cls) else np.zeros((0, 2))
+        self.box_cls.append(gt_cls.astype(np.int64))
+        self.box_side.append(np.sqrt(wh[:, 0] * wh[:, 1]) * input_scale)
+        self.box_found.append(
+            found_at(pred_xyxy, pred_conf, pred_cls, gt_xyxy, gt_cls, self.alert_conf)
+        )
+
+    def recall_by_size(self, c: int) -> dict[str, dict[str, int]]:
+        """Truth boxes of class `c` per size bin, and how many a detection found at the alert
+        threshold (IoU 0.5): where in the size range a class is missed."""
+        cls = np.concatenate(self.box_cls) if self.box_cls else np.zeros(0, np.int64)
+        side = np.concatenate(self.box_side) if self.box_side else np.zeros(0)
+        found = np.concatenate(self.box_found) if self.box_found else np.zeros(0, bool)
+        out: dict[str, dict[str, int]] = {}
+        for lo, hi in SIZE_BINS:
+            sel = (cls == c) & (side >= lo) & (side < hi)
+            out[size_label(lo, hi)] = {"boxes": int(sel.sum()), "found": int(found[sel].sum())}
+        return out
 
     def summary(self, names: tuple[str, ...]) -> dict[str, dict[str, float | int | None]]:
         tp = np.concatenate(self.tp) if self.tp else np.zeros((0, 10), bool)

@@ -47,7 +47,10 @@ def write_notes(opts: TrainOptions) -> Path:
     out = run_dir(opts.run_name) / NOTES
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
-        yaml.safe_dump({"repeat_real": opts.repeat_real, "why": opts.why}, sort_keys=False)
+        yaml.safe_dump(
+            {"repeat_real": opts.repeat_real, "threads": opts.threads, "why": opts.why},
+            sort_keys=False,
+        )
     )
     return out
 
@@ -78,9 +81,13 @@ def oversampled_yaml(data: Path, repeat_real: int, run_name: str) -> Path:
 def train(opts: TrainOptions) -> Path:
     """Train (or resume) and return the path of the final weights."""
     import torch
+    import ultralytics.utils.torch_utils as yolo_torch_utils
     from ultralytics import YOLO
 
     torch.set_num_threads(max(opts.threads, 1))
+    # Ultralytics resets torch's threads to (cores - 1) when it selects the CPU, which is one
+    # thread on a 2-core box whatever `--threads` says; make its choice ours.
+    yolo_torch_utils.NUM_THREADS = max(opts.threads, 1)
     device = "0" if torch.cuda.is_available() else "cpu"
     last = run_dir(opts.run_name) / "weights" / "last.pt"
     if last.exists() and not opts.fresh:

@@ -45,3 +45,19 @@ def test_card_says_none_when_every_aim_is_met(tmp_path: Path) -> None:
         },
     )
     assert "Still below the aims: none." in text
+
+
+def test_card_shows_found_boxes_by_size(tmp_path: Path) -> None:
+    report = copy.deepcopy(json.loads(EVAL_SHIPPED.read_text()))
+    bins = {"0-16": (4, 1), "16-32": (10, 9), "32-64": (0, 0), "64-128": (5, 2), "128+": (1, 1)}
+    for entry in report["models"].values():
+        for set_entry in entry["sets"].values():
+            set_entry["recall_by_size"] = {
+                name: {k: {"boxes": b, "found": f} for k, (b, f) in bins.items()}
+                for name in ("gas_cylinder", "waste", "dust")
+            }
+    out = tmp_path / "card.md"
+    write_card(report, out, attribution=tmp_path / "absent.md")
+    text = out.read_text()
+    assert "| class (set) | 0-16 px | 16-32 px | 32-64 px | 64-128 px | 128+ px |" in text
+    assert "| waste (real) | 1 / 4 (25%) | 9 / 10 (90%) | - | 2 / 5 (40%) | 1 / 1 (100%) |" in text

@@ -82,3 +82,22 @@ def test_letterbox_centres_a_wide_frame() -> None:
     assert lb.pad_xy == (0.0, 70.0)
     assert tensor[0, 0, 0, 0] == pytest.approx(114 / 255)
     assert tensor[0, 0, 160, 160] == 0.0
+
+
+def test_recall_by_size_bins_truth_boxes_at_the_alert_threshold() -> None:
+    acc = Accumulator(3, alert_conf=0.3)
+    gt = np.array([[0, 0, 10, 10], [0, 0, 40, 40], [100, 100, 300, 300]], np.float32)
+    pred = np.array([[0, 0, 10, 10], [0, 0, 40, 40], [100, 100, 300, 300]], np.float32)
+    # small box found; mid box only below the threshold; large box found but as another class
+    acc.add(pred, np.array([0.9, 0.2, 0.8]), np.array([1, 1, 2]), gt, np.array([1, 1, 1]))
+    # the same image shown at half scale moves every box down one bin (40 px -> 20 px)
+    acc.add(pred, np.array([0.9, 0.9, 0.9]), np.array([1, 1, 1]), gt, np.array([1, 1, 1]), 0.5)
+    by = acc.recall_by_size(1)
+    assert by == {
+        "0-16": {"boxes": 2, "found": 2},
+        "16-32": {"boxes": 1, "found": 1},
+        "32-64": {"boxes": 1, "found": 0},
+        "64-128": {"boxes": 1, "found": 1},
+        "128+": {"boxes": 1, "found": 0},
+    }
+    assert all(v["boxes"] == 0 for v in acc.recall_by_size(0).values())

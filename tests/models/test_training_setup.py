@@ -57,10 +57,11 @@ def test_stages_chain_runs_and_inherit_the_shipped_history(
     monkeypatch.setattr("models.train.RUNS_DIR", runs)
     shipped = str(PT_SHIPPED)
     third = _run(runs, "c", shipped, 4)
-    write_notes(TrainOptions(run_name="c", repeat_real=2, why="oversample real photos"))
+    write_notes(TrainOptions(run_name="c", repeat_real=2, threads=2, why="oversample real photos"))
     stages = _stages(third, [{"run": "det"}, {"run": "det2"}])
     assert [s["run"] for s in stages] == ["det", "det2", "c"]
     assert stages[-1]["repeat_real"] == 2
+    assert stages[-1]["threads"] == 2
     assert stages[-1]["why"] == "oversample real photos"
     assert stages[-1]["epochs_done"] == 4
     assert stages[-1]["train_hours"] == 0.4
