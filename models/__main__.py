@@ -58,6 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     x.add_argument("--calibration", default=None, help="minmax, percentile or entropy")
     x.add_argument("--calibration-per-group", type=int, default=None, help="images per group")
     x.add_argument("--calibration-seed", type=int, default=0)
+    x.add_argument(
+        "--weight-type",
+        default=None,
+        help="uint8 (default: no saturation on x86 without VNNI) or int8 (faster there)",
+    )
     f = sub.add_parser("feedback-export", help="operator verdicts (JSON lines) -> YOLO dataset")
     f.add_argument("records", type=Path, help="JSON-lines file of feedback records")
     f.add_argument("out", type=Path, help="output dataset folder")
@@ -109,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             method=args.calibration or defaults.method,
             per_group=args.calibration_per_group or defaults.per_group,
             seed=args.calibration_seed,
+            weight_type=args.weight_type or defaults.weight_type,
         )
         export_all(
             args.weights,

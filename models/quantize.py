@@ -30,6 +30,9 @@ from models.onnx_detect import letterbox
 from models.paths import IMGSZ
 
 METHODS = ("minmax", "percentile", "entropy")
+# Weight types: "uint8" (U8U8) runs without the 16-bit saturation that ONNX Runtime's U8S8
+# kernels have on x86 CPUs without VNNI; "int8" (U8S8) is faster there but loses accuracy.
+WEIGHT_TYPES = ("uint8", "int8")
 # Calibration groups: name -> (folder under the data dir, file-name prefix or "" for all).
 GROUPS: dict[str, tuple[str, str]] = {
     "real": ("real/images/train", ""),
@@ -46,8 +49,11 @@ class QuantSettings:
     per_group: int = 40  # calibration images from each group; "real" takes twice as many
     seed: int = 0
     percentile: float = 99.999  # only for method "percentile"
+    weight_type: str = "uint8"  # see WEIGHT_TYPES
 
     def __post_init__(self) -> None:
+        if self.weight_type not in WEIGHT_TYPES:
+            raise ValueError(f"weight type {self.weight_type!r} is not one of {WEIGHT_TYPES}")
         if self.method not in METHODS:
             raise ValueError(f"calibration method {self.method!r} is not one of {METHODS}")
         if self.per_group < 1:
@@ -139,14 +145,14 @@ def export_int8(
             quant_format=QuantFormat.QDQ,
             per_channel=True,
             activation_type=QuantType.QUInt8,
-            weight_type=QuantType.QInt8,
+            weight_type=QuantType.QUInt8 if settings.weight_type == "uint8" else QuantType.QInt8,
             calibrate_method=method,
             nodes_to_exclude=excluded,
             extra_options=extra,
         )
     return {
         **asdict(settings),
-        "format": "QDQ, int8 per-channel weights, uint8 activations",
+        "format": f"QDQ, {settings.weight_type} per-channel weights, uint8 activations",
         "calibration_split": "train",
         "calibration_images": {k: len(v) for k, v in groups.items()},
         "float_nodes": len(excluded),

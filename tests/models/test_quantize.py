@@ -67,6 +67,7 @@ def test_calibration_names_the_missing_group(tmp_path: Path) -> None:
         ({"method": "kl"}, "calibration method 'kl'"),
         ({"per_group": 0}, "per_group must be >= 1, got 0"),
         ({"percentile": 50.0}, "percentile must be within 90-100, got 50.0"),
+        ({"weight_type": "int4"}, "weight type 'int4' is not one of"),
     ],
 )
 def test_settings_reject_bad_values(kwargs: dict[str, object], message: str) -> None:
@@ -89,3 +90,11 @@ def test_export_int8_quantises_the_shipped_model(tmp_path: Path) -> None:
     y = sess.run(None, {"images": np.zeros((1, 3, 320, 320), np.float32)})[0]
     assert y.shape == (1, 4 + len(CLASS_NAMES), 2100)
     assert out.stat().st_size < ONNX_FP32.stat().st_size / 2
+    # weights stored as uint8 (U8U8): no U8S8 saturation on x86 CPUs without VNNI
+    assert info["format"].startswith("QDQ, uint8 per-channel weights")
+    onnx = __import__("onnx")
+    model = onnx.load(str(out))
+    weight_types = {
+        t.data_type for t in model.graph.initializer if t.data_type in (2, 3) and len(t.dims) == 4
+    }
+    assert weight_types == {onnx.TensorProto.UINT8}
