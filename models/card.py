@@ -37,9 +37,11 @@ def _table(entry: dict[str, Any], set_name: str) -> list[str]:
 
 def _by_size(entry: dict[str, Any], alert_conf: float) -> list[str]:
     """Truth boxes found at the alert threshold, by box side at the model input (fp32)."""
+    from models.evaluate import HEADLINE_SET
+
     rows: list[tuple[str, str, dict[str, dict[str, int]]]] = [
         (name, set_name, entry["sets"][set_name]["recall_by_size"][name])
-        for name, set_name in (("gas_cylinder", "synthetic"), ("waste", "real"), ("dust", "real"))
+        for name, set_name in HEADLINE_SET.items()
         if "recall_by_size" in entry["sets"].get(set_name, {})
     ]
     if not rows:
