@@ -137,19 +137,34 @@ def _stages(weights: Path, shipped: list[dict[str, Any]]) -> list[dict[str, Any]
     """Training settings of this run and of the runs it was fine-tuned from, oldest first.
 
     A run fine-tuned from the shipped weights inherits the stages recorded for them (their
-    run folders are work files, gone on another checkout).
+    run folders are work files, gone on another checkout). A copy of the shipped weights
+    (kept aside so a trial export can be undone) counts as them, and the stage names the
+    shipped file rather than the copy's path.
     """
     stages: list[dict[str, Any]] = []
     current: Path | None = weights
     while current is not None and len(stages) < 8:
-        if current.resolve() == PT_SHIPPED.resolve():
+        if _is_shipped(current):
+            if stages:
+                stages[0]["model"] = str(PT_SHIPPED.relative_to(PT_SHIPPED.parents[1]))
             return shipped + stages
+        if not (current.parent.parent / "args.yaml").exists():
+            break  # weights from outside a training run: the chain ends here
         args = _train_args(current)
         args["run"] = current.parent.parent.name
         stages.insert(0, args)
         start = str(args.get("model", ""))
         current = Path(start) if start.endswith(".pt") and Path(start).exists() else None
     return stages
+
+
+def _is_shipped(weights: Path) -> bool:
+    """The shipped weights themselves, or a byte-identical copy of them."""
+    if weights.resolve() == PT_SHIPPED.resolve():
+        return True
+    if not PT_SHIPPED.exists() or weights.stat().st_size != PT_SHIPPED.stat().st_size:
+        return False
+    return sha256(weights) == sha256(PT_SHIPPED)
 
 
 def _train_args(weights: Path) -> dict[str, Any]:

@@ -65,3 +65,21 @@ def test_stages_chain_runs_and_inherit_the_shipped_history(
     assert stages[-1]["why"] == "oversample real photos"
     assert stages[-1]["epochs_done"] == 4
     assert stages[-1]["train_hours"] == 0.4
+
+
+def test_a_copy_of_the_shipped_weights_inherits_their_history(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs = tmp_path / "runs"
+    kept = tmp_path / "kept-aside.pt"
+    kept.write_bytes(PT_SHIPPED.read_bytes())
+    run = _run(runs, "d", str(kept), 2)
+    stages = _stages(run, [{"run": "det"}, {"run": "det5"}])
+    assert [s["run"] for s in stages] == ["det", "det5", "d"]
+    assert stages[-1]["model"] == "models/gridwall-det-320.pt"
+
+    data = PT_SHIPPED.read_bytes()
+    kept.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # other weights, same size
+    other = _run(runs, "e", str(kept), 2)
+    assert [s["run"] for s in _stages(other, [{"run": "det"}])] == ["e"]
+    assert _stages(kept, [{"run": "det"}]) == []
