@@ -26,6 +26,7 @@ from models.paths import (
     MODELS_DIR,
     ONNX_FP32,
     ONNX_INT8,
+    REPO_ROOT,
 )
 from models.quantize import QuantSettings, export_int8
 
@@ -146,7 +147,7 @@ def _stages(weights: Path, shipped: list[dict[str, Any]]) -> list[dict[str, Any]
     while current is not None and len(stages) < 8:
         if _is_shipped(current):
             if stages:
-                stages[0]["model"] = str(PT_SHIPPED.relative_to(PT_SHIPPED.parents[1]))
+                stages[0]["model"] = str(PT_SHIPPED.relative_to(REPO_ROOT))
             return shipped + stages
         if not (current.parent.parent / "args.yaml").exists():
             break  # weights from outside a training run: the chain ends here

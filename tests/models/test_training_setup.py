@@ -67,9 +67,7 @@ def test_stages_chain_runs_and_inherit_the_shipped_history(
     assert stages[-1]["train_hours"] == 0.4
 
 
-def test_a_copy_of_the_shipped_weights_inherits_their_history(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_copy_of_the_shipped_weights_inherits_their_history(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     kept = tmp_path / "kept-aside.pt"
     kept.write_bytes(PT_SHIPPED.read_bytes())
