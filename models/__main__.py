@@ -11,6 +11,13 @@ from pathlib import Path
 from models.paths import DATA_DIR, DATASET_YAML, EVAL_JSON, SHARED_DETECT
 
 
+def _class_times(text: str) -> tuple[str, int]:
+    name, sep, times = text.partition("=")
+    if not sep or not name or not times.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r}: expected CLASS=N, e.g. dust=4")
+    return name, int(times)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m models", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -33,6 +40,15 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument(
         "--repeat-real", type=int, default=1, help="list the real train split N times per epoch"
     )
+    t.add_argument(
+        "--repeat-class",
+        type=_class_times,
+        action="append",
+        default=[],
+        metavar="CLASS=N",
+        help="list real train images holding CLASS N times (repeatable)",
+    )
+    t.add_argument("--save-period", type=int, default=-1, help="keep epoch<N>.pt every N epochs")
     t.add_argument("--optimizer", default="auto", help="Ultralytics optimizer name")
     t.add_argument("--lr0", type=float, default=None, help="initial learning rate")
     t.add_argument("--why", default="", help="why these settings (goes into the model card)")
@@ -95,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
             run_name=args.name,
             fresh=args.fresh,
             repeat_real=args.repeat_real,
+            repeat_class=tuple(args.repeat_class),
+            save_period=args.save_period,
             optimizer=args.optimizer,
             lr0=args.lr0,
             why=args.why,

@@ -30,6 +30,9 @@ class TrainOptions:
     patience: int = 100
     hours: float | None = None  # wall-clock budget: Ultralytics fits the schedule into it
     repeat_real: int = 1  # list the real train split this many times (oversample waste/dust)
+    # real train images holding one of these classes are listed this many times instead
+    repeat_class: tuple[tuple[str, int], ...] = ()
+    save_period: int = -1  # keep epoch<N>.pt every N epochs (-1: only last.pt)
     optimizer: str = "auto"  # Ultralytics name; "auto" picks AdamW at a small lr for short runs
     lr0: float | None = None  # initial learning rate (None: Ultralytics' default for optimizer)
     why: str = ""  # the reason for these settings, shown in the model card's training table
@@ -48,7 +51,12 @@ def write_notes(opts: TrainOptions) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
         yaml.safe_dump(
-            {"repeat_real": opts.repeat_real, "threads": opts.threads, "why": opts.why},
+            {
+                "repeat_real": opts.repeat_real,
+                **({"repeat_class": dict(opts.repeat_class)} if opts.repeat_class else {}),
+                "threads": opts.threads,
+                "why": opts.why,
+            },
             sort_keys=False,
         )
     )
@@ -73,6 +81,63 @@ def oversampled_yaml(data: Path, repeat_real: int, run_name: str) -> Path:
     out.write_text(
         f"# {data.name} with the real train split listed {repeat_real} times "
         f"(written by `python -m models train --repeat-real`).\n"
+        + yaml.safe_dump(spec, sort_keys=False)
+    )
+    return out
+
+
+def _class_ids(
+    spec: dict[str, object], repeat_class: tuple[tuple[str, int], ...]
+) -> dict[int, int]:
+    names = spec.get("names")
+    ids = {str(v): int(k) for k, v in names.items()} if isinstance(names, dict) else {}
+    out: dict[int, int] = {}
+    for name, times in repeat_class:
+        if name not in ids:
+            raise ValueError(f"repeat_class: unknown class {name!r} (classes: {sorted(ids)})")
+        if times < 1:
+            raise ValueError(f"repeat_class: {name}={times} must be >= 1")
+        out[ids[name]] = times
+    return out
+
+
+def image_repeats(labels: Path, repeat_real: int, by_class: dict[int, int]) -> dict[str, int]:
+    """How many times each real train image (by label stem) is listed: the most any of its
+    classes asks for, and at least `repeat_real`."""
+    out: dict[str, int] = {}
+    for label in sorted(labels.glob("*.txt")):
+        classes = {int(row.split()[0]) for row in label.read_text().splitlines() if row.strip()}
+        out[label.stem] = max([repeat_real, *(by_class.get(c, 0) for c in classes)])
+    return out
+
+
+def class_oversampled_yaml(
+    data: Path, repeat_real: int, repeat_class: tuple[tuple[str, int], ...], run_name: str
+) -> Path:
+    """A dataset yaml whose real train split is an image list, each real image listed as often
+    as its classes ask (`--repeat-class dust=4`): one class weighs more without the others."""
+    spec = yaml.safe_load(data.read_text())
+    by_class = _class_ids(spec, repeat_class)
+    train = spec["train"] if isinstance(spec["train"], list) else [spec["train"]]
+    real = [t for t in train if str(t).startswith("real/")]
+    if not real:
+        raise ValueError(f"{data}: no real/ entry in train {train!r} to oversample")
+    root = Path(spec.get("path") or data.parent)
+    listed: list[str] = []
+    for entry in real:
+        images = root / entry
+        labels = root / str(entry).replace("images", "labels", 1)
+        stems = image_repeats(labels, repeat_real, by_class)
+        for image in sorted(p for p in images.iterdir() if p.stem in stems):
+            listed += [str(image)] * stems[image.stem]
+    out_list = data.parent / f"{data.stem}-{run_name}-real.txt"
+    out_list.write_text("\n".join(listed) + "\n")
+    spec["train"] = [str(out_list.resolve())] + [t for t in train if t not in real]
+    out = data.parent / f"{data.stem}-{run_name}-real-by-class.yaml"
+    wanted = ", ".join(f"{n}={t}" for n, t in repeat_class)
+    out.write_text(
+        f"# {data.name} with real train images listed {repeat_real} times, or more where they hold"
+        f" {wanted} (written by `python -m models train --repeat-class`).\n"
         + yaml.safe_dump(spec, sort_keys=False)
     )
     return out
@@ -103,7 +168,9 @@ def train(opts: TrainOptions) -> Path:
             f"dataset yaml {opts.data} not found: run `python -m models generate` first"
         )
     data = opts.data
-    if opts.repeat_real > 1:
+    if opts.repeat_class:
+        data = class_oversampled_yaml(opts.data, opts.repeat_real, opts.repeat_class, opts.run_name)
+    elif opts.repeat_real > 1:
         data = oversampled_yaml(opts.data, opts.repeat_real, opts.run_name)
     start = str(opts.weights) if opts.weights else "yolov8n.yaml"
     log.info(
@@ -132,6 +199,7 @@ def train(opts: TrainOptions) -> Path:
         val=False,  # scored afterwards by `python -m models evaluate`; saves CPU time per epoch
         plots=False,
         patience=opts.patience,
+        save_period=opts.save_period,
         optimizer=opts.optimizer,
         **({"lr0": opts.lr0} if opts.lr0 is not None else {}),
         nbs=opts.batch,  # one optimiser step per batch: few images, many steps

@@ -8,7 +8,13 @@ import pytest
 import yaml
 
 from models.export import PT_SHIPPED, _stages
-from models.train import TrainOptions, oversampled_yaml, write_notes
+from models.train import (
+    TrainOptions,
+    class_oversampled_yaml,
+    image_repeats,
+    oversampled_yaml,
+    write_notes,
+)
 
 
 def _data_yaml(tmp_path: Path, train: object) -> Path:
@@ -33,6 +39,58 @@ def test_oversampled_yaml_rejects_bad_input(tmp_path: Path) -> None:
         oversampled_yaml(_data_yaml(tmp_path, ["real/images/train"]), 0, "ft")
     with pytest.raises(ValueError, match=r"no real/ entry in train \['synth/images/train'\]"):
         oversampled_yaml(_data_yaml(tmp_path, "synth/images/train"), 2, "ft")
+
+
+def _real_split(tmp_path: Path, labels: dict[str, str]) -> Path:
+    for folder in ("images", "labels"):
+        (tmp_path / "real" / folder / "train").mkdir(parents=True)
+    for stem, rows in labels.items():
+        (tmp_path / "real" / "images" / "train" / f"{stem}.jpg").write_bytes(b"")
+        (tmp_path / "real" / "labels" / "train" / f"{stem}.txt").write_text(rows)
+    path = tmp_path / "gridwall-det.yaml"
+    spec = {
+        "path": str(tmp_path),
+        "train": ["real/images/train", "synth/images/train"],
+        "val": ["real/images/val"],
+        "names": {0: "gas_cylinder", 1: "waste", 2: "dust"},
+    }
+    path.write_text(yaml.safe_dump(spec))
+    return path
+
+
+_LABELS = {
+    "bags": "1 0.5 0.5 0.2 0.2\n1 0.1 0.1 0.1 0.1\n",
+    "smoke": "2 0.5 0.5 0.4 0.4\n",
+    "both": "1 0.5 0.5 0.2 0.2\n2 0.3 0.3 0.2 0.2\n",
+    "empty": "",
+}
+
+
+def test_image_repeats_take_the_most_any_class_asks_for(tmp_path: Path) -> None:
+    data = _real_split(tmp_path, _LABELS)
+    repeats = image_repeats(data.parent / "real" / "labels" / "train", 2, {2: 4})
+    assert repeats == {"bags": 2, "smoke": 4, "both": 4, "empty": 2}
+
+
+def test_class_oversampled_yaml_lists_each_real_image_as_its_classes_ask(tmp_path: Path) -> None:
+    data = _real_split(tmp_path, _LABELS)
+    out = class_oversampled_yaml(data, 2, (("dust", 4),), "d8")
+    spec = yaml.safe_load(out.read_text())
+    listing = Path(spec["train"][0])
+    assert spec["train"][1:] == ["synth/images/train"]
+    names = [Path(line).name for line in listing.read_text().splitlines()]
+    assert sorted(names) == sorted(
+        ["bags.jpg"] * 2 + ["empty.jpg"] * 2 + ["smoke.jpg"] * 4 + ["both.jpg"] * 4
+    )
+    assert all(Path(line).exists() for line in listing.read_text().splitlines())
+
+
+def test_class_oversampled_yaml_names_a_bad_class_or_count(tmp_path: Path) -> None:
+    data = _real_split(tmp_path, _LABELS)
+    with pytest.raises(ValueError, match=r"unknown class 'smoke' \(classes: \['dust'"):
+        class_oversampled_yaml(data, 2, (("smoke", 4),), "d8")
+    with pytest.raises(ValueError, match="dust=0 must be >= 1"):
+        class_oversampled_yaml(data, 2, (("dust", 0),), "d8")
 
 
 def _run(runs: Path, name: str, model: str, epochs_done: int) -> Path:
@@ -81,3 +139,13 @@ def test_a_copy_of_the_shipped_weights_inherits_their_history(tmp_path: Path) ->
     other = _run(runs, "e", str(kept), 2)
     assert [s["run"] for s in _stages(other, [{"run": "det"}])] == ["e"]
     assert _stages(kept, [{"run": "det"}]) == []
+
+
+def test_repeat_class_flag_reads_class_equals_count(capsys: pytest.CaptureFixture[str]) -> None:
+    from models.__main__ import _parser
+
+    args = _parser().parse_args(["train", "--repeat-class", "dust=4", "--repeat-class", "waste=2"])
+    assert args.repeat_class == [("dust", 4), ("waste", 2)]
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["train", "--repeat-class", "dust"])
+    assert "'dust': expected CLASS=N, e.g. dust=4" in capsys.readouterr().err
