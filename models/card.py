@@ -189,7 +189,8 @@ def write_card(report: dict[str, Any], out: Path, attribution: Path | None = Non
         "`epochs` is a cap: with `time` (hours) set, Ultralytics re-fits the epoch count to the"
         " wall-clock budget after each epoch; `optimizer: auto` picks AdamW at a small learning"
         " rate for short runs (lr0 then shows Ultralytics' unused default). `repeat_real` is how"
-        " many times the real train split is listed per epoch (`--repeat-real`). `epochs_done`"
+        " many times the real train split is listed per epoch (`--repeat-real`); `repeat_class`"
+        " lists the real images holding a class more often (`--repeat-class`). `epochs_done`"
         " and `train_hours` are what actually ran on a 2-core CPU shared with other work;"
         " `threads` is torch's CPU threads (one where the stage did not record it).",
     ]
