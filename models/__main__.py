@@ -1,4 +1,4 @@
-"""Command line: `python -m models {generate,train,evaluate,export,feedback-export}`."""
+"""Command line: `python -m models {generate,train,evaluate,export,average,feedback-export}`."""
 
 from __future__ import annotations
 
@@ -79,6 +79,10 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="uint8 (default: no saturation on x86 without VNNI) or int8 (faster there)",
     )
+    a = sub.add_parser("average", help="weighted mean of trained weights (a new checkpoint)")
+    a.add_argument("weights", type=Path, nargs="+", help="Ultralytics .pt files, same model")
+    a.add_argument("--shares", type=float, nargs="+", required=True, help="one per file, sum 1")
+    a.add_argument("--out", type=Path, required=True, help="where to write the checkpoint")
     f = sub.add_parser("feedback-export", help="operator verdicts (JSON lines) -> YOLO dataset")
     f.add_argument("records", type=Path, help="JSON-lines file of feedback records")
     f.add_argument("out", type=Path, help="output dataset folder")
@@ -142,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
             int8_only=args.int8_only,
             quant=quant,
         )
+    elif args.cmd == "average":
+        from models.average import average_weights
+
+        print(average_weights(args.weights, args.shares, args.out))
     elif args.cmd == "feedback-export":
         from models.feedback import export_feedback
 
