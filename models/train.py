@@ -116,13 +116,15 @@ def class_oversampled_yaml(
 ) -> Path:
     """A dataset yaml whose real train split is an image list, each real image listed as often
     as its classes ask (`--repeat-class dust=4`): one class weighs more without the others."""
+    if repeat_real < 1:
+        raise ValueError(f"repeat_real must be >= 1, got {repeat_real}")
     spec = yaml.safe_load(data.read_text())
     by_class = _class_ids(spec, repeat_class)
     train = spec["train"] if isinstance(spec["train"], list) else [spec["train"]]
     real = [t for t in train if str(t).startswith("real/")]
     if not real:
         raise ValueError(f"{data}: no real/ entry in train {train!r} to oversample")
-    root = Path(spec.get("path") or data.parent)
+    root = Path(spec.get("path") or data.parent).absolute()  # absolute, symlinks kept
     listed: list[str] = []
     for entry in real:
         images = root / entry

@@ -91,6 +91,8 @@ def test_class_oversampled_yaml_names_a_bad_class_or_count(tmp_path: Path) -> No
         class_oversampled_yaml(data, 2, (("smoke", 4),), "d8")
     with pytest.raises(ValueError, match="dust=0 must be >= 1"):
         class_oversampled_yaml(data, 2, (("dust", 0),), "d8")
+    with pytest.raises(ValueError, match="repeat_real must be >= 1, got 0"):
+        class_oversampled_yaml(data, 0, (("dust", 4),), "d8")
 
 
 def _run(runs: Path, name: str, model: str, epochs_done: int) -> Path:
