@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -63,6 +64,15 @@ def write_notes(opts: TrainOptions) -> Path:
     return out
 
 
+def _train_entries(spec: dict[str, Any], data: Path) -> tuple[list[Any], list[Any]]:
+    """The dataset yaml's train entries, and those of them that are the real split."""
+    train = spec["train"] if isinstance(spec["train"], list) else [spec["train"]]
+    real = [t for t in train if str(t).startswith("real/")]
+    if not real:
+        raise ValueError(f"{data}: no real/ entry in train {train!r} to oversample")
+    return train, real
+
+
 def oversampled_yaml(data: Path, repeat_real: int, run_name: str) -> Path:
     """A copy of the dataset yaml whose train list holds the real split `repeat_real` times.
 
@@ -72,10 +82,7 @@ def oversampled_yaml(data: Path, repeat_real: int, run_name: str) -> Path:
     if repeat_real < 1:
         raise ValueError(f"repeat_real must be >= 1, got {repeat_real}")
     spec = yaml.safe_load(data.read_text())
-    train = spec["train"] if isinstance(spec["train"], list) else [spec["train"]]
-    real = [t for t in train if str(t).startswith("real/")]
-    if not real:
-        raise ValueError(f"{data}: no real/ entry in train {train!r} to oversample")
+    train, real = _train_entries(spec, data)
     spec["train"] = real * repeat_real + [t for t in train if t not in real]
     out = data.parent / f"{data.stem}-{run_name}-real{repeat_real}.yaml"
     out.write_text(
@@ -120,10 +127,7 @@ def class_oversampled_yaml(
         raise ValueError(f"repeat_real must be >= 1, got {repeat_real}")
     spec = yaml.safe_load(data.read_text())
     by_class = _class_ids(spec, repeat_class)
-    train = spec["train"] if isinstance(spec["train"], list) else [spec["train"]]
-    real = [t for t in train if str(t).startswith("real/")]
-    if not real:
-        raise ValueError(f"{data}: no real/ entry in train {train!r} to oversample")
+    train, real = _train_entries(spec, data)
     root = Path(spec.get("path") or data.parent).absolute()  # absolute, symlinks kept
     listed: list[str] = []
     for entry in real:
