@@ -7,7 +7,7 @@ is an ordinary Ultralytics checkpoint for `python -m models export --weights`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ def mix_weights(shares: Sequence[float]) -> list[float]:
 
 
 def average_state(
-    states: Sequence[Mapping[str, Any]], shares: Sequence[float], is_float: Any
+    states: Sequence[Mapping[str, Any]], shares: Sequence[float], is_float: Callable[[Any], bool]
 ) -> dict[str, Any]:
     """sum(share_i * state_i[k]) for floating tensors; other entries (counters) from the last.
 
