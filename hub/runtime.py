@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 
 from hub.district import District, load_district
 from hub.domain.clock import Clock, SystemClock
+from hub.services import faults
 from hub.services.cancellation import stop_tasks
 from hub.services.cases import CaseService
 from hub.services.context import HubContext
@@ -71,7 +72,13 @@ class HubRuntime:
         self.link: MqttLink | None = None
         self.cases = CaseService(self.redis, self.keys, self.store, self.ctx, self.clock, None)
         self.processor = Processor(
-            self.redis, self.keys, self.ctx, self.cases, self.clock, self.client_id
+            self.redis,
+            self.keys,
+            self.ctx,
+            self.cases,
+            self.clock,
+            self.client_id,
+            claim_idle_ms=int(settings.correlation.claim_idle_s * 1000),
         )
         self.timers = Timers(self.redis, self.keys, self.ctx, self.cases, self.clock)
         self._want_mqtt = mqtt
@@ -84,6 +91,7 @@ class HubRuntime:
         return subscriptions(self.settings.mqtt)
 
     async def start(self) -> None:
+        faults.check_env()
         problems = self.ctx.problems()
         if problems:
             raise ValueError("; ".join(problems))

@@ -23,6 +23,7 @@ from hub.domain.escalation import FrozenPolicy, should_escalate, sla_deadlines, 
 from hub.domain.verification import Next, after_answer, answer_due_ms, timer_member
 from hub.services.case_people import people_data, policy_with_urgency
 from hub.services.context import HubContext
+from hub.services.faults import crash_point
 from hub.store.cases import CaseStore, Conflict
 from hub.store.keys import Keys
 
@@ -96,6 +97,7 @@ class CaseService:
             "people": " ".join(view.people),
         }
         created = await self.store.create(case_no, events, fields, now)
+        crash_point("after_case_stored")
         if created:
             await self._schedule_step(case_no, policy, 0, now)
         return created
@@ -173,6 +175,7 @@ class CaseService:
                 )
             except Conflict:
                 continue
+            crash_point("after_case_event")
             await self.r.xadd(
                 self.k.audit,
                 {"actor": actor, "action": action, "case_no": no, "at_ms": ev.at_ms},

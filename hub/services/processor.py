@@ -26,6 +26,7 @@ from hub.domain.correlation import alarm_key, route
 from hub.services.cancellation import raise_if_cancelled
 from hub.services.cases import CaseService, dumps
 from hub.services.context import HubContext
+from hub.services.faults import crash_point
 from hub.services.metrics import METRICS
 from hub.store.boxes import encode as encode_boxes
 from hub.store.boxes import kept_in_batch
@@ -123,6 +124,7 @@ class Processor:
             boxed = kept_in_batch(alerts)
             args += [self._alarm_record(a, i in boxed) for i, a in enumerate(alerts)]
             results = await self._alarm_batch(keys=[], args=args)
+            crash_point("after_script")
         outcomes = [(_s(o), _s(no)) for o, no in zip(results[::2], results[1::2], strict=True)]
         # a redelivered alert is a duplicate: make sure its case exists (one round trip)
         missing = await self._missing_cases({no for o, no in outcomes if o == "duplicate" and no})
@@ -135,6 +137,7 @@ class Processor:
                 await self._follow_up(a, o, no)
         for v in verifies:
             await self.cases.on_verify_response(v["request_id"], v["result"], v["camera_id"])
+        crash_point("before_ack")
         await self.r.xack(self.k.inbox, GROUP, *[i for i, _ in entries])
         METRICS.correlated.inc(len(alerts))
         wall_ms = time.time() * 1000  # metrics measure real time, whatever the case clock says
