@@ -9,7 +9,8 @@ bootstrap:
 services:
 	@scripts/services
 
-demo: bootstrap services
+demo: bootstrap
+	@scripts/services --no-broker
 	@DEMO_BOXES="$(DEMO_BOXES)" .venv/bin/python scripts/demo.py
 
 test: bootstrap

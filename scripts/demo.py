@@ -1,8 +1,10 @@
 """``make demo``: the whole system on the sample district with synthetic cameras.
 
 Checks every config, writes the demo's tokens and video settings under ``var/demo/``, starts
-the hub and the edge boxes as child processes, prints the wall, console, responder and fleet
-URLs, and keeps everything running until Ctrl-C.
+its own Mosquitto (127.0.0.1, ``DEMO_MQTT_PORT``, default 1884) with passwords and the
+per-box ACL the hub renders, then the hub (its own broker login) and the edge boxes (one
+login each) as child processes, prints the wall, console, responder and fleet URLs, and
+keeps everything running until Ctrl-C. No anonymous client can reach the demo's broker.
 
 Each synthetic camera costs real CPU (rendering, encoding, detection), so by default the demo
 runs box ``edge-01`` (5 cameras); ``DEMO_BOXES=edge-01,edge-03`` or ``DEMO_BOXES=all`` runs
@@ -11,9 +13,11 @@ more on a bigger machine. The hub always serves the whole district.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -24,6 +28,8 @@ from pathlib import Path
 import yaml
 
 from hub.district import load_district
+from hub.enrol.local_broker import LocalBroker, prepare
+from hub.settings import load_hub_settings
 
 REPO = Path(__file__).resolve().parents[1]
 PY = sys.executable
@@ -32,6 +38,8 @@ EDGE_CONFIGS = {p.stem: p for p in sorted((REPO / "configs" / "edge").glob("edge
 DEMO = REPO / "var" / "demo"
 HUB_URL = "http://127.0.0.1:8080"
 VIDEO_PORT0 = 8554
+HUB_USER_ENV = "GRIDWALL_HUB_MQTT_USER"
+HUB_PASSWORD_ENV = "GRIDWALL_HUB_MQTT_PASSWORD"
 
 
 def _validate() -> bool:
@@ -94,6 +102,60 @@ def _write_demo_files(boxes: list[str]) -> dict[str, str]:
     }
 
 
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _hub_config(broker_dir: Path, mqtt_url: str) -> Path:
+    """``configs/hub.yaml`` with the demo broker: the hub logs in as itself and keeps the
+    broker's files (and reloads it) when a box is enrolled during the demo."""
+    data = yaml.safe_load(HUB_CONFIG.read_text(encoding="utf-8"))
+    data["district_dir"] = str((HUB_CONFIG.parent / data["district_dir"]).resolve())
+    data["mqtt"] = {
+        **data.get("mqtt", {}),
+        "url": mqtt_url,
+        "username_env": HUB_USER_ENV,
+        "password_env": HUB_PASSWORD_ENV,
+    }
+    data["enrol"] = {
+        **data.get("enrol", {}),
+        "broker_dir": str(broker_dir),
+        "box_broker_url": mqtt_url,
+        "reload": "pidfile",
+        "broker_pid_file": str(broker_dir / "mosquitto.pid"),
+    }
+    path = DEMO / "hub.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _start_broker(
+    boxes: list[str], env: dict[str, str]
+) -> tuple[Path, LocalBroker, subprocess.Popen[bytes]]:
+    """The demo's Mosquitto: passwords and the per-box ACL, on 127.0.0.1 only."""
+    port = int(os.environ.get("DEMO_MQTT_PORT", "").strip() or "1884")
+    if _listening(port):
+        raise SystemExit(
+            f"demo: port {port} is taken (an older demo still running?); "
+            "stop it or set DEMO_MQTT_PORT to a free port"
+        )
+    mqtt_url = f"mqtt://127.0.0.1:{port}"
+    config = _hub_config((DEMO / "broker").resolve(), mqtt_url)
+    settings = load_hub_settings(config, env={**env, "GRIDWALL_MQTT_URL": mqtt_url})
+    broker = asyncio.run(prepare(settings, load_district(settings.district_dir), boxes, port))
+    proc = subprocess.Popen(["mosquitto", "-c", str(broker.conf)], cwd=REPO)
+    deadline = time.monotonic() + 10
+    while not _listening(port):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            log = broker.folder / "mosquitto.log"
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            proc.kill()
+            raise SystemExit(f"demo: the broker did not start on port {port}\n{tail}")
+        time.sleep(0.1)
+    return config, broker, proc
+
+
 def _wait_http(url: str, timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -114,13 +176,27 @@ def main() -> int:
     boxes = _boxes()
     extra = _write_demo_files(boxes)
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **extra}
+    hub_config, broker, broker_proc = _start_broker(boxes, env)
+    env |= {
+        "GRIDWALL_MQTT_URL": broker.url,
+        HUB_USER_ENV: broker.hub_username,
+        HUB_PASSWORD_ENV: broker.hub_password,
+    }
+    hub_env = {k: v for k, v in env.items() if not k.startswith("GRIDWALL_EDGE_")}
     children: list[subprocess.Popen[bytes]] = [
-        subprocess.Popen([PY, "-m", "hub", "run", "--config", str(HUB_CONFIG)], cwd=REPO, env=env)
+        subprocess.Popen(
+            [PY, "-m", "hub", "run", "--config", str(hub_config)], cwd=REPO, env=hub_env
+        )
     ]
     if not _wait_http(f"{HUB_URL}/wall/", 60):
         print("demo: the hub did not answer within 60 s", file=sys.stderr)
     for box in boxes:
-        box_env = {**env, "GRIDWALL_EDGE_VIDEO": str(DEMO / f"{box}-video.yaml")}
+        box_env = {
+            **{k: v for k, v in env.items() if not k.startswith(("GRIDWALL_HUB_", "DEMO_TOKEN_"))},
+            "GRIDWALL_EDGE_VIDEO": str(DEMO / f"{box}-video.yaml"),
+            "GRIDWALL_EDGE_USER": box,
+            "GRIDWALL_EDGE_PASSWORD": broker.box_passwords[box],
+        }
         children.append(
             subprocess.Popen(
                 [PY, "-m", "edge", "run", "--config", str(EDGE_CONFIGS[box])], cwd=REPO, env=box_env
@@ -142,7 +218,8 @@ def main() -> int:
     print(f"  operator console:              {HUB_URL}/console/?token={op}")
     print(f"  responder app (phone):         {HUB_URL}/m/?access_token={resp}")
     print(f"  fleet page (technician):       {HUB_URL}/fleet?access_token={tech}")
-    print(f"  API docs:                      {HUB_URL}/docs\n")
+    print(f"  API docs:                      {HUB_URL}/docs")
+    print(f"  broker (logins only, per-box ACL): {broker.url}, files in {broker.folder}\n")
     stop = False
 
     def _stop(_sig: int, _frame: object) -> None:
@@ -153,7 +230,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _stop)
     try:
         while not stop:
-            for child in children:
+            for child in [*children, broker_proc]:
                 if child.poll() is not None:
                     print(f"demo: {child.args!r} exited with {child.returncode}", file=sys.stderr)
                     stop = True
@@ -162,7 +239,9 @@ def main() -> int:
         for child in children:
             if child.poll() is None:
                 child.send_signal(signal.SIGINT)
-        for child in children:
+        for child in [*children, broker_proc]:
+            if child is broker_proc and child.poll() is None:
+                child.terminate()  # last: the boxes and the hub have said goodbye
             try:
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:

@@ -74,6 +74,13 @@ def test_wrong_password_and_unknown_user_refused(broker: PrivateBroker) -> None:
     assert Client(broker.port, "edge-09", "box-secret-0009").connect() not in (0, None)
 
 
+def test_anonymous_client_refused(broker: PrivateBroker) -> None:
+    anon = Client(broker.port, "anon", "")
+    anon.c.username_pw_set(None)  # no username at all
+    assert anon.connect() not in (0, None)
+    anon.stop()
+
+
 @pytest.mark.parametrize(
     ("username", "role", "message"),
     [
