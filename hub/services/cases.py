@@ -24,7 +24,7 @@ from hub.domain.verification import Next, after_answer, answer_due_ms, timer_mem
 from hub.services.case_people import people_data, policy_with_urgency
 from hub.services.context import HubContext
 from hub.services.faults import crash_point
-from hub.store.cases import CaseStore, Conflict
+from hub.store.cases import CaseStore, Conflict, Effects
 from hub.store.keys import Keys
 
 log = logging.getLogger(__name__)
@@ -96,10 +96,10 @@ class CaseService:
             "assignees": " ".join(view.assignees),
             "people": " ".join(view.people),
         }
-        created = await self.store.create(case_no, events, fields, now)
+        # the first escalation timer is written with the case, never after it
+        timer = self._step_timer(case_no, policy, 0, now)
+        created = await self.store.create(case_no, events, fields, now, timer)
         crash_point("after_case_stored")
-        if created:
-            await self._schedule_step(case_no, policy, 0, now)
         return created
 
     def _dispatch_data(
@@ -117,12 +117,9 @@ class CaseService:
             }
         return data
 
-    async def _schedule_step(
-        self, no: str, policy: FrozenPolicy, step: int, dispatched: int
-    ) -> None:
+    def _step_timer(self, no: str, policy: FrozenPolicy, step: int, dispatched: int) -> Effects:
         due = step_deadline(policy, step, dispatched, self.ctx.calendar)
-        if due is not None:
-            await self.r.zadd(self.k.timers, {f"esc|{no}|{step}": due})
+        return [] if due is None else [["ZADD", self.k.timers, str(due), f"esc|{no}|{step}"]]
 
     # --- actions -------------------------------------------------------------------------
     async def act(
@@ -172,50 +169,62 @@ class CaseService:
                     ev,
                     new.tier,
                     {"assignees": " ".join(new.assignees), "people": " ".join(new.people)},
+                    self._effects(new, ev, policy),
                 )
             except Conflict:
                 continue
             crash_point("after_case_event")
-            await self.r.xadd(
-                self.k.audit,
-                {"actor": actor, "action": action, "case_no": no, "at_ms": ev.at_ms},
-                maxlen=self.ctx.settings.ingest.changes_max,
-                approximate=True,
-            )
-            await self._after(new, ev, policy)
+            if ev.action == "resolve" and new.facts.get("camera_id"):
+                await self.r.hset(self.k.case(no), "verify_clear", 0)
+                await self.request_verification(new)
             return new
         raise Conflict(f"case {no}: too many concurrent changes")
 
-    async def _after(self, view: CaseView, ev: CaseEvent, policy: FrozenPolicy) -> None:
+    def _effects(self, view: CaseView, ev: CaseEvent, policy: FrozenPolicy) -> Effects:
+        """What the event changes beside the log, written in the append's atomic step: the
+        audit entry, the escalation timer of a dispatch or escalation, the dedup indexes a
+        case leaves when it closes and rejoins when it reopens."""
         no = view.case_no
+        out: Effects = [
+            [
+                "XADD",
+                self.k.audit,
+                "MAXLEN",
+                "~",
+                str(self.ctx.settings.ingest.changes_max),
+                "*",
+                "actor",
+                ev.actor,
+                "action",
+                ev.action,
+                "case_no",
+                no,
+                "at_ms",
+                str(ev.at_ms),
+            ]
+        ]
         if ev.action == "dispatch" and view.dispatched_ms is not None:
-            await self._schedule_step(no, policy, 0, view.dispatched_ms)
+            out += self._step_timer(no, policy, 0, view.dispatched_ms)
         elif ev.action == "escalate" and view.dispatched_ms is not None:
-            await self._schedule_step(no, policy, view.tier, view.dispatched_ms)
-        elif ev.action == "resolve" and view.facts.get("camera_id"):
-            await self.r.hset(self.k.case(no), "verify_clear", 0)
-            await self.request_verification(view)
-        if ev.to_state in CLOSED_FOR_DEDUP and ev.from_state not in CLOSED_FOR_DEDUP:
-            await self._leave_open_index(view)
-        if ev.action == "reopen":
-            grid, cat = str(view.facts["grid_code"]), str(view.facts["category"])
-            await self.r.geoadd(
-                self.k.open_cases(grid, cat),
-                (float(view.facts["lon"]), float(view.facts["lat"]), no),
-            )
-
-    async def _leave_open_index(self, view: CaseView) -> None:
+            out += self._step_timer(no, policy, view.tier, view.dispatched_ms)
         grid, cat = str(view.facts["grid_code"]), str(view.facts["category"])
+        if ev.to_state in CLOSED_FOR_DEDUP and ev.from_state not in CLOSED_FOR_DEDUP:
+            out += self._leave_open_index(view, grid, cat)
+        if ev.action == "reopen":
+            lon, lat = str(float(view.facts["lon"])), str(float(view.facts["lat"]))
+            out.append(["GEOADD", self.k.open_cases(grid, cat), lon, lat, no])
+        return out
+
+    def _leave_open_index(self, view: CaseView, grid: str, cat: str) -> Effects:
         ttl_ms = self.ctx.rules.recurrence_ms
-        now = self.clock.now_ms()
-        async with self.r.pipeline(transaction=False) as pipe:
-            pipe.zrem(self.k.open_cases(grid, cat), view.case_no)
-            for key in view.alarms:
-                if ttl_ms > 0 and view.state != "rejected":
-                    pipe.set(self.k.recent(key), view.case_no, px=ttl_ms)
-                pipe.hset(self.k.alarm(key), mapping={"state": "cleared", "cleared_ms": now})
-                pipe.zrem(self.k.timers, f"clear|{key}")
-            await pipe.execute()
+        now = str(self.clock.now_ms())
+        out: Effects = [["ZREM", self.k.open_cases(grid, cat), view.case_no]]
+        for key in view.alarms:
+            if ttl_ms > 0 and view.state != "rejected":
+                out.append(["SET", self.k.recent(key), view.case_no, "PX", str(int(ttl_ms))])
+            out.append(["HSET", self.k.alarm(key), "state", "cleared", "cleared_ms", now])
+            out.append(["ZREM", self.k.timers, f"clear|{key}"])
+        return out
 
     # --- verification by camera ---------------------------------------------------------------
     async def request_verification(self, view: CaseView) -> None:

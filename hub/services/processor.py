@@ -2,9 +2,17 @@
 
 Several hub processes share one consumer group, so each inbox entry is correlated once.
 Entries are acknowledged (XACK) after their effects are in Redis; a crashed worker's
-entries are claimed again (its own at start, anyone's after ``claim_idle_ms``). Every step
-is idempotent: a redelivered alert is a ``duplicate`` of its alarm and only makes sure its
-case exists.
+entries are claimed again (its own at start, anyone's after ``claim_idle_ms``, looked for
+whenever the stream is idle and at least every ``claim_idle_ms`` under load).
+
+Every step survives a crash followed by a redelivery. The batch script writes, with each
+outcome that needs a follow-up (a new case, a merge, a reopen, an alarm queued for an
+operator), an intent keyed by the alert (``{p}:followups``). A redelivered alert is a
+``duplicate`` of its alarm; its intent, if still there, says which follow-up to finish.
+Each follow-up only does what is not done yet (a case is created once, compare-and-set; an
+alarm is attached once; a reopened case is dispatched once), every case event is written
+with its side effects in one atomic step (``CaseStore.append``), and the intent goes when
+the follow-up is complete (the queued-alarm change in the same transaction as its intent).
 """
 
 from __future__ import annotations
@@ -67,11 +75,14 @@ class Processor:
     async def run(self) -> None:
         await self.ensure_group()
         await self._drain("0")  # our own entries from before a crash
+        claimed_at = time.monotonic()
         while True:
             raise_if_cancelled()
             try:
                 n = await self.step(block_ms=1000)
-                if n == 0:
+                # a stream that is never idle must not keep a dead worker's entries for ever
+                if n == 0 or time.monotonic() - claimed_at >= self.claim_idle_ms / 1000:
+                    claimed_at = time.monotonic()
                     await self._claim_stale()
             except RedisError as exc:
                 log.error("correlation step failed: %s", exc)
@@ -126,15 +137,14 @@ class Processor:
             results = await self._alarm_batch(keys=[], args=args)
             crash_point("after_script")
         outcomes = [(_s(o), _s(no)) for o, no in zip(results[::2], results[1::2], strict=True)]
-        # a redelivered alert is a duplicate: make sure its case exists (one round trip)
-        missing = await self._missing_cases({no for o, no in outcomes if o == "duplicate" and no})
+        # a redelivered alert is a duplicate: finish the follow-up its intent still names
+        dups = [a for a, (o, _) in zip(alerts, outcomes, strict=True) if o == "duplicate"]
+        unfinished = await self._intents(dups)
         for a, (o, no) in zip(alerts, outcomes, strict=True):
             if o == "duplicate":
-                if no in missing:
-                    missing.discard(no)
-                    await self._follow_up(a, "create", no)
-            elif o in FOLLOW_UP:
-                await self._follow_up(a, o, no)
+                o, no = unfinished.get(_intent_field(a), ("", ""))
+            if o in FOLLOW_UP:
+                await self._follow_up(a, o, no, _intent_field(a))
         for v in verifies:
             await self.cases.on_verify_response(v["request_id"], v["result"], v["camera_id"])
         crash_point("before_ack")
@@ -183,42 +193,63 @@ class Processor:
             )
         )
 
-    async def _missing_cases(self, case_nos: set[str]) -> set[str]:
-        if not case_nos:
-            return set()
-        ordered = sorted(case_nos)
-        async with self.r.pipeline(transaction=False) as pipe:
-            for no in ordered:
-                pipe.exists(self.k.case(no))
-            found = await pipe.execute()
-        return {no for no, n in zip(ordered, found, strict=True) if not n}
+    async def _intents(self, alerts: list[dict[str, Any]]) -> dict[str, tuple[str, str]]:
+        """The follow-ups still to do for these alerts: intent field → (outcome, case)."""
+        if not alerts:
+            return {}
+        fields = [_intent_field(a) for a in alerts]
+        values = await self.r.hmget(self.k.followups, fields)
+        out: dict[str, tuple[str, str]] = {}
+        for f, v in zip(fields, values, strict=True):
+            if v is not None:
+                outcome, _, no = _s(v).partition("|")
+                out[f] = (outcome, no)
+        return out
 
-    async def _follow_up(self, a: dict[str, Any], outcome: str, case_no: str) -> None:
+    async def _follow_up(
+        self, a: dict[str, Any], outcome: str, case_no: str, intent: str | None = None
+    ) -> None:
+        """Do what ``outcome`` asks, skipping what is already done (a redelivery after a
+        crash runs this again), then drop ``intent``."""
         key = alarm_key(a["camera_id"], a["zone_id"], a["category"])
         if outcome == "create":
             alarm = await self._alarm_hash(key)
             if await self.cases.create_from_alarm(case_no, alarm, "system:auto"):
                 METRICS.cases_created.inc()
         elif outcome == "merge":
-            await self.cases.act(case_no, "attach_alarm", "system:auto", data={"alarm_key": key})
+            view = await self.cases.store.view(case_no)
+            if key not in view.alarms:
+                await self.cases.act(
+                    case_no, "attach_alarm", "system:auto", data={"alarm_key": key}
+                )
         elif outcome == "reopen":
             view = await self.cases.store.view(case_no)
             if not view.is_open:
-                await self.cases.act(case_no, "reopen", "system:recurrence", reason=f"{key} again")
-                await self.cases.act(case_no, "dispatch", "system:recurrence")
+                view = await self.cases.act(
+                    case_no, "reopen", "system:recurrence", reason=f"{key} again"
+                )
+            if view.state == "reopened":  # reopened, not dispatched yet
+                view = await self.cases.act(case_no, "dispatch", "system:recurrence")
             if key not in view.alarms:
                 await self.cases.act(
                     case_no, "attach_alarm", "system:auto", data={"alarm_key": key}
                 )
         elif outcome == "verify":
-            await self.r.xadd(
-                self.k.changes,
-                {"kind": "alarm_queued", "alarm_key": key, "event": dumps(a)},
-                maxlen=self.ctx.settings.ingest.changes_max,
-                approximate=True,
-            )
+            async with self.r.pipeline(transaction=True) as pipe:
+                pipe.xadd(
+                    self.k.changes,
+                    {"kind": "alarm_queued", "alarm_key": key, "event": dumps(a)},
+                    maxlen=self.ctx.settings.ingest.changes_max,
+                    approximate=True,
+                )
+                if intent is not None:
+                    pipe.hdel(self.k.followups, intent)
+                await pipe.execute()
+            return
         elif outcome == "overflow":
             log.error("case counter for today is exhausted; alarm %s waits for an operator", key)
+        if intent is not None:
+            await self.r.hdel(self.k.followups, intent)
 
     async def _alarm_hash(self, key: str) -> dict[str, str]:
         raw = await self.r.hgetall(self.k.alarm(key))
@@ -255,6 +286,11 @@ class Processor:
                 no,
             )
         return no
+
+
+def _intent_field(a: dict[str, Any]) -> str:
+    """The field of an alert's intent in ``{p}:followups`` (as the batch script writes it)."""
+    return f"{alarm_key(a['camera_id'], a['zone_id'], a['category'])}|{a['event_id']}|{a['seq']}"
 
 
 def _s(x: Any) -> str:

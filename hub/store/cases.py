@@ -1,7 +1,9 @@
 """The case log in Redis: a hash per case (derived fields for listing) and a list of events.
 
 Appends are compare-and-set on the log length, so two processes acting on one case never
-interleave; each append also lands on the change stream in the same atomic step.
+interleave; each append also lands on the change stream, and runs the side effects it is
+given (``Effects``: audit entry, timers, indexes), in the same atomic step: a process that
+dies after an append never leaves an event without its effects.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from hub.domain.case_state import CaseEvent, CaseView, fold
 from hub.store.keys import Keys
 from hub.store.scripts import CASE_APPEND
 
+Effects = list[list[str]]
+"""Redis commands (each a list of strings) run in the same atomic step as an append."""
+
 
 class Conflict(Exception):
     """The log changed under the caller (another process appended first)."""
@@ -28,7 +33,9 @@ class CaseStore:
         self.changes_max = changes_max
         self._append = redis.register_script(CASE_APPEND)
 
-    def _args(self, no: str, ev: CaseEvent, tier: int, fields: dict[str, Any]) -> list[Any]:
+    def _args(
+        self, no: str, ev: CaseEvent, tier: int, fields: dict[str, Any], effects: Effects
+    ) -> list[Any]:
         args: list[Any] = [
             self.k.prefix,
             no,
@@ -37,27 +44,45 @@ class CaseStore:
             ev.to_state,
             tier,
             self.changes_max,
+            json.dumps(effects, ensure_ascii=False),
         ]
         for name, value in fields.items():
             args += [name, value if isinstance(value, str | int | float) else json.dumps(value)]
         return args
 
     async def create(
-        self, no: str, events: Sequence[CaseEvent], fields: dict[str, Any], created_ms: int
+        self,
+        no: str,
+        events: Sequence[CaseEvent],
+        fields: dict[str, Any],
+        created_ms: int,
+        effects: Effects | None = None,
     ) -> bool:
-        """Write a new case's first events atomically; False if the case already exists."""
+        """Write a new case's first events atomically; False if the case already exists.
+        ``effects`` run with the last event, so only when this call created the case."""
         view = CaseView()
+        last = len(events) - 1
         async with self.r.pipeline(transaction=True) as pipe:
             for i, ev in enumerate(events):
                 view = fold([*events[: i + 1]])
                 extra = fields if i == 0 else {}
-                await self._append(keys=[], args=self._args(no, ev, view.tier, extra), client=pipe)
+                then = (effects or []) if i == last else []
+                args = self._args(no, ev, view.tier, extra, then)
+                await self._append(keys=[], args=args, client=pipe)
             pipe.zadd(self.k.cases, {no: created_ms})
             results = await pipe.execute()
         return bool(results[0][0])
 
-    async def append(self, no: str, ev: CaseEvent, tier: int, fields: dict[str, Any]) -> None:
-        ok, _ = await self._append(keys=[], args=self._args(no, ev, tier, fields))
+    async def append(
+        self,
+        no: str,
+        ev: CaseEvent,
+        tier: int,
+        fields: dict[str, Any],
+        effects: Effects | None = None,
+    ) -> None:
+        """Append ``ev`` and run ``effects``, both or neither; ``Conflict`` if the log grew."""
+        ok, _ = await self._append(keys=[], args=self._args(no, ev, tier, fields, effects or []))
         if not ok:
             raise Conflict(f"case {no}: log is no longer {ev.seq - 1} events long")
 

@@ -44,6 +44,11 @@ class Keys:
         return f"{self.prefix}:cases"
 
     @property
+    def followups(self) -> str:
+        """Hash of follow-ups the batch script asked for and no worker finished yet."""
+        return f"{self.prefix}:followups"
+
+    @property
     def edges(self) -> str:
         return f"{self.prefix}:edges"
 

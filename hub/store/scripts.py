@@ -5,10 +5,15 @@
 with a nearby open case → operator queue → a new case number from the per-county, per-day
 counter; the whole batch runs as one atomic step. An alarm keeps the detection boxes of its
 latest alert that carried any (``hub.store.boxes``), with that alert's time and the snapshot it
-named, so a tile draws them on the right frame. ``FILE_ALARM``: an operator confirms a queued
-alarm. ``CASE_APPEND``: append one event if the log is as long as the caller saw
-(compare-and-set) and publish the change in the same step. ``INBOX_ADD``: a batch of accepted
-messages onto the inbox stream in one call.
+named, so a tile draws them on the right frame. Every outcome that asks the worker for a
+follow-up (create, merge, reopen, verify) is also written as an intent (``{p}:followups``,
+field ``key|event id|seq``, value ``outcome|case``) in the same step, so a worker that dies
+before the follow-up is done leaves it for the redelivery of the same alert to finish
+(``hub.services.processor``). ``FILE_ALARM``: an operator confirms a queued alarm.
+``CASE_APPEND``: append one event if the log is as long as the caller saw (compare-and-set),
+publish the change and run the event's side effects (audit entry, timers, indexes: a list of
+commands) in the same step. ``INBOX_ADD``: a batch of accepted messages onto the inbox stream
+in one call.
 """
 
 from __future__ import annotations
@@ -118,6 +123,7 @@ local function split(s)
 end
 local p, day_key, case_prefix, rearm, clear_after, radius, now = ARGV[1], ARGV[2], ARGV[3],
   tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6], ARGV[7]
+local FOLLOW_UP = {create = true, merge = true, reopen = true, verify = true}
 local out = {}
 for i = 8, #ARGV do
   local f = split(ARGV[i])
@@ -125,6 +131,9 @@ for i = 8, #ARGV do
     ' fields, expected 14') end
   local r = step(p, day_key, case_prefix, rearm, clear_after, radius, now, f[1], f[2], f[3],
     tonumber(f[4]), tonumber(f[5]), f[6], f[7], f[8], f[9], f[10], f[11], f[12], f[13], f[14])
+  if FOLLOW_UP[r[1]] then
+    redis.call('HSET', p .. ':followups', f[1] .. '|' .. f[3] .. '|' .. f[4], r[1] .. '|' .. r[2])
+  end
   out[#out + 1] = r[1]
   out[#out + 1] = r[2]
 end
@@ -160,11 +169,15 @@ local have = tonumber(redis.call('HGET', c, 'events') or '0')
 if have ~= expected then return {0, have} end
 redis.call('RPUSH', c .. ':events', event)
 redis.call('HSET', c, 'events', have + 1, 'state', state, 'tier', tier)
-for i = 8, #ARGV, 2 do redis.call('HSET', c, ARGV[i], ARGV[i + 1]) end
+for i = 9, #ARGV, 2 do redis.call('HSET', c, ARGV[i], ARGV[i + 1]) end
 redis.call('XADD', p .. ':changes', 'MAXLEN', '~', changes_max, '*', 'kind', 'case',
   'case_no', no, 'event', event)
+for _, command in ipairs(cjson.decode(ARGV[8])) do redis.call(unpack(command)) end
 return {1, have + 1}
 """
+"""ARGV: prefix, case number, expected log length, event JSON, state, tier, changes max, the
+side effects (a JSON list of commands, each a list of strings, run only if the event was
+appended), then field/value pairs for the case hash."""
 
 CLAIM_TIMER = """
 local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
