@@ -9,10 +9,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.exceptions import RequestValidationError
 
-from hub.api import alarms, cases, ops, places, stream
-from hub.api.auth import Principal, load_tokens
+from hub.api import alarms, cases, ops, places, scope, stream
+from hub.api.auth import Principal, known_bearer, load_tokens
+from hub.api.body_limit import BodyLimit
 from hub.api.deps import get_principal, require
+from hub.api.errors import validation_error
 from hub.domain.clock import Clock
 from hub.enrol import api as enrol_api
 from hub.fleet import api as fleet_api
@@ -70,11 +73,29 @@ def create_app(
 
     app = FastAPI(title="Gridwall hub", version="0.1.0", lifespan=with_video(lifespan))
     app.state.tokens = tokens
+    push = settings.push
+    app.add_middleware(
+        BodyLimit,
+        default_bytes=settings.http.max_body_bytes,
+        anonymous_bytes=settings.http.anonymous_body_bytes,
+        route_caps={
+            responder_api.RESOLVE_PATH: push.photos_max * push.photo_max_bytes
+            + settings.http.max_body_bytes
+        },
+        authenticated=known_bearer(tokens),
+    )
+    app.add_exception_handler(RequestValidationError, validation_error)
     if runtime is not None:
         app.state.runtime = runtime
     for r in ROUTERS:
         app.include_router(r)
-    mount_video(app, get_principal)
+    mount_video(
+        app,
+        get_principal,
+        camera_scope=scope.camera_in_scope,
+        case_scope=scope.case_in_scope,
+        staff_scope=scope.staff_only,
+    )
     attach_wall(app, settings, require("operator"), clock)
     responder_api.mount_responder_ui(app)
 

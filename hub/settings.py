@@ -40,6 +40,10 @@ class RedisSettings(Strict):
 class HttpSettings(Strict):
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=0, le=65535)] = 8080
+    # request bodies are refused (413) past these, before anything reads them; the resolve
+    # route takes push.photos_max x push.photo_max_bytes more (hub/api/body_limit.py)
+    max_body_bytes: Annotated[int, Field(ge=4096, le=64 * 2**20)] = 2**20
+    anonymous_body_bytes: Annotated[int, Field(ge=1024, le=2**20)] = 64 * 1024
 
 
 class HubMqtt(MqttConnection):

@@ -100,7 +100,7 @@ async function caseView(no) {
     await refreshState();   // keep the photos and note the responder is filling in
     return;
   }
-  const snap = f.snapshot_id ? `<img class="snap" alt="snapshot" src="${withToken(`/api/snapshots/${f.snapshot_id}`)}">` : "";
+  const snap = f.snapshot_id ? `<img class="snap" alt="snapshot" src="${withToken(`/api/snapshots/${f.snapshot_id}?case=${c.case_no}`)}">` : "";
   view.innerHTML = `<a href="#/cases">← 我的案件</a>
     <h2 class="no" id="case-no">${c.case_no}</h2>
     <p><b>${esc(names[c.category] || c.category)}</b> · ${esc(gridName(c.grid_code))}</p>
@@ -124,7 +124,7 @@ async function caseView(no) {
   if (liveBtn) liveBtn.onclick = () => {
     const img = document.getElementById("live");
     img.hidden = false;
-    img.src = withToken(`/video/${f.camera_id}/mjpeg`);
+    img.src = withToken(`/video/${f.camera_id}/mjpeg?case=${c.case_no}`);  // the hub checks the case is mine
   };
   for (const b of view.querySelectorAll("button[data-action]:not([type=submit])")) {
     b.onclick = async () => {

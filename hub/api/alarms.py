@@ -19,6 +19,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.api.deps import Anyone, Operator, Runtime
+from hub.api.scope import on_case
 from hub.runtime import HubRuntime
 from hub.services.cases import dumps
 from hub.store.boxes import BadBoxes
@@ -80,9 +81,15 @@ async def _alarms(rt: Runtime, keys: list[str]) -> list[dict[str, Any]]:
 
 
 @router.get("/api/alarms")
-async def alarms(rt: Runtime, _p: Anyone, limit: int = 200) -> list[dict[str, Any]]:
+async def alarms(rt: Runtime, p: Anyone, limit: int = 200) -> list[dict[str, Any]]:
+    """The latest alarms; a responder gets only the alarms of cases they are on."""
     keys = await rt.redis.zrevrange(rt.keys.alarms, 0, min(max(limit, 1), 5000) - 1)
-    return await _alarms(rt, [text(k) for k in keys])
+    rows = await _alarms(rt, [text(k) for k in keys])
+    if p.role != "responder":
+        return rows
+    numbers = sorted({r["case_no"] for r in rows if r.get("case_no")})
+    mine = {rec["case_no"] for rec in await rt.store.records(numbers) if on_case(p, rec)}
+    return [r for r in rows if r.get("case_no") in mine]
 
 
 @router.get("/api/verification-queue")

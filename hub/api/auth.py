@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROLES = ("operator", "responder", "technician", "admin")
 
@@ -63,3 +65,22 @@ def load_tokens(env_var: str, file: Path | None, demo_mode: bool) -> dict[str, P
     if not tokens:
         raise TokenError(f"no API tokens: set ${env_var} or auth.tokens_file (or demo_mode)")
     return tokens
+
+
+def bearer_token(headers: list[tuple[bytes, bytes]]) -> str | None:
+    """The token of an ``Authorization: Bearer`` header among raw ASGI headers, if any."""
+    for name, value in headers:
+        if name == b"authorization":
+            scheme, _, cred = value.decode("latin-1").partition(" ")
+            return cred.strip() if scheme.lower() == "bearer" and cred.strip() else None
+    return None
+
+
+def known_bearer(tokens: Mapping[str, Principal]) -> Callable[[Mapping[str, Any]], bool]:
+    """Whether an ASGI request scope carries a bearer token the hub knows."""
+
+    def check(scope: Mapping[str, Any]) -> bool:
+        token = bearer_token(scope.get("headers", []))
+        return token is not None and token in tokens
+
+    return check

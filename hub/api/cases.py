@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hub.api.alarms import alarm_detection
 from hub.api.auth import Principal
 from hub.api.deps import Anyone, Runtime
+from hub.api.scope import on_case
 from hub.domain.case_state import TRANSITIONS, TransitionError
 from hub.services.case_people import BadActionData, candidates, person
 from hub.services.cases import case_summary
@@ -45,13 +46,6 @@ class ActionRequest(BaseModel):
         return {k: getattr(self, k) for k in fields if getattr(self, k) is not None}
 
 
-def _visible(p: Principal, rec: dict[str, str]) -> bool:
-    """Staff see every case; a responder the cases they are on (assignee or named in the
-    1+1+X command; records from before ``people`` existed fall back to the assignees)."""
-    on_case = rec.get("people", rec.get("assignees", "")).split()
-    return p.role != "responder" or (p.person_id or "") in on_case
-
-
 @router.get("/api/cases")
 async def list_cases(
     rt: Runtime,
@@ -79,7 +73,7 @@ async def list_cases(
             "merged",
         ):
             continue
-        if _visible(p, rec):
+        if on_case(p, rec):
             out.append(case_summary(rec))
         if len(out) >= limit:
             break
@@ -88,7 +82,7 @@ async def list_cases(
 
 async def _record(rt: Runtime, p: Principal, no: str) -> dict[str, str]:
     rec = await rt.store.record(no)
-    if not rec or not _visible(p, rec):
+    if not rec or not on_case(p, rec):
         raise HTTPException(404, f"no case {no!r}")
     return rec
 

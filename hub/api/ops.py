@@ -11,6 +11,7 @@ from fastapi import APIRouter, HTTPException, Response
 from prometheus_client import generate_latest
 
 from hub.api.deps import Anyone, Operator, Runtime, Technician
+from hub.api.scope import CaseQuery, may_see_snapshot
 from hub.domain.case_state import CaseView
 from hub.domain.kpi import backlog, compute, grouped
 from hub.services.metrics import METRICS
@@ -66,7 +67,11 @@ async def kpis(
 
 
 @router.get("/api/snapshots/{snapshot_id}")
-async def snapshot(snapshot_id: str, rt: Runtime, _p: Anyone) -> Response:
+async def snapshot(snapshot_id: str, rt: Runtime, p: Anyone, case: CaseQuery = None) -> Response:
+    """A snapshot JPEG; a responder names the case it is for (``?case=``) and gets only the
+    snapshots of cases they are on."""
+    if not await may_see_snapshot(rt, p, snapshot_id, case):
+        raise HTTPException(404, f"no snapshot {snapshot_id!r}")
     data = await rt.redis.get(rt.keys.snapshot(snapshot_id))
     if data is None:
         raise HTTPException(404, f"no snapshot {snapshot_id!r}")

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hub.api.auth import Principal
 from hub.api.deps import Anyone, Runtime
+from hub.api.scope import may_see_case
 from hub.domain.case_state import TransitionError
 from hub.push.channels import live_key
 from hub.push.photos import PhotoRejected, check_photos
@@ -32,6 +33,7 @@ router = APIRouter(tags=["responders"])
 ActionId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 ACTION_TTL_S = 14 * 24 * 3600
 MEDIA_TTL_S = 180 * 24 * 3600
+RESOLVE_PATH = "/api/responder/actions/resolve"
 
 
 class ResponderAction(BaseModel):
@@ -104,9 +106,14 @@ async def me(rt: Runtime, p: Anyone) -> dict[str, Any]:
     }
 
 
-async def _claim(rt: HubRuntime, action_id: str) -> dict[str, Any] | None:
+def _action_key(rt: HubRuntime, person: str, action_id: str) -> str:
+    """Action ids are the phone's own: each person has their own namespace of them, so one
+    responder's id can never return another's result."""
+    return f"{rt.keys.prefix}:action:{person}:{action_id}"
+
+
+async def _claim(rt: HubRuntime, key: str, action_id: str) -> dict[str, Any] | None:
     """The first result of ``action_id`` if it was done before; None claims it for us."""
-    key = f"{rt.keys.prefix}:action:{action_id}"
     if await rt.redis.set(key, "pending", nx=True, ex=ACTION_TTL_S):
         return None
     raw = text(await rt.redis.get(key))
@@ -116,16 +123,23 @@ async def _claim(rt: HubRuntime, action_id: str) -> dict[str, Any] | None:
     return done | {"duplicate": True}
 
 
-async def _finish(rt: HubRuntime, action_id: str, result: dict[str, Any]) -> dict[str, Any]:
-    key = f"{rt.keys.prefix}:action:{action_id}"
+async def _finish(rt: HubRuntime, key: str, result: dict[str, Any]) -> dict[str, Any]:
     await rt.redis.set(key, json.dumps(result), ex=ACTION_TTL_S)
     return result | {"duplicate": False}
 
 
+async def _check_assigned(rt: HubRuntime, person: str, no: str, key: str) -> None:
+    """404 (and the claim released) unless ``no`` is a case assigned to ``person``."""
+    rec = text_map(await rt.redis.hgetall(rt.keys.case(no)))
+    if not rec or person not in rec.get("assignees", "").split():
+        await rt.redis.delete(key)
+        raise HTTPException(404, f"no case {no!r} assigned to you")
+
+
 async def _perform(
     rt: HubRuntime,
-    p: Principal,
     person: str,
+    key: str,
     action_id: str,
     no: str,
     action: str,
@@ -133,12 +147,9 @@ async def _perform(
     note: str | None,
     data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    rec = text_map(await rt.redis.hgetall(rt.keys.case(no)))
-    if not rec or person not in rec.get("assignees", "").split():
-        await rt.redis.delete(f"{rt.keys.prefix}:action:{action_id}")
-        raise HTTPException(404, f"no case {no!r} assigned to you")
+    await _check_assigned(rt, person, no, key)
     if action == "return" and not (reason and reason.strip()):
-        await rt.redis.delete(f"{rt.keys.prefix}:action:{action_id}")
+        await rt.redis.delete(key)
         raise HTTPException(422, "returning a case needs a reason (e.g. 'not mine')")
     try:
         view = await rt.cases.act(
@@ -146,11 +157,11 @@ async def _perform(
         )
     except (TransitionError, Conflict) as exc:
         return await _finish(
-            rt, action_id, {"action_id": action_id, "case_no": no, "ok": False, "error": str(exc)}
+            rt, key, {"action_id": action_id, "case_no": no, "ok": False, "error": str(exc)}
         )
     return await _finish(
         rt,
-        action_id,
+        key,
         {
             "action_id": action_id,
             "case_no": no,
@@ -164,15 +175,16 @@ async def _perform(
 @router.post("/api/responder/actions")
 async def act(body: ResponderAction, rt: Runtime, p: Anyone) -> dict[str, Any]:
     person = _me(p)
-    done = await _claim(rt, body.action_id)
+    key = _action_key(rt, person, body.action_id)
+    done = await _claim(rt, key, body.action_id)
     if done is not None:
         return done
     return await _perform(
-        rt, p, person, body.action_id, body.case_no, body.action, body.reason, body.note
+        rt, person, key, body.action_id, body.case_no, body.action, body.reason, body.note
     )
 
 
-@router.post("/api/responder/actions/resolve")
+@router.post(RESOLVE_PATH)
 async def resolve(
     rt: Runtime,
     p: Anyone,
@@ -181,7 +193,8 @@ async def resolve(
     photos: list[UploadFile],
     note: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> dict[str, Any]:
-    """Resolve with after-photos (multipart): type and size are checked before anything."""
+    """Resolve with after-photos (multipart): type and size are checked before anything, and
+    the case must be assigned to the caller before a photo is stored."""
     person = _me(p)
     s = _settings(rt)
     raw = [(f.filename or "", f.content_type, await f.read(s.photo_max_bytes + 1)) for f in photos]
@@ -189,28 +202,32 @@ async def resolve(
         checked = check_photos(raw, s.photo_max_bytes, s.photos_max)
     except PhotoRejected as exc:
         raise HTTPException(exc.status, str(exc)) from None
-    done = await _claim(rt, action_id)
+    key = _action_key(rt, person, action_id)
+    done = await _claim(rt, key, action_id)
     if done is not None:
         return done
+    await _check_assigned(rt, person, case_no, key)
     media = []
     for ph in checked:
         mid = f"m-{secrets.token_hex(10)}"
+        mkey = f"{rt.keys.prefix}:media:{mid}"
         await rt.redis.hset(
-            f"{rt.keys.prefix}:media:{mid}", mapping={"type": ph.content_type, "data": ph.data}
+            mkey, mapping={"type": ph.content_type, "data": ph.data, "case_no": case_no}
         )
-        await rt.redis.expire(f"{rt.keys.prefix}:media:{mid}", MEDIA_TTL_S)
+        await rt.redis.expire(mkey, MEDIA_TTL_S)
         media.append(mid)
     return await _perform(
-        rt, p, person, action_id, case_no, "resolve", None, note, {"media": media}
+        rt, person, key, action_id, case_no, "resolve", None, note, {"media": media}
     )
 
 
 @router.get("/api/media/{media_id}")
-async def media(media_id: str, rt: Runtime, _p: Anyone) -> Response:
+async def media(media_id: str, rt: Runtime, p: Anyone) -> Response:
+    """An uploaded photo; a responder only those of cases they are on."""
     if not media_id.startswith("m-") or len(media_id) > 40:
         raise HTTPException(404, f"no media {media_id!r}")
     raw: Any = await rt.redis.hgetall(f"{rt.keys.prefix}:media:{media_id}")
-    if not raw:
+    if not raw or not await may_see_case(rt, p, text(raw.get(b"case_no", b""))):
         raise HTTPException(404, f"no media {media_id!r}")
     return Response(raw[b"data"], media_type=text(raw[b"type"]))
 

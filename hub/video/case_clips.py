@@ -122,10 +122,15 @@ class CaseClipper:
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
-def case_clip_router(auth: Callable[..., Any]) -> APIRouter:
+def case_clip_router(
+    auth: Callable[..., Any], case_scope: Callable[..., Any] | None = None
+) -> APIRouter:
+    """``case_scope`` (a dependency taking the ``case_no`` path parameter) decides who may
+    see which case's clip: the hub passes its responder scope."""
     router = APIRouter(prefix="/video", tags=["video"], dependencies=[Depends(auth)])
+    scoped = [Depends(case_scope)] if case_scope else []
 
-    @router.get("/cases/{case_no}/clip")
+    @router.get("/cases/{case_no}/clip", dependencies=scoped)
     async def case_clip(case_no: str, request: Request) -> Response:
         """The clip kept with a case: from before its camera alarm to just after it."""
         rt = getattr(request.app.state, "runtime", None)

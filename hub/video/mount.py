@@ -34,11 +34,22 @@ def registry_from_env(env: dict[str, str] | None = None) -> VideoRegistry:
     return VideoRegistry(settings, edge_token=edge_token, env=env)
 
 
-def mount_video(app: FastAPI, auth: Callable[..., Any]) -> VideoRegistry:
-    """Mount ``/video`` with the hub's own auth dependency; the registry goes on app.state."""
+def mount_video(
+    app: FastAPI,
+    auth: Callable[..., Any],
+    *,
+    camera_scope: Callable[..., Any] | None = None,
+    case_scope: Callable[..., Any] | None = None,
+    staff_scope: Callable[..., Any] | None = None,
+) -> VideoRegistry:
+    """Mount ``/video`` with the hub's own auth dependency and scope checks (who may watch
+    which camera, see which case's clip, list every camera); the registry goes on
+    app.state."""
     registry = registry_from_env()
-    app.include_router(video_router(registry, auth))
-    app.include_router(case_clip_router(auth))
+    app.include_router(
+        video_router(registry, auth, camera_scope=camera_scope, staff_scope=staff_scope)
+    )
+    app.include_router(case_clip_router(auth, case_scope))
     app.state.video = registry
     return registry
 

@@ -47,12 +47,22 @@ def _fail(exc: VideoError | MediaError) -> HTTPException:
 
 
 def video_router(
-    registry: VideoRegistry, auth: Callable[..., Any], prefix: str = "/video"
+    registry: VideoRegistry,
+    auth: Callable[..., Any],
+    prefix: str = "/video",
+    *,
+    camera_scope: Callable[..., Any] | None = None,
+    staff_scope: Callable[..., Any] | None = None,
 ) -> APIRouter:
+    """``camera_scope`` (a dependency taking the ``camera_id`` path parameter) guards the
+    routes of one camera, ``staff_scope`` those that list every camera: the hub passes its
+    responder scope (``hub/api/scope.py``); the stand-alone relay has one token and none."""
     router = APIRouter(prefix=prefix, tags=["video"], dependencies=[Depends(auth)])
     feeds: dict[tuple[str, str], MjpegFeed] = {}
+    one_camera = [Depends(camera_scope)] if camera_scope else []
+    all_cameras = [Depends(staff_scope)] if staff_scope else []
 
-    @router.get("/config")
+    @router.get("/config", dependencies=all_cameras)
     async def config() -> dict[str, Any]:
         """What a wall page needs: where WHEP lives and the ICE servers to use."""
         s = registry.settings
@@ -66,7 +76,7 @@ def video_router(
             ],
         }
 
-    @router.get("/stats")
+    @router.get("/stats", dependencies=all_cameras)
     async def stats() -> dict[str, Any]:
         """Counters: encoders in this process (none), running upstreams, viewers per relay."""
         return {
@@ -76,7 +86,7 @@ def video_router(
             "relays": registry.relay_stats(),
         }
 
-    @router.post("/{camera_id}/whep", status_code=201)
+    @router.post("/{camera_id}/whep", status_code=201, dependencies=one_camera)
     async def whep_offer(
         camera_id: str, request: Request, rendition: Rendition = "main"
     ) -> Response:
@@ -96,7 +106,7 @@ def video_router(
             raise HTTPException(404, f"no video session {session_id!r}")
         return Response(status_code=200)
 
-    @router.get("/{camera_id}/snapshot.jpg")
+    @router.get("/{camera_id}/snapshot.jpg", dependencies=one_camera)
     async def snapshot(camera_id: str, rendition: Rendition = "main") -> Response:
         try:
             info = await registry.info(camera_id, rendition)
@@ -108,7 +118,7 @@ def video_router(
             raise _fail(exc) from exc
         return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
 
-    @router.get("/{camera_id}/mjpeg")
+    @router.get("/{camera_id}/mjpeg", dependencies=one_camera)
     async def mjpeg(camera_id: str, rendition: Rendition = "sub") -> StreamingResponse:
         try:
             info = await registry.info(camera_id, rendition)
@@ -131,7 +141,7 @@ def video_router(
             body(), media_type=f"multipart/x-mixed-replace; boundary={BOUNDARY}"
         )
 
-    @router.get("/{camera_id}/clip")
+    @router.get("/{camera_id}/clip", dependencies=one_camera)
     async def clip(
         camera_id: str,
         start_ms: Annotated[int, Query(ge=0)],
