@@ -46,7 +46,7 @@ from edge.video.service import VideoService, video_from_env
 
 log = logging.getLogger(__name__)
 
-RESTART_KEYS = ("box_id", "mqtt", "outbox_path", "metrics_port")
+RESTART_KEYS = ("box_id", "mqtt", "outbox_path", "metrics_port", "metrics_host")
 
 
 def _same_camera(a: Camera | None, b: Camera) -> bool:
@@ -105,7 +105,9 @@ class Agent:
         for cam in self.config.cameras:
             self._start_pipeline(cam.camera_id, self.config)
         if self.settings.metrics_port is not None:
-            self.metrics_port = self.metrics.serve(self.settings.metrics_port)
+            self.metrics_port = self.metrics.serve(
+                self.settings.metrics_port, self.settings.metrics_host
+            )
         for t in self._threads:
             t.start()
         self.video = video_from_env(self.frame_tap)

@@ -64,8 +64,9 @@ class EdgeMetrics:
         )
         self._server: Any = None
 
-    def serve(self, port: int, host: str = "0.0.0.0") -> int:
-        """Start the HTTP endpoint; port 0 picks a free one, which is returned."""
+    def serve(self, port: int, host: str = "127.0.0.1") -> int:
+        """Start the HTTP endpoint (no auth: loopback unless told otherwise); port 0 picks
+        a free one, which is returned."""
         server, _thread = start_http_server(port, host, registry=self.registry)
         self._server = server
         return int(server.server_address[1])

@@ -82,6 +82,9 @@ class EdgeSettings(Strict):
     outbox_path: Path = Path("../../var/edge/outbox.sqlite")
     stats_interval_s: Annotated[float, Field(ge=1, le=3600)] = 10.0
     metrics_port: Annotated[int, Field(ge=0, le=65535)] | None = None
+    metrics_host: Annotated[str, Field(pattern=r"^[A-Za-z0-9.:_-]{1,253}$")] = "127.0.0.1"
+    """Where the Prometheus endpoint listens (it has no auth): this box only, unless a
+    scraper elsewhere needs it (then the box's LAN address, behind a firewall)."""
     pipeline: PipelineSettings = PipelineSettings()
     cameras: list[dict[str, Any]] | None = None
     """Cameras inline (a remote config carries them so); otherwise read from ``cameras_file``."""

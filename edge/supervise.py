@@ -37,7 +37,7 @@ from contracts.topics import TopicKind, topic_for
 from edge.enrol import read_env_file
 
 log = logging.getLogger(__name__)
-RESTART_KEYS = ("box_id", "mqtt", "outbox_path", "metrics_port", "detector")
+RESTART_KEYS = ("box_id", "mqtt", "outbox_path", "metrics_port", "metrics_host", "detector")
 CANDIDATE = ".candidate-edge.yaml"
 GOOD = ".good-edge.yaml"
 STATE = ".supervisor-state.json"
