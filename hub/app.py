@@ -11,11 +11,13 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
 
-from hub.api import alarms, cases, ops, places, scope, stream
+from hub.api import alarms, cases, ops, places, redact, scope, stream, ticket_api
 from hub.api.auth import Principal, known_bearer, load_tokens
 from hub.api.body_limit import BodyLimit
 from hub.api.deps import get_principal, require
 from hub.api.errors import validation_error
+from hub.api.limits import FailureLimit
+from hub.api.tickets import Tickets, ticket_key
 from hub.domain.clock import Clock
 from hub.enrol import api as enrol_api
 from hub.fleet import api as fleet_api
@@ -32,6 +34,7 @@ ROUTERS: list[APIRouter] = [
     cases.router,
     ops.router,
     stream.router,
+    ticket_api.router,
     responder_api.router,
     fleet_api.router,
     enrol_api.router,
@@ -85,6 +88,9 @@ def create_app(
         authenticated=known_bearer(tokens),
     )
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.state.tickets = Tickets(ticket_key(tokens))
+    app.state.auth_limit = FailureLimit(auth.failures_allowed, auth.failure_window_s)
+    redact.install()
     if runtime is not None:
         app.state.runtime = runtime
     for r in ROUTERS:

@@ -83,6 +83,10 @@ class VerificationSettings(Strict):
 class AuthSettings(Strict):
     tokens_env: Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")] = "GRIDWALL_HUB_TOKENS"
     tokens_file: Path | None = None
+    # this many wrong credentials from one client (or against one identity) within the
+    # window, and every credential from there is refused (429) until the window has passed
+    failures_allowed: Annotated[int, Field(ge=1, le=10_000)] = 10
+    failure_window_s: Annotated[float, Field(ge=1, le=86_400)] = 60.0
 
 
 class HubSettings(Strict):

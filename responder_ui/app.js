@@ -1,7 +1,7 @@
 // The responder app: my cases (list + map), a case's detail with snapshot, live view and
 // deadline, and the actions of the field: accept, return with a reason, on scene, resolve
 // with after-photos. Actions go through the offline queue (queue.js).
-import { api, token, withToken } from "./api.js";
+import { api, keepTicket, token, withTicket } from "./api.js";
 import { enqueue, flush, onChange, pending } from "./queue.js";
 import { drawMap } from "./map.js";
 import { followChanges, followLive, registerWorker, subscribePush } from "./push.js";
@@ -100,7 +100,7 @@ async function caseView(no) {
     await refreshState();   // keep the photos and note the responder is filling in
     return;
   }
-  const snap = f.snapshot_id ? `<img class="snap" alt="snapshot" src="${withToken(`/api/snapshots/${f.snapshot_id}?case=${c.case_no}`)}">` : "";
+  const snap = f.snapshot_id ? `<img class="snap" alt="snapshot" src="${withTicket(`/api/snapshots/${f.snapshot_id}?case=${c.case_no}`)}">` : "";
   view.innerHTML = `<a href="#/cases">← 我的案件</a>
     <h2 class="no" id="case-no">${c.case_no}</h2>
     <p><b>${esc(names[c.category] || c.category)}</b> · ${esc(gridName(c.grid_code))}</p>
@@ -124,7 +124,7 @@ async function caseView(no) {
   if (liveBtn) liveBtn.onclick = () => {
     const img = document.getElementById("live");
     img.hidden = false;
-    img.src = withToken(`/video/${f.camera_id}/mjpeg?case=${c.case_no}`);  // the hub checks the case is mine
+    img.src = withTicket(`/video/${f.camera_id}/mjpeg?case=${c.case_no}`);  // the hub checks the case is mine
   };
   for (const b of view.querySelectorAll("button[data-action]:not([type=submit])")) {
     b.onclick = async () => {
@@ -209,8 +209,13 @@ addEventListener("hashchange", route);
 addEventListener("online", showNet);
 addEventListener("offline", showNet);
 showNet();
-route();
-if (token()) {
+
+async function start() {
+  // a ticket first: the case page's snapshot and live view need one (offline, this fails and
+  // the cached pages show; the renewal and the streams retry)
+  if (token()) await keepTicket();
+  route();
+  if (!token()) return;
   followLive((p) => {
     if (p.category_name) { names[p.category] = p.category_name; localStorage.setItem("gw-category-names", JSON.stringify(names)); }
     toast(`${p.kind === "escalation" ? "升级" : "新案件"} ${p.category_name} · ${p.place}`);
@@ -225,3 +230,4 @@ if (token()) {
   registerWorker().then((reg) => subscribePush(reg)).then((s) => console.info("push:", s)).catch((e) => console.warn(e));
   flush();
 }
+start();

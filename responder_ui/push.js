@@ -1,6 +1,6 @@
 // Pushes: the service worker shows Web Push notifications when the page is closed; while it
 // is open, the hub's live stream of my pushes updates the page at once.
-import { api, withToken } from "./api.js";
+import { api, follow } from "./api.js";
 
 const b64ToBytes = (b64) => {
   const s = atob(b64.replaceAll("-", "+").replaceAll("_", "/") + "=".repeat((4 - (b64.length % 4)) % 4));
@@ -26,23 +26,21 @@ export async function subscribePush(reg) {
 }
 
 export function followLive(onPush) {
-  const source = new EventSource(withToken("/api/push/live"));
-  source.addEventListener("push", (e) => onPush(JSON.parse(e.data)));
-  return source;
+  return follow("/api/push/live", { push: (e) => onPush(JSON.parse(e.data)) });
 }
 
 // The hub's change stream, which for a responder carries only the changes of my cases: keeps
 // what the page shows current between pushes (an operator's note, the escalation that takes
 // a case off me). Changes arriving together are handed over as one batch of case numbers.
-// EventSource reconnects by itself and resumes from the last id it saw.
+// The stream reconnects by itself and resumes from the last id it saw.
 export function followChanges(onChanges, settleMs = 250) {
-  const source = new EventSource(withToken("/api/stream"));
   const refs = new Set();
   let timer = null;
-  source.addEventListener("case", (e) => {
-    refs.add(JSON.parse(e.data).ref);
-    clearTimeout(timer);
-    timer = setTimeout(() => { const batch = [...refs]; refs.clear(); onChanges(batch); }, settleMs);
+  return follow("/api/stream", {
+    case: (e) => {
+      refs.add(JSON.parse(e.data).ref);
+      clearTimeout(timer);
+      timer = setTimeout(() => { const batch = [...refs]; refs.clear(); onChanges(batch); }, settleMs);
+    },
   });
-  return source;
 }

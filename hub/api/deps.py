@@ -1,7 +1,16 @@
-"""Dependencies of the routes: the runtime and the caller's identity and role."""
+"""Dependencies of the routes: the runtime and the caller's identity and role.
+
+A caller proves who they are with ``Authorization: Bearer TOKEN``; streams and pictures
+fetched by the browser itself also take ``?ticket=`` (``hub/api/tickets.py``). A token in
+the URL (``?access_token=``) is refused: URLs end up in logs. Failed attempts are limited
+per client and per identity (``hub/api/limits.py``): past the limit every attempt from there
+gets 429, a right one too.
+"""
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 from typing import Annotated
 
@@ -9,9 +18,16 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from hub.api.auth import Principal
+from hub.api.limits import FailureLimit
+from hub.api.tickets import Tickets, ticket_route
 from hub.runtime import HubRuntime
 
 _bearer = HTTPBearer(auto_error=False)
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
+NO_URL_TOKENS = (
+    "tokens are not accepted in URLs (they end up in logs): send 'Authorization: Bearer "
+    "TOKEN', or for a stream or picture a ?ticket= from POST /api/tickets"
+)
 
 
 def get_runtime(request: Request) -> HubRuntime:
@@ -19,15 +35,55 @@ def get_runtime(request: Request) -> HubRuntime:
     return runtime
 
 
-def get_principal(
+def client_key(request: Request) -> str:
+    return f"client:{request.client.host if request.client else '?'}"
+
+
+def refuse_if_limited(limit: FailureLimit, *keys: str) -> None:
+    wait = limit.retry_after_s(*keys)
+    if wait is not None:
+        seconds = max(1, math.ceil(wait))
+        raise HTTPException(
+            429,
+            f"too many failed logins; try again in {seconds} s",
+            {"Retry-After": str(seconds)},
+        )
+
+
+async def get_principal(
     request: Request,
     cred: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    token = cred.credentials if cred else request.query_params.get("access_token")
-    tokens: dict[str, Principal] = request.app.state.tokens
-    if not token or token not in tokens:
-        raise HTTPException(401, "missing or unknown bearer token")
-    return tokens[token]
+    state = request.app.state
+    limit: FailureLimit = state.auth_limit
+    client = client_key(request)
+    ticket = None if cred else (request.query_params.get("ticket") or None)
+    claimed = Tickets.claimed(ticket) if ticket else None
+    keys = [client] + ([f"identity:{claimed.name}"] if claimed else [])
+    refuse_if_limited(limit, *keys)
+    if cred is not None:
+        tokens: dict[str, Principal] = state.tokens
+        known = tokens.get(cred.credentials)
+        if known is not None:
+            return known
+        limit.failed(client)
+        raise HTTPException(401, "missing or unknown bearer token", CHALLENGE)
+    if ticket is not None:
+        if not ticket_route(request.method, request.url.path):
+            raise HTTPException(
+                401,
+                "a ticket opens streams and pictures (GET) only: send 'Authorization: Bearer'",
+                CHALLENGE,
+            )
+        tickets: Tickets = state.tickets
+        holder = tickets.verify(ticket, int(time.time() * 1000))
+        if holder is not None:
+            return holder
+        limit.failed(*keys)
+        raise HTTPException(401, "ticket expired or not genuine: get a new one", CHALLENGE)
+    if "access_token" in request.query_params or "token" in request.query_params:
+        raise HTTPException(401, NO_URL_TOKENS, CHALLENGE)
+    raise HTTPException(401, "missing or unknown bearer token", CHALLENGE)
 
 
 def require(*roles: str) -> Callable[[Principal], Principal]:

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from hub.api.deps import Runtime, Technician
+from hub.api.deps import Runtime, Technician, client_key, refuse_if_limited
+from hub.api.limits import FailureLimit
 from hub.enrol.service import EnrolError, EnrolService
 from hub.enrol.tokens import TokenRefused
 
@@ -55,7 +56,13 @@ async def issue_token(
 
 @router.post("/api/enrol/redeem")
 async def redeem(body: RedeemRequest, request: Request, rt: Runtime) -> dict[str, Any]:
+    """Spend a token (the token is the box's only credential here, so a wrong one counts
+    against the client like a failed login)."""
+    limit: FailureLimit = request.app.state.auth_limit
+    client = client_key(request)
+    refuse_if_limited(limit, client)
     try:
         return await service(request).redeem(body.token, rt.clock.now_ms())
     except (TokenRefused, EnrolError) as exc:
+        limit.failed(client)
         raise HTTPException(403, str(exc)) from None

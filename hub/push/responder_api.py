@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, FastAPI, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, FastAPI, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
@@ -73,14 +73,21 @@ async def subscribe(sub: Subscription, rt: Runtime, p: Anyone) -> dict[str, str]
 
 
 @router.get("/api/push/live")
-async def live(request: Request, rt: Runtime, p: Anyone) -> StreamingResponse:
-    """``text/event-stream`` of this responder's pushes while the page is open."""
+async def live(
+    request: Request,
+    rt: Runtime,
+    p: Anyone,
+    since: Annotated[str | None, Query(pattern=r"^[0-9]+-[0-9]+$")] = None,
+) -> StreamingResponse:
+    """``text/event-stream`` of this responder's pushes while the page is open; resumes
+    after ``Last-Event-ID`` or ``?since=`` (a page reopening it with a fresh ticket)."""
     person = _me(p)
     key = live_key(rt.keys.prefix, person)
 
     async def events() -> AsyncIterator[bytes]:
         last: Any = await rt.redis.xrevrange(key, count=1)
-        cursor = request.headers.get("last-event-id") or (text(last[0][0]) if last else "0-0")
+        tail = text(last[0][0]) if last else "0-0"
+        cursor = request.headers.get("last-event-id") or since or tail
         yield b": connected\n\n"
         while not await request.is_disconnected():
             resp: Any = await rt.redis.xread({key: cursor}, count=50, block=1000)

@@ -9,11 +9,14 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 from playwright.async_api import Page, async_playwright
 from redis.asyncio import Redis
 
 from contracts.messages import ResponderPush
+from contracts.topics import TopicKind, topic_for
 from hub.settings import HubSettings
 from tests.chromium import CHROMIUM
 from tests.field.harness import ARGS, Listener, field_hub
@@ -21,6 +24,7 @@ from tests.hub.conftest import Publisher
 
 pytestmark = pytest.mark.integration
 JPEG = b"\xff\xd8\xff\xe0" + bytes(3000)
+PICTURE = bytes(cv2.imencode(".jpg", np.full((36, 64, 3), 128, np.uint8))[1])
 
 
 async def _ready(value: object) -> bool:
@@ -71,7 +75,9 @@ async def test_responder_app_offline_queue_and_photo_checks(
     try:
         async with field_hub(hub_settings) as h, async_playwright() as pw:
             now = int(time.time() * 1000)
-            publisher.alert("edge-01", started_at_ms=now, updated_at_ms=now)
+            snap = f"sn-{now}"
+            publisher.raw(topic_for(publisher.prefix, TopicKind.SNAPSHOT, "edge-01", snap), PICTURE)
+            publisher.alert("edge-01", started_at_ms=now, updated_at_ms=now, snapshot_id=snap)
             await until(lambda: _ready(listener.on("/push")), 5)
             push = ResponderPush.model_validate_json(listener.on("/push")[0][2])
             no, person = push.case_no, push.person_id
@@ -81,8 +87,12 @@ async def test_responder_app_offline_queue_and_photo_checks(
             page = await context.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
-            await page.goto(f"{h.base_url}/m/?access_token=resp-{person}#/cases")
+            urls: list[str] = []
+            page.on("request", lambda r: urls.append(r.url))
+            # the sign-in link carries the token in its fragment: never sent, never logged
+            await page.goto(f"{h.base_url}/m/#access_token=resp-{person}")
             await wait_text(page, f'a.card[data-case="{no}"]', no)
+            assert f"resp-{person}" not in page.url
             assert (
                 await page.locator(f'svg.map path[data-code="{push.grid_code}"].mine').count() == 1
             )
@@ -98,6 +108,8 @@ async def test_responder_app_offline_queue_and_photo_checks(
 
             await page.click(f'a.card[data-case="{no}"]')
             await wait_text(page, "#case-no", no)
+            loaded = "() => { const i = document.querySelector('img.snap'); return i && i.complete && i.naturalWidth }"
+            assert await until(lambda: page.evaluate(loaded), 5), "the case's snapshot did not load"
             assert "剩余" in await page.inner_text(".due")  # the deadline counts down
             await page.click('button[data-action="accept"]')
             await wait_text(page, "#state", "已接单")
@@ -136,6 +148,7 @@ async def test_responder_app_offline_queue_and_photo_checks(
             await wait_text(page, "#state", "已处置")
             assert await page.locator("#queued").is_hidden()
             assert errors == [], errors
+            assert [u for u in urls if f"resp-{person}" in u] == [], "a token went into a URL"
             await browser.close()
     finally:
         listener.close()

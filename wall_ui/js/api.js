@@ -9,12 +9,44 @@ export const videoBase = params.get("video") || base;
 
 const enc = encodeURIComponent;
 
-/** The hub's bearer token: ?token= once (kiosk URL), then remembered by this screen. */
-if (params.get("token")) localStorage.setItem("gw-token", params.get("token"));
+/** The hub's bearer token, given once in the kiosk URL's fragment (#token=…, which the
+ * browser never sends to a server, so it is in no access log) and remembered by this screen.
+ * An old-style ?token= link still works; either way it is taken out of the address bar. */
+{
+  const hash = new URLSearchParams(location.hash.slice(1));
+  const given = hash.get("token") || params.get("token");
+  if (given) {
+    localStorage.setItem("gw-token", given);
+    hash.delete("token");
+    params.delete("token");
+    const query = params.toString();
+    const rest = hash.toString();
+    history.replaceState(null, "", `${location.pathname}${query ? `?${query}` : ""}${rest ? `#${rest}` : ""}`);
+  }
+}
 export const token = () => localStorage.getItem("gw-token") || "";
-/** For URLs the browser fetches by itself (EventSource, <img>, <video>): the token as a query. */
-const withToken = (url) => (token() ? `${url}${url.includes("?") ? "&" : "?"}access_token=${enc(token())}` : url);
 export const authHeaders = () => (token() ? { Authorization: `Bearer ${token()}` } : {});
+
+/** A ticket (POST /api/tickets) opens the URLs the browser fetches by itself (EventSource,
+ * <img>, <video>), which cannot carry the token: short-lived and good for streams and
+ * pictures only. keepTicket() gets one and renews it at half its life. */
+let ticket = "";
+let renewing = null;
+export async function refreshTicket() {
+  if (!token()) return 0;
+  const res = await fetch(`${base}/api/tickets`, { method: "POST", headers: authHeaders() });
+  if (res.status === 401) clearInterval(renewing); // a refused token: retrying only counts against this screen
+  if (!res.ok) throw new ApiError(res.status, res.statusText);
+  const t = await res.json();
+  ticket = t.ticket;
+  return t.ttl_s;
+}
+export async function keepTicket() {
+  if (renewing) return;
+  const ttl = await refreshTicket().catch(() => 60);
+  renewing = setInterval(() => refreshTicket().catch(() => {}), Math.max(5, ttl / 2) * 1000);
+}
+const withToken = (url) => (ticket ? `${url}${url.includes("?") ? "&" : "?"}ticket=${enc(ticket)}` : url);
 
 export const paths = {
   // hub/wall: wall state, scenes, tours, the wall's alarm view and its live stream

@@ -1,7 +1,7 @@
 // The operator console (/console/): verification queue (confirm with edits, reject with a
 // reason), case list with filters, case detail with timeline, snapshot, clip and actions,
 // and the wall: send a camera or a case to a tile, layouts, scenes and tours.
-import { ApiError, del, get, paths, post, put } from "./api.js";
+import { ApiError, del, get, keepTicket, paths, post, put } from "./api.js";
 import { catName, lang, loadLang, setLang, t } from "./i18n.js";
 import { subscribe } from "./live.js";
 
@@ -244,7 +244,8 @@ function drawPreview(p) {
 
 function watchWall() {
   stop?.();
-  stop = subscribe(paths.wallEvents(wallName()), {
+  const name = wallName();
+  stop = subscribe(() => paths.wallEvents(name), {
     state: (p) => {
       drawPreview(p);
       refreshQueue();
@@ -315,6 +316,7 @@ async function main() {
     if (current) showCase(current);
   });
   district = await get(paths.district());
+  await keepTicket(); // for the live stream, snapshots and clips
   const walls = await get(paths.walls());
   const sel = $("#wall-name");
   sel.innerHTML = walls.map((w) => `<option>${esc(w)}</option>`).join("");

@@ -1,10 +1,11 @@
 // The wall's live stream (Server-Sent Events). Each "state" event carries the whole wall,
 // so a reconnect (EventSource retries by itself, sending Last-Event-ID) is back in sync.
+// ``url`` is a function: a stream closed for good (its ticket expired) reopens on a fresh URL.
 export function subscribe(url, handlers) {
   let source = null;
   let retry = 1000;
   const open = () => {
-    source = new EventSource(url);
+    source = new EventSource(typeof url === "function" ? url() : url);
     source.addEventListener("open", () => {
       retry = 1000;
       handlers.connected?.(true);

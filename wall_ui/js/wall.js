@@ -2,7 +2,7 @@
 // the whole wall in one window. Draws this monitor's layout from the wall state the hub
 // streams; a reloaded window gets the same state on connect, so it comes back as it was.
 import "./gw-tile.js";
-import { get, paths, put } from "./api.js";
+import { get, keepTicket, paths, put } from "./api.js";
 import { loadLang, t } from "./i18n.js";
 import { subscribe } from "./live.js";
 import { MapPanel } from "./map-panel.js";
@@ -129,7 +129,8 @@ async function main() {
   await loadLang();
   document.body.classList.toggle("single", which !== "all");
   district = await get(paths.district()); // with the screen's token
-  subscribe(paths.wallEvents(wallName), {
+  await keepTicket(); // for the live stream, snapshots and clips
+  subscribe(() => paths.wallEvents(wallName), {
     state: render,
     ticker: (c) => document.querySelectorAll(".panel.kpi").forEach((p) => p.ticker(c)),
     fleet: (a) => document.querySelectorAll(".panel.kpi").forEach((p) => p.ticker(a)),
