@@ -38,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
         "--weights", type=Path, default=None, help="start from these weights (fine-tune)"
     )
     t.add_argument(
+        "--start",
+        default=None,
+        help="a pretrained start: yolov5n-coco, yolo11n-imagenet or scratch (see models/pretrained.py)",
+    )
+    t.add_argument(
         "--repeat-real", type=int, default=1, help="list the real train split N times per epoch"
     )
     t.add_argument(
@@ -112,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
             workers=args.workers,
             fraction=args.fraction,
             weights=args.weights,
+            start=args.start,
             run_name=args.name,
             fresh=args.fresh,
             repeat_real=args.repeat_real,

@@ -31,7 +31,15 @@ from models.composite import (
     photometric,
     write_sample,
 )
-from models.paths import CLASS_NAMES, DATA_DIR, DATASET_YAML, SHARED_DETECT
+from models.generate_real import generate_real
+from models.paths import (
+    CLASS_NAMES,
+    DATA_DIR,
+    DATASET_YAML,
+    SHARED_CYLINDERS,
+    SHARED_DETECT,
+    SHARED_STREET,
+)
 
 log = logging.getLogger(__name__)
 TARGET_IDS = {name: i for i, name in enumerate(CLASS_NAMES)}
@@ -48,6 +56,9 @@ class SplitCounts:
 
 COUNTS = {"train": SplitCounts(700, 120, 200, 60), "val": SplitCounts(150, 40, 50, 20)}
 SMALL = {"train": SplitCounts(60, 10, 20, 6), "val": SplitCounts(20, 6, 8, 3)}
+# real cylinder cut-outs pasted into street photos, per split
+CYLINDER_COMPOSITES = {"train": 1600, "val": 300}
+CYLINDER_COMPOSITES_SMALL = {"train": 30, "val": 10}
 
 
 def link_real(data_dir: Path, shared: Path) -> None:
@@ -164,6 +175,8 @@ def generate(
     data_dir: Path = DATA_DIR,
     shared: Path = SHARED_DETECT,
     small: bool = False,
+    street: Path = SHARED_STREET,
+    crops: Path = SHARED_CYLINDERS,
     seed: int = 20261123,
 ) -> Path:
     """Write all synthetic sets and the dataset yaml; return the yaml path."""
@@ -220,10 +233,18 @@ def generate(
             counts.dust,
             frames,
         )
+    real_train = generate_real(
+        data_dir,
+        street,
+        crops,
+        CLASS_NAMES,
+        CYLINDER_COMPOSITES_SMALL if small else CYLINDER_COMPOSITES,
+        seed,
+    )
     spec = {
         "path": str(data_dir.resolve()),
-        "train": ["real/images/train", "synth/images/train"],
-        "val": ["real/images/val", "synth/images/val"],
+        "train": ["real/images/train", "synth/images/train", *real_train],
+        "val": ["real/images/val", "synth/images/val", "street/images/val", "cylinders/images/val"],
         "names": dict(enumerate(CLASS_NAMES)),
     }
     yaml_path = data_dir.parent / DATASET_YAML.name

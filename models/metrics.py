@@ -29,9 +29,10 @@ def found_at(
     pred_cls: np.ndarray,
     gt_xyxy: np.ndarray,
     gt_cls: np.ndarray,
-    conf: float,
+    conf: float | np.ndarray,
 ) -> npt.NDArray[np.bool_]:
-    """Per truth box: does a detection of its class at `conf` or above overlap it at IoU 0.5?"""
+    """Per truth box: does a detection of its class at `conf` or above (one threshold, or one
+    per detection) overlap it at IoU 0.5?"""
     strong = pred_conf >= conf
     if not len(gt_cls) or not strong.any():
         return np.zeros(len(gt_cls), bool)
@@ -88,7 +89,7 @@ class Accumulator:
     """Collects per-image predictions and truth; `summary` turns them into figures."""
 
     nc: int
-    alert_conf: float
+    alert_conf: float | tuple[float, ...]  # one threshold, or one per class
     tp: list[npt.NDArray[np.bool_]] = field(default_factory=list)
     conf: list[np.ndarray] = field(default_factory=list)
     pcls: list[np.ndarray] = field(default_factory=list)
@@ -99,9 +100,16 @@ class Accumulator:
     box_cls: list[np.ndarray] = field(default_factory=list)
     box_side: list[np.ndarray] = field(default_factory=list)
     box_found: list[npt.NDArray[np.bool_]] = field(default_factory=list)
+    thresholds: npt.NDArray[np.float64] = field(init=False)
 
     def __post_init__(self) -> None:
         self.gt_counts = np.zeros(self.nc, np.int64)
+        t = self.alert_conf
+        self.thresholds = (
+            np.full(self.nc, float(t)) if isinstance(t, float | int) else np.asarray(t, np.float64)
+        )
+        if self.thresholds.shape != (self.nc,):
+            raise ValueError(f"alert thresholds {t!r}: need one or {self.nc}")
 
     def add(
         self,
@@ -118,14 +126,13 @@ class Accumulator:
         self.pcls.append(pred_cls)
         self.gt_counts += np.bincount(gt_cls.astype(np.int64), minlength=self.nc)[: self.nc]
         self.has.append(np.bincount(gt_cls.astype(np.int64), minlength=self.nc)[: self.nc] > 0)
-        strong = pred_cls[pred_conf >= self.alert_conf].astype(np.int64)
+        at = self.thresholds[pred_cls.astype(np.int64)] if len(pred_cls) else np.zeros(0)
+        strong = pred_cls[pred_conf >= at].astype(np.int64)
         self.fired.append(np.bincount(strong, minlength=self.nc)[: self.nc] > 0)
         wh = np.clip(gt_xyxy[:, 2:] - gt_xyxy[:, :2], 0, None) if len(gt_cls) else np.zeros((0, 2))
         self.box_cls.append(gt_cls.astype(np.int64))
         self.box_side.append(np.sqrt(wh[:, 0] * wh[:, 1]) * input_scale)
-        self.box_found.append(
-            found_at(pred_xyxy, pred_conf, pred_cls, gt_xyxy, gt_cls, self.alert_conf)
-        )
+        self.box_found.append(found_at(pred_xyxy, pred_conf, pred_cls, gt_xyxy, gt_cls, at))
 
     def recall_by_size(self, c: int) -> dict[str, dict[str, int]]:
         """Truth boxes of class `c` per size bin, and how many a detection found at the alert

@@ -9,8 +9,15 @@ MODELS_DIR = Path(__file__).resolve().parent
 REPO_ROOT = MODELS_DIR.parent
 WORK_DIR = Path(os.environ.get("GRIDWALL_MODELS_WORK", MODELS_DIR / "work"))
 SHARED_DETECT = Path(os.environ.get("GRIDWALL_DETECT_DATA", "/work/shared/data/detect"))
+SHARED_STREET = Path(os.environ.get("GRIDWALL_STREET_DATA", SHARED_DETECT.parent / "street"))
+SHARED_CYLINDERS = Path(
+    os.environ.get("GRIDWALL_CYLINDER_CROPS", SHARED_DETECT.parent / "cylinder_crops" / "images")
+)
+SHARED_WEIGHTS = Path(
+    os.environ.get("GRIDWALL_PRETRAINED", SHARED_DETECT.parent.parent / "weights")
+)
 
-CLASS_NAMES: tuple[str, ...] = ("gas_cylinder", "waste", "dust")
+CLASS_NAMES: tuple[str, ...] = ("gas_cylinder", "waste", "dust", "overflow")
 IMGSZ = 320
 
 DATA_DIR = WORK_DIR / "data"
@@ -31,4 +38,6 @@ CARD_IMAGES = MODELS_DIR / "card"
 VAL_SETS: dict[str, str] = {
     "real": "real",  # the shared val split (waste, dust), through symlinks
     "synthetic": "synth",  # composites on real val backgrounds + synthetic-camera frames
+    "street": "street",  # the shared street val split (garbage, overflowing bins, bins)
+    "cylinders": "cylinders",  # held-out real cylinder cut-outs in street val photos
 }

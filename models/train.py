@@ -27,6 +27,7 @@ class TrainOptions:
     fraction: float = 1.0
     fresh: bool = False
     weights: Path | None = None  # fine-tune from these (e.g. the shipped .pt) instead of scratch
+    start: str | None = None  # a pretrained start from `models/pretrained.py` (e.g. yolov5n-coco)
     run_name: str = RUN_NAME
     patience: int = 100
     hours: float | None = None  # wall-clock budget: Ultralytics fits the schedule into it
@@ -56,6 +57,7 @@ def write_notes(opts: TrainOptions) -> Path:
                 "repeat_real": opts.repeat_real,
                 **({"repeat_class": dict(opts.repeat_class)} if opts.repeat_class else {}),
                 "threads": opts.threads,
+                **({"start": opts.start} if opts.start else {}),
                 "why": opts.why,
             },
             sort_keys=False,
@@ -178,7 +180,15 @@ def train(opts: TrainOptions) -> Path:
         data = class_oversampled_yaml(opts.data, opts.repeat_real, opts.repeat_class, opts.run_name)
     elif opts.repeat_real > 1:
         data = oversampled_yaml(opts.data, opts.repeat_real, opts.run_name)
-    start = str(opts.weights) if opts.weights else "yolov8n.yaml"
+    if opts.start and opts.weights:
+        raise ValueError("give a pretrained start or weights to fine-tune, not both")
+    if opts.start:
+        from models.pretrained import write_start
+
+        start = str(write_start(opts.start, run_dir(opts.run_name) / "start.pt"))
+    else:
+        start = str(opts.weights) if opts.weights else "yolov8n.yaml"
+    fine_tune = bool(opts.weights)
     log.info(
         "training %s from %s on %s, %d epochs at %d px",
         opts.run_name,
@@ -199,7 +209,7 @@ def train(opts: TrainOptions) -> Path:
         project=str(RUNS_DIR),
         name=opts.run_name,
         exist_ok=True,
-        pretrained=bool(opts.weights),
+        pretrained=bool(opts.weights or opts.start),
         fraction=opts.fraction,
         cache="ram",
         val=False,  # scored afterwards by `python -m models evaluate`; saves CPU time per epoch
@@ -210,10 +220,12 @@ def train(opts: TrainOptions) -> Path:
         **({"lr0": opts.lr0} if opts.lr0 is not None else {}),
         nbs=opts.batch,  # one optimiser step per batch: few images, many steps
         **({"time": opts.hours} if opts.hours else {}),
-        close_mosaic=max(opts.epochs // 6, 1),
+        # A pretrained start: mosaic on half the batches, off for the last third (at 320 it
+        # shrinks small objects), one warm-up epoch for the fresh head.
+        close_mosaic=max(opts.epochs // 3, 1) if opts.start else max(opts.epochs // 6, 1),
         # Fine-tuning (from --weights): no warm-up burst, no mosaic (it shrinks small objects).
-        warmup_epochs=0.0 if opts.weights else 3.0,
-        mosaic=0.0 if opts.weights else 1.0,
+        warmup_epochs=0.0 if fine_tune else (1.0 if opts.start else 3.0),
+        mosaic=0.0 if fine_tune else (0.5 if opts.start else 1.0),
         seed=0,
         deterministic=False,
         amp=device != "cpu",
