@@ -164,17 +164,56 @@ class VerifyRequest(ContractModel):
     requested_ms: EpochMs
 
 
+class VerifyEvidence(BaseModel):
+    """One thing a verification looked for: a detector class (or ``haze``), the highest
+    score it had inside the zone, and its verify and alert thresholds."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    name: Label
+    score: Fraction
+    verify_at: Fraction
+    alert_at: Fraction
+
+    @model_validator(mode="after")
+    def _order(self) -> VerifyEvidence:
+        if self.verify_at > self.alert_at:
+            raise ValueError(f"verify_at {self.verify_at} must not exceed alert_at {self.alert_at}")
+        return self
+
+
 class VerifyResponse(ContractModel):
+    """Box → hub: what the zone shows now. ``clear`` only when nothing of the case's classes
+    is found at the verify threshold and the zone changed against the alarm frame by at
+    least ``scene_change_min``; ``uncertain`` (a person decides) for anything in between.
+
+    ``snapshot_id`` names the frame looked at (the "after" frame), ``reference_snapshot_id``
+    the alarm snapshot it was compared with. The fields after ``reason`` were added within
+    contract v1 and are optional: an answer without them is an older box's.
+    """
+
     request_id: EventId
     box_id: Identifier
     camera_id: Identifier
     zone_id: Identifier
     category: CategoryCode
-    result: Literal["clear", "present", "error"]
+    result: Literal["clear", "present", "uncertain", "error"]
     confidence: Fraction
     snapshot_id: EventId | None = None
     checked_ms: EpochMs
     reason: ShortText | None = None
+    evidence: Annotated[tuple[VerifyEvidence, ...], Field(max_length=16)] = ()
+    scene_change: Fraction | None = None
+    scene_change_min: Fraction | None = None
+    reference_snapshot_id: EventId | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> VerifyResponse:
+        if (self.scene_change is None) != (self.scene_change_min is None):
+            raise ValueError("scene_change and scene_change_min come together")
+        if self.result == "uncertain" and not self.reason:
+            raise ValueError("an 'uncertain' answer needs a reason")
+        return self
 
 
 class SensorReading(ContractModel):

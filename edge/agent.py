@@ -25,6 +25,7 @@ from contracts.messages import (
     ConfigAck,
     RemoteConfig,
     SensorReading,
+    VerifyEvidence,
     VerifyRequest,
     VerifyResponse,
 )
@@ -37,12 +38,14 @@ from edge.frame_tap import FrameTap
 from edge.metrics import EdgeMetrics
 from edge.mqtt_link import MqttLink
 from edge.outbox import Outbox
-from edge.pipeline import CameraPipeline
+from edge.pipeline import CameraPipeline, StepContext
+from edge.reference_frames import ReferenceFrames
 from edge.sensors import SensorBoard
 from edge.settings import EdgeConfig, parse_edge_config
 from edge.snapshot import annotate, encode_capped
 from edge.sources import make_source
 from edge.video.service import VideoService, video_from_env
+from edge.zone_verify import AlarmFrame, judge
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +83,15 @@ class Agent:
         self.metrics_port: int | None = None
         self.outbox = Outbox(self.settings.outbox_path)
         self.link = MqttLink(self.settings.mqtt, self.box_id, self.outbox, handler=self._on_message)
+        # the clean frame of each alarm's best snapshot, for verification to compare with
+        self.alarm_frames = ReferenceFrames(
+            self.settings.outbox_path.with_name("alarm-frames.sqlite")
+        )
         self.alerts = AlertPublisher.for_link(
             self.link,
             self.settings.pipeline.snapshot_max_bytes,
             self.settings.pipeline.snapshot_width,
+            on_snapshot=self._keep_alarm_frame,
         )
         self._detector_factory = detector_factory or (lambda c: build_detector(c.settings.detector))
         self.detector = self._detector_factory(config)
@@ -127,6 +135,7 @@ class Agent:
         self.link.stop()
         self.metrics.stop()
         self.outbox.close()
+        self.alarm_frames.close()
 
     def request_stop(self) -> None:
         """Ask ``run_forever`` to return (signal handlers call this)."""
@@ -259,32 +268,66 @@ class Agent:
         self._stats_now.set()
 
     # zone verification
+    def _keep_alarm_frame(self, ctx: StepContext, snapshot_id: str) -> None:
+        pipe = self.pipelines.get(ctx.camera_id)
+        image = pipe.detect_image(ctx.image) if pipe is not None else ctx.image
+        frame = AlarmFrame(
+            ctx.camera_id,
+            ctx.zone_id,
+            ctx.category,
+            snapshot_id,
+            ctx.step.t_ms,
+            image,
+            tuple(box for box, _name, _conf in ctx.boxes_norm),
+        )
+        self.alarm_frames.keep(frame)
+
     def verify(self, req: VerifyRequest) -> VerifyResponse:
+        """Look at the zone now and judge it against the alarm frame (``edge.zone_verify``);
+        the frame looked at goes out as snapshot ``{request_id}.verify``."""
         pipe = self.pipelines.get(req.camera_id)
-        snapshot_id = None
+        p = self.settings.pipeline
         try:
             if pipe is None:
                 raise KeyError(f"this box has no camera {req.camera_id!r}")
-            check = pipe.check_zone(req.zone_id, req.category).result(
-                self.settings.pipeline.verify_timeout_s
+            check = pipe.check_zone(req.zone_id, req.category).result(p.verify_timeout_s)
+            alarm = self.alarm_frames.latest(req.camera_id, req.zone_id, req.category)
+            j = judge(
+                check,
+                alarm,
+                ratio=p.verify_confidence_ratio,
+                floor=self.settings.detector.confidence,
+                change_min=p.verify_change_min,
             )
             jpeg = encode_capped(
-                annotate(check.image, check.boxes_norm),
-                self.settings.pipeline.snapshot_max_bytes,
-                self.settings.pipeline.snapshot_width,
+                annotate(check.image, check.boxes_norm), p.snapshot_max_bytes, p.snapshot_width
             )
             snapshot_id = f"{req.request_id}.verify"
             self.outbox.enqueue(self.link.topic(TopicKind.SNAPSHOT, snapshot_id), jpeg)
+            evidence = tuple(
+                VerifyEvidence(
+                    name=e.name,
+                    score=round(e.score, 4),
+                    verify_at=round(e.verify_at, 4),
+                    alert_at=round(e.alert_at, 4),
+                )
+                for e in j.evidence[:16]
+            )
             resp = VerifyResponse(
                 request_id=req.request_id,
                 box_id=self.box_id,
                 camera_id=req.camera_id,
                 zone_id=req.zone_id,
                 category=req.category,
-                result="present" if check.result == "present" else "clear",
-                confidence=round(check.confidence, 4),
+                result=j.verdict.result,
+                confidence=max((e.score for e in evidence), default=0.0),
                 snapshot_id=snapshot_id,
                 checked_ms=_now_ms(),
+                reason=j.verdict.reason[:2000],
+                evidence=evidence,
+                scene_change=j.change,
+                scene_change_min=j.change_min if j.change is not None else None,
+                reference_snapshot_id=j.reference_snapshot_id,
             )
         except Exception as exc:  # any failure is answered, not swallowed
             resp = VerifyResponse(
@@ -300,6 +343,15 @@ class Agent:
             )
         self.outbox.enqueue(self.link.topic(TopicKind.VERIFY_RESPONSE), encode(resp))
         self.link.notify()
+        log.info(
+            "verify %s camera=%s zone=%s category=%s: %s (%s)",
+            req.request_id,
+            req.camera_id,
+            req.zone_id,
+            req.category,
+            resp.result,
+            resp.reason,
+        )
         return resp
 
     # stats

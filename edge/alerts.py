@@ -30,6 +30,7 @@ class AlertPublisher:
         snapshot_width: int,
         notify: Callable[[], None] = lambda: None,
         on_event: Callable[[AlertEvent], None] = lambda _e: None,
+        on_snapshot: Callable[[StepContext, str], None] = lambda _c, _s: None,
     ) -> None:
         self.box_id = box_id
         self.prefix = prefix
@@ -38,13 +39,20 @@ class AlertPublisher:
         self.snapshot_width = snapshot_width
         self._notify = notify
         self._on_event = on_event
+        self._on_snapshot = on_snapshot
         self._lock = threading.Lock()
         self._snapshots: dict[str, str] = {}  # event id → best snapshot id
 
     @classmethod
     def for_link(
-        cls, link: MqttLink, snapshot_max_bytes: int, snapshot_width: int
+        cls,
+        link: MqttLink,
+        snapshot_max_bytes: int,
+        snapshot_width: int,
+        on_snapshot: Callable[[StepContext, str], None] = lambda _c, _s: None,
     ) -> AlertPublisher:
+        """``on_snapshot(ctx, snapshot_id)`` is told of every new best snapshot, with the
+        clean frame in ``ctx.image`` (the agent keeps it for verification)."""
         return cls(
             link.box_id,
             link.prefix,
@@ -52,6 +60,7 @@ class AlertPublisher:
             snapshot_max_bytes=snapshot_max_bytes,
             snapshot_width=snapshot_width,
             notify=link.notify,
+            on_snapshot=on_snapshot,
         )
 
     def on_step(self, ctx: StepContext) -> None:
@@ -111,6 +120,11 @@ class AlertPublisher:
             return
         event = holder["event"]
         self.outbox.remember_open(event.event_id, None if step.type == "end" else encode(event))
+        if jpeg is not None and snapshot_id is not None:
+            try:
+                self._on_snapshot(ctx, snapshot_id)
+            except Exception:  # the alert is out; a lost alarm frame costs only a person's look
+                log.exception("alarm frame of %s not kept", snapshot_id)
         self._notify()
         self._on_event(event)
         log.info(

@@ -33,6 +33,7 @@ from edge.rules import NOTHING, Observation, cylinders, dust, hold_s, waste
 from edge.settings import PipelineSettings
 from edge.sources.base import Frame, FrameSource
 from edge.tracker import Tracker
+from edge.zone_verify import ZoneCheck
 from edge.zones import CameraZones, ZoneGeometry, ZoneRule, inside, reference_point
 
 log = logging.getLogger(__name__)
@@ -47,14 +48,6 @@ class StepContext:
     category: str
     rule: str
     step: Step
-    image: npt.NDArray[np.uint8]
-    boxes_norm: tuple[BoxNorm, ...]
-
-
-@dataclass(frozen=True)
-class ZoneCheck:
-    result: str  # "clear" | "present"
-    confidence: float
     image: npt.NDArray[np.uint8]
     boxes_norm: tuple[BoxNorm, ...]
 
@@ -227,7 +220,8 @@ class CameraPipeline:
         for _, _, fut in checks:
             fut.set_exception(RuntimeError(f"camera {self.camera_id} is offline"))
 
-    def _small(self, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    def detect_image(self, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+        """``image`` at the detect resolution (what detection and zone checks look at)."""
         if (image.shape[1], image.shape[0]) == self.detect_wh:
             return image
         return np.asarray(cv2.resize(image, self.detect_wh, interpolation=cv2.INTER_AREA))
@@ -243,7 +237,7 @@ class CameraPipeline:
         period = int(1000 / self.camera.stream.detect_fps)
         self._next_due_ms = max(self._next_due_ms + period, t - period)
         self._last_t_ms = t
-        small = self._small(frame.image)
+        small = self.detect_image(frame.image)
         reason = self.gate.should_detect(small, t)
         if reason is None and not checks:
             self.skipped += 1
@@ -349,6 +343,9 @@ class CameraPipeline:
         frame: Frame,
         small: npt.NDArray[np.uint8],
     ) -> ZoneCheck:
+        """What the zone shows of the category's classes, at every confidence the detector
+        reports (the verify threshold is lower than the alert's), with the alert threshold
+        of each class; masks still apply. ``edge.zone_verify`` judges it."""
         geo = next((g for g in self.zones.zones if g.zone.zone_id == zone_id), None)
         if geo is None:
             raise KeyError(f"camera {self.camera_id} has no zone {zone_id!r}")
@@ -359,26 +356,37 @@ class CameraPipeline:
             dets = self.detector.detect(small, frame)
         w, h = self.detect_wh
         floor = geo.zone.rules
+        names = sorted({self.detector.class_names[c] for c in rule.class_ids})
+        scores = dict.fromkeys(names, 0.0)
+        alert_at = {n: floor.class_confidence.get(n, floor.min_confidence) for n in names}
         boxes: list[BoxNorm] = []
         for i in range(len(dets)):
             cid = int(dets.class_id[i])
+            if cid not in rule.class_ids:
+                continue
             name = self.detector.class_names[cid]
             conf = float(dets.confidence[i])
             x0, y0, x1, y1 = (float(v) for v in dets.xyxy[i])
-            if cid not in rule.class_ids or conf < floor.class_confidence.get(
-                name, floor.min_confidence
-            ):
-                continue
             if self.zones.masked((x0, y0, x1, y1), cid):
                 continue
             if inside(geo.polygon, reference_point((x0, y0, x1, y1), name)):
-                boxes.append(((x0 / w, y0 / h, x1 / w, y1 / h), name, conf))
+                scores[name] = max(scores[name], conf)
+                box = (max(x0 / w, 0.0), max(y0 / h, 0.0), min(x1 / w, 1.0), min(y1 / h, 1.0))
+                if box[0] < box[2] and box[1] < box[3]:
+                    boxes.append((box, name, conf))
+        haze = None
         base = self.haze.get(zone_id)
-        if rule.category.edge_rule == "dust" and base is not None and not boxes:
+        margin = floor.dust_haze_margin
+        if rule.category.edge_rule == "dust" and base is not None and margin is not None:
             excess = base.excess(haze_cells(small, geo.rect))
-            margin = floor.dust_haze_margin
-            if excess is not None and margin is not None and excess > margin:
-                return ZoneCheck("present", 0.6, frame.image, ())
-        if boxes:
-            return ZoneCheck("present", max(b[2] for b in boxes), frame.image, tuple(boxes))
-        return ZoneCheck("clear", 0.9, frame.image, ())
+            if excess is not None:
+                haze = (float(excess), float(margin))
+        return ZoneCheck(
+            image=frame.image,
+            small=small,
+            zone_norm=tuple((float(x), float(y)) for x, y in geo.zone.polygon_norm),
+            scores=scores,
+            alert_at=alert_at,
+            boxes_norm=tuple(boxes),
+            haze=haze,
+        )

@@ -62,6 +62,12 @@ class PipelineSettings(Strict):
     offline_after_s: Annotated[float, Field(ge=0.5, le=3600)] = 10.0
     reconnect_max_s: Annotated[float, Field(ge=0.1, le=600)] = 15.0
     verify_timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0
+    verify_confidence_ratio: Annotated[float, Field(gt=0, le=1)] = 0.5
+    """Verification looks for the case's classes down to this fraction of each class's alert
+    threshold (never under the detector's own ``confidence`` floor)."""
+    verify_change_min: Annotated[float, Field(gt=0, lt=1)] = 0.2
+    """Scene change against the alarm frame (0 same, 1 unrelated) a zone must reach before
+    "nothing found" counts as clear; below it a person decides (``edge.scene_change``)."""
 
     @model_validator(mode="after")
     def _ages(self) -> PipelineSettings:

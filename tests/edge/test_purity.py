@@ -18,6 +18,9 @@ PURE = [
     "gate.py",
     "sensors.py",
     "detect/letterbox.py",
+    "scene_change.py",
+    "verify_rule.py",
+    "zone_verify.py",
 ]
 IO = {"paho", "sqlite3", "onnxruntime", "prometheus_client", "psutil", "socket", "ultralytics"}
 

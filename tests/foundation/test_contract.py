@@ -18,6 +18,7 @@ from contracts.messages import (
     DetectionBox,
     RemoteConfig,
     SensorReading,
+    VerifyEvidence,
     VerifyRequest,
     VerifyResponse,
 )
@@ -110,6 +111,25 @@ SAMPLES: list[tuple[TopicKind, BaseModel]] = [
             result="clear",
             confidence=0.97,
             checked_ms=T0,
+        ),
+    ),
+    (
+        TopicKind.VERIFY_RESPONSE,
+        VerifyResponse(
+            request_id="vr-0000000002",
+            box_id=BOX,
+            camera_id="cam-01",
+            zone_id="ground",
+            category="06010",
+            result="uncertain",
+            confidence=0.0,
+            snapshot_id="vr-0000000002.verify",
+            checked_ms=T0,
+            reason="nothing found, but the zone still looks like the alarm frame",
+            evidence=(VerifyEvidence(name="waste", score=0.0, verify_at=0.25, alert_at=0.35),),
+            scene_change=0.04,
+            scene_change_min=0.2,
+            reference_snapshot_id="edge-01-cam-01-ground-06010-000001.s1795000000000",
         ),
     ),
 ]
@@ -217,3 +237,39 @@ def test_subscriptions() -> None:
     assert subscription(P, TopicKind.EVENT) == "gridwall/v1/edge/+/event"
     assert subscription(P, TopicKind.SNAPSHOT) == "gridwall/v1/edge/+/snapshot/+"
     assert shared("hub", subscription(P, TopicKind.EVENT)) == "$share/hub/gridwall/v1/edge/+/event"
+
+
+def _verify_json(**changes: object) -> bytes:
+    _, sample = SAMPLES[-1]
+    data = json.loads(encode(sample))
+    data.update(changes)
+    return json.dumps(data).encode()
+
+
+BAD_VERIFY: list[tuple[str, bytes, str]] = [
+    ("unknown result", _verify_json(result="maybe"), "result: got 'maybe'"),
+    ("uncertain without reason", _verify_json(reason=None), "an 'uncertain' answer needs a reason"),
+    ("change alone", _verify_json(scene_change_min=None), "scene_change and scene_change_min come"),
+    ("change range", _verify_json(scene_change=1.2), "scene_change: got 1.2"),
+    (
+        "thresholds upside down",
+        _verify_json(evidence=[{"name": "waste", "score": 0.1, "verify_at": 0.5, "alert_at": 0.4}]),
+        "verify_at 0.5 must not exceed alert_at 0.4",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "payload", "reason"), BAD_VERIFY, ids=[b[0] for b in BAD_VERIFY])
+def test_bad_verify_response_names_the_problem(case: str, payload: bytes, reason: str) -> None:
+    with pytest.raises(ContractError) as err:
+        decode(P, topic_for(P, TopicKind.VERIFY_RESPONSE, BOX), payload)
+    assert reason in str(err.value), f"{case}: {err.value}"
+
+
+def test_an_older_box_answer_without_the_scene_fields_still_parses() -> None:
+    old = b'{"v":1,"request_id":"vr-0000000009","box_id":"edge-01","camera_id":"cam-01",'
+    old += b'"zone_id":"ground","category":"06010","result":"clear","confidence":0.9,'
+    old += b'"checked_ms":1795000000000}'
+    _, msg = decode(P, topic_for(P, TopicKind.VERIFY_RESPONSE, BOX), old)
+    assert isinstance(msg, VerifyResponse)
+    assert (msg.result, msg.scene_change, msg.evidence) == ("clear", None, ())
