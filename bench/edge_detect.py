@@ -4,8 +4,9 @@ Each frame is a 640x360 synthetic camera frame; the timed call is the whole ``de
 (letterbox, ONNX Runtime with one thread, decode, OpenCV NMS), as the pipeline runs it.
 Frames/s per core = frames / process CPU seconds; frames/s wall is reported beside it.
 
-Usage: python bench/edge_detect.py [--frames N]
-The last printed line is one JSON object.
+Usage: python bench/edge_detect.py [--frames N] [--previous-fp32 OLD.onnx --previous-int8 OLD.onnx]
+With ``--previous-*`` the earlier model runs in the same process, interleaved with the current one
+(rounds alternate), so both see the same machine. The last printed line is one JSON object.
 """
 
 from __future__ import annotations
@@ -27,8 +28,20 @@ from edge.synth import SceneScript, SyntheticScene
 MODELS = Path(__file__).resolve().parent.parent / "models"
 
 
+def model_names(path: Path) -> list[str]:
+    """The class names in the model's metadata (an earlier model may have fewer classes)."""
+    import ast
+
+    import onnxruntime as ort
+
+    meta = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).get_modelmeta()
+    names = ast.literal_eval(meta.custom_metadata_map.get("names", "{}"))
+    return [str(names[k]) for k in sorted(names)]
+
+
 def bench(path: Path, frames: int) -> dict[str, float]:
-    det = OnnxDetector(DetectorSettings(model_path=path, threads=1))
+    settings = DetectorSettings(model_path=path, threads=1, class_names=model_names(path))
+    det = OnnxDetector(settings)
     scene = SyntheticScene(SceneScript.preset("street_corner"), (640, 360), 2.0, seed=4)
     images = [scene.next_frame().image for _ in range(40)]
     for img in images[:10]:
@@ -57,15 +70,32 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=300)
     parser.add_argument("--fp32", type=Path, default=MODELS / "gridwall-det-320.onnx")
     parser.add_argument("--int8", type=Path, default=MODELS / "gridwall-det-320-int8.onnx")
+    parser.add_argument("--previous-fp32", type=Path, default=None)
+    parser.add_argument("--previous-int8", type=Path, default=None)
+    parser.add_argument("--rounds", type=int, default=1, help="alternate the models this often")
     args = parser.parse_args()
     result: dict[str, object] = {"bench": "edge_detect", "imgsz": 320, "threads": 1}
-    for key, path in (("fp32", args.fp32), ("int8", args.int8)):
-        result[f"{key}_model"] = str(path)
-        if not path.is_file():
-            result[key] = f"missing: {path}"
-            continue
-        result[key] = bench(path, args.frames)
-        print(key, result[key], flush=True)
+    models = [("fp32", args.fp32), ("int8", args.int8)]
+    models += [
+        (key, path)
+        for key, path in (
+            ("previous_fp32", args.previous_fp32),
+            ("previous_int8", args.previous_int8),
+        )
+        if path is not None
+    ]
+    runs: dict[str, list[dict[str, float]]] = {}
+    for _ in range(max(args.rounds, 1)):
+        for key, path in models:
+            result[f"{key}_model"] = str(path)
+            if not path.is_file():
+                result[key] = f"missing: {path}"
+                continue
+            runs.setdefault(key, []).append(bench(path, args.frames))
+            print(key, runs[key][-1], flush=True)
+    for key, got in runs.items():
+        # the best round of each: the one least disturbed by the rest of the machine
+        result[key] = max(got, key=lambda r: r["fps_per_core"])
     print(json.dumps(result))
 
 

@@ -8,13 +8,17 @@ The source names three classes; the detector keeps two of them and learns bins a
 | `overflow`     | `overflow`     | a bin overflowing: the bin-overflow scene (06902, a local code) |
 | `garbage_bin`  | (none)         | a bin alone is no problem: the hard negative a street camera sees all day |
 
-Images are linked in place; label files are rewritten under the detector's ids, and the
-source labels are linked beside them (`source-labels/`) so evaluation can tell bin-only
-photos from clean ones.
+Images are hard-linked (copied where a link cannot be made) into a folder of their own, label
+files rewritten under the detector's ids beside them, and the source labels linked as
+`source-labels/` so evaluation can tell bin-only photos from clean ones. The images folder must
+not be a symlink to the shared one: Ultralytics resolves image paths before it derives their
+label paths, and would read the source labels (source ids) instead of the rewritten ones.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 SOURCE_NAMES: tuple[str, ...] = ("garbage", "garbage_bin", "overflow")
@@ -70,10 +74,15 @@ def link_street(data_dir: Path, shared: Path, class_names: tuple[str, ...]) -> d
     counts: dict[str, int] = {}
     for split in ("train", "val"):
         images = data_dir / "street" / "images" / split
-        images.parent.mkdir(parents=True, exist_ok=True)
-        if images.is_symlink() or images.exists():
+        if images.is_symlink():
             images.unlink()
-        images.symlink_to((shared / "images" / split).resolve(), target_is_directory=True)
+        shutil.rmtree(images, ignore_errors=True)
+        images.mkdir(parents=True)
+        for src in sorted((shared / "images" / split).iterdir()):
+            try:
+                os.link(src, images / src.name)
+            except OSError:  # another file system, or links refused: a copy
+                shutil.copyfile(src, images / src.name)
         source = data_dir / "street" / "source-labels" / split
         source.parent.mkdir(parents=True, exist_ok=True)
         if source.is_symlink() or source.exists():
