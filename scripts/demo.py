@@ -210,14 +210,14 @@ def main() -> int:
     print(
         f"\nGridwall demo running: hub + {len(boxes)} edge box(es) ({', '.join(boxes)}). Ctrl-C stops it."
     )
-    print(f"  wall, whole 2x2 in one window: {HUB_URL}/wall/?wall=main&monitor=all&token={op}")
+    print(f"  wall, whole 2x2 in one window: {HUB_URL}/wall/?wall=main&monitor=all#token={op}")
     for m in range(4):
         print(
-            f"  wall monitor {m}:                {HUB_URL}/wall/?wall=main&monitor={m}&token={op}"
+            f"  wall monitor {m}:                {HUB_URL}/wall/?wall=main&monitor={m}#token={op}"
         )
-    print(f"  operator console:              {HUB_URL}/console/?token={op}")
-    print(f"  responder app (phone):         {HUB_URL}/m/?access_token={resp}")
-    print(f"  fleet page (technician):       {HUB_URL}/fleet?access_token={tech}")
+    print(f"  operator console:              {HUB_URL}/console/#token={op}")
+    print(f"  responder app (phone):         {HUB_URL}/m/#access_token={resp}")
+    print(f"  fleet page (technician):       {HUB_URL}/fleet#access_token={tech}")
     print(f"  API docs:                      {HUB_URL}/docs")
     print(f"  broker (logins only, per-box ACL): {broker.url}, files in {broker.folder}\n")
     stop = False

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 import uvicorn
 from fastapi import FastAPI
 
+from hub.api import redact
 from hub.video.mount import registry_from_env
 from hub.video.routes import bearer_token_auth, video_router
 from hub.video.settings import token_from_env
@@ -47,6 +48,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     for noisy in ("aioice", "aiortc"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    redact.install()  # its <img>/MJPEG URLs may carry ?access_token=: never in a log
     uvicorn.run(build_app(), host=args.host, port=args.port, log_level="warning")
 
 

@@ -77,8 +77,8 @@ class WallServer:
         return self.app.state.wall_parts[0]
 
     def page_url(self, path: str) -> str:
-        sep = "&" if "?" in path else "?"
-        return f"{self.url}{path}{sep}token={TOKEN}"
+        """A kiosk link: the token in the fragment, which the browser never sends."""
+        return f"{self.url}{path}#token={TOKEN}"
 
 
 def _free_port() -> int:
