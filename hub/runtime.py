@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import socket
 
 from redis.asyncio import Redis
@@ -20,7 +19,9 @@ from hub.services.cancellation import stop_tasks
 from hub.services.cases import CaseService
 from hub.services.context import HubContext
 from hub.services.ingest import Ingest, subscriptions
-from hub.services.mqtt_link import MqttLink
+from hub.services.instance import Instance, claim, host_name
+from hub.services.membership import Membership
+from hub.services.mqtt_link import MqttLink, session_client_id
 from hub.services.processor import Processor
 from hub.services.timers import Timers
 from hub.settings import HubSettings
@@ -68,8 +69,13 @@ class HubRuntime:
         self.keys = Keys(settings.redis.key_prefix)
         self.redis = hub_redis(settings.redis.url)
         self.store = CaseStore(self.redis, self.keys, settings.ingest.changes_max)
-        self.client_id = settings.mqtt.client_id or f"hub-{socket.gethostname()}-{os.getpid()}"
+        # the instance name is claimed at start (hub.services.instance); until then a pinned
+        # client id or a placeholder names the consumer
+        self.client_id = settings.mqtt.client_id or f"hub-{host_name()}"
+        self.instance: Instance | None = None
         self.link: MqttLink | None = None
+        self.membership: Membership | None = None
+        self._end_session = False
         self.cases = CaseService(self.redis, self.keys, self.store, self.ctx, self.clock, None)
         self.processor = Processor(
             self.redis,
@@ -97,30 +103,50 @@ class HubRuntime:
             raise ValueError("; ".join(problems))
         await self.redis.ping()
         await self.processor.ensure_group()
+        self.instance = claim(self.settings.mqtt)
+        self.client_id = self.processor.consumer = self.instance.name
         if self._want_mqtt:
+            s = self.settings
             per_hub, wide = self.subscriptions()
-            self.link = MqttLink(
-                self.settings.mqtt,
-                self.client_id,
-                per_hub,
-                wide_subscriptions=wide,
-                receive_maximum=self.settings.ingest.receive_maximum,
+            session = session_client_id(self.client_id, per_hub, wide)
+            members = Membership(
+                self.redis, self.keys, self.ctx, self.clock, session, [*per_hub, *wide]
             )
+            self.link = MqttLink(
+                s.mqtt,
+                session,
+                per_hub,
+                exact_id=True,
+                wide_subscriptions=wide,
+                receive_maximum=s.ingest.receive_maximum,
+                session_expiry_s=s.mqtt.session_expiry_s,
+                will=members.will(),
+                birth=members.birth(),
+                side=(members.filter, members.on_record),
+            )
+            log.info("MQTT session %s (group %r)", session, s.mqtt.shared_group)
+            self.membership = members
             self.cases.publisher = self.link
             self.link.start()
             ingest = Ingest(self.redis, self.keys, self.ctx, self.link, self.clock)
             self._tasks.append(asyncio.create_task(ingest.run(), name="ingest"))
             await asyncio.wait_for(self.link.connected.wait(), timeout=10)
+            members.start(self.link)
         if self._want_workers:
             self._tasks.append(asyncio.create_task(self.processor.run(), name="correlate"))
         if self._want_timer_loop:
             self._tasks.append(asyncio.create_task(self.timers.run(), name="timers"))
 
     async def stop(self) -> None:
+        if self.membership is not None:
+            # before ingest stops: a hub leaving the group drains its session into Redis
+            self._end_session = await self.membership.leave()
         tasks, self._tasks = self._tasks, []
         await stop_tasks(tasks)
         if self.link is not None:
-            self.link.stop()
+            self.link.stop(end_session=self._end_session)
+        if self.instance is not None:
+            self.instance.release()
         await self.redis.aclose()
 
     async def __aenter__(self) -> HubRuntime:

@@ -12,7 +12,14 @@ import os
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from contracts.config_problems import ConfigError, parse_yaml, problem, problems_from_validation
 from contracts.connection import MqttConnection
@@ -48,7 +55,24 @@ class HttpSettings(Strict):
 
 class HubMqtt(MqttConnection):
     shared_group: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")] = "hub"
+    # the MQTT session's name (docs/hub.md "Several hubs"): a pinned client id, else
+    # hub-{instance}, else hub-{host}-{n} with n the lowest number free on this host
     client_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = None
+    instance: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")] | None = None
+    # how long the broker keeps a session (and queues for it) while its hub is away
+    session_expiry_s: Annotated[int, Field(ge=60, le=7 * 86_400)] = 3600
+    # a hub gone this long without coming back is dead: a live hub takes over its session,
+    # moves what it holds into Redis and ends it (its share of the group with it)
+    sweep_after_s: Annotated[int, Field(ge=1, le=3600)] = 5
+
+    @model_validator(mode="after")
+    def _sweep_before_expiry(self) -> HubMqtt:
+        if self.sweep_after_s >= self.session_expiry_s:
+            raise ValueError(
+                f"sweep_after_s {self.sweep_after_s} must be shorter than "
+                f"session_expiry_s {self.session_expiry_s}"
+            )
+        return self
 
 
 class CorrelationSettings(Strict):
@@ -110,6 +134,7 @@ ENV_OVERRIDES = {
     "GRIDWALL_REDIS_URL": ("redis", "url"),
     "GRIDWALL_REDIS_PREFIX": ("redis", "key_prefix"),
     "GRIDWALL_MQTT_CLIENT_ID": ("mqtt", "client_id"),
+    "GRIDWALL_HUB_INSTANCE": ("mqtt", "instance"),
     "GRIDWALL_HTTP_PORT": ("http", "port"),
 }
 

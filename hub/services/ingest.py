@@ -57,9 +57,19 @@ def subscriptions(s: HubMqtt) -> tuple[list[str], list[str]]:
 
 class Ingest:
     def __init__(
-        self, redis: Redis, keys: Keys, ctx: HubContext, link: MqttLink, clock: Clock
+        self,
+        redis: Redis,
+        keys: Keys,
+        ctx: HubContext,
+        link: MqttLink,
+        clock: Clock,
+        *,
+        per_hub_kinds: bool = True,
     ) -> None:
+        """``per_hub_kinds=False`` drops health messages whatever filter they came through
+        (a swept session's: every live hub had its own copy)."""
         self.r, self.k, self.ctx, self.link, self.clock = redis, keys, ctx, link, clock
+        self.per_hub_kinds = per_hub_kinds
         s = ctx.settings.ingest
         self.buckets = TokenBuckets(s.rate_per_box_per_s, s.rate_burst)
         self.prefix = ctx.settings.mqtt.topic_prefix
@@ -135,7 +145,7 @@ class Ingest:
         except ContractError as exc:
             return str(exc)
         kind = topic.kind
-        if m.wide and kind in EVERY_HUB_KINDS:
+        if kind in EVERY_HUB_KINDS and (m.wide or not self.per_hub_kinds):
             return ""  # this hub takes it through its own subscription
         if kind in HUB_TO_BOX_KINDS:
             return ""  # the hubs' own messages to boxes

@@ -50,6 +50,12 @@ class HubMetrics:
             ),
             registry=r,
         )
+        self.sessions_swept = Counter(
+            "gridwall_hub_sessions_swept", "Sessions of dead hubs taken over and ended", registry=r
+        )
+        self.swept_messages = Counter(
+            "gridwall_hub_swept_messages", "Messages taken from swept sessions", registry=r
+        )
         self.lag = Gauge("gridwall_hub_inbox_lag", "Inbox entries not yet correlated", registry=r)
         self.open_cases = Gauge("gridwall_hub_open_cases", "Cases not closed", registry=r)
         self.overdue_cases = Gauge(

@@ -12,6 +12,16 @@ PUBACKs go out as one write (``ack_many``). The broker never has more than
 Messages delivered through a subscription listed in ``wide_subscriptions`` are marked
 ``wide`` (MQTT 5 subscription identifier), so ingest can tell a copy that came through the
 wide filter from one that came through a per-hub filter.
+
+For the hubs' membership (``hub.services.membership``) a link may carry a retained birth
+record published on every connect and a last will with a delay (the broker publishes it
+when the connection is gone that long without coming back), hand the messages of one
+``side`` filter to a callback instead of ingest, ``leave`` the group (unsubscribe, then
+wait until everything the session still held has arrived and been acknowledged) and end
+its session on ``stop``. The link subscribes again on every connect: a session resumed
+after another client held it may have lost its subscriptions, and MQTT 5 replaces an
+identical subscription without losing a message (``retain handling`` 1: no retained copies
+again).
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ import logging
 import socket
 import ssl
 import struct
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,6 +64,25 @@ class Incoming:
 
 
 Sink = Callable[[Incoming], None]
+SESSION_TAKEN_OVER = 0x8E  # DISCONNECT reason: another connection took this client id
+
+
+@dataclass(frozen=True, slots=True)
+class Will:
+    """A retained last will the broker publishes ``delay_s`` after the connection is lost,
+    unless the session is resumed first."""
+
+    topic: str
+    payload: bytes
+    delay_s: int
+
+
+def session_client_id(base: str, subscriptions: list[str], wide: list[str]) -> str:
+    """``base`` plus a digest of the subscriptions: a changed prefix or group is a new
+    session, never a resumed one that holds other filters."""
+    every = sorted(subscriptions) + [f"wide:{s}" for s in sorted(wide)]
+    digest = hashlib.sha1("\n".join(every).encode()).hexdigest()[:6]
+    return f"{base}-{digest}"
 
 
 class _Client(mqtt.Client):
@@ -136,25 +166,48 @@ class MqttLink:
         receive_maximum: int,
         wide_subscriptions: list[str] | None = None,
         session_expiry_s: int = 3600,
+        exact_id: bool = False,
+        will: Will | None = None,
+        birth: tuple[str, bytes] | None = None,
+        side: tuple[str, Callable[[str, bytes], None] | None] | None = None,
+        reconnect: bool = True,
     ) -> None:
+        """``client_id`` gets the subscriptions' digest (``session_client_id``) unless
+        ``exact_id``. ``side``: (filter, callback) for messages the link takes itself
+        (acknowledged at once, never given to ``take``; the filter is subscribed on every
+        connect, unless the callback is None: then such messages are only dropped);
+        ``reconnect=False``: one connection only (``closed`` is set when it ends)."""
         self.conn = conn
         self.subscriptions = subscriptions
         self.wide_subscriptions = wide_subscriptions or []
         self.receive_maximum = receive_maximum
         self.connected = asyncio.Event()
+        self.closed = asyncio.Event()
         self.overflow = 0
         self.connects = 0  # accepted connections so far (reconnects show here)
+        self.session_present = False  # of the last accepted connection
+        self.taken_over = False  # the broker said another connection took our client id
+        self.received = 0  # messages handed to ``take`` so far
         self._pending: deque[Incoming] = deque()
+        self._unacked: set[int] = set()
+        self._last_rx = 0.0
         self._has_data = asyncio.Event()
         self._lost = asyncio.Event()
         self._loop = asyncio.get_running_loop()
         self._tasks: list[asyncio.Task[None]] = []
         self._sock: Any = None
         self._accepted = False
-        # the session is bound to its subscriptions: a changed prefix or group is a new session
-        every = sorted(subscriptions) + [f"wide:{s}" for s in sorted(self.wide_subscriptions)]
-        digest = hashlib.sha1("\n".join(every).encode()).hexdigest()[:6]
-        self.client_id = f"{client_id}-{digest}"
+        self._reconnect = reconnect
+        self._birth = birth
+        self._side_filter = side[0] if side is not None else ""
+        self._on_side: Callable[[str, bytes], None] | None = side[1] if side else None
+        self._side_prefix = self._side_filter.rstrip("+#")
+        self._unsubacks: dict[int, asyncio.Future[None]] = {}
+        self.client_id = (
+            client_id
+            if exact_id
+            else session_client_id(client_id, subscriptions, self.wide_subscriptions)
+        )
         c = _Client(
             self._accept,
             callback_api_version=CallbackAPIVersion.VERSION2,
@@ -171,8 +224,13 @@ class MqttLink:
             c.tls_set(ca_certs=conn.ca_file, cert_reqs=ssl.CERT_REQUIRED)
         c.max_inflight_messages_set(1000)
         c.max_queued_messages_set(0)
+        if will is not None:
+            wprops = Properties(PacketTypes.WILLMESSAGE)  # type: ignore[no-untyped-call]
+            wprops.WillDelayInterval = will.delay_s
+            c.will_set(will.topic, will.payload, qos=1, retain=True, properties=wprops)
         c.on_connect = self._on_connect
         c.on_disconnect = self._on_disconnect
+        c.on_unsubscribe = self._on_unsubscribe
         c.on_message = self._on_message
         c.on_socket_open = self._on_socket_open
         c.on_socket_close = self._on_socket_close
@@ -186,16 +244,23 @@ class MqttLink:
             asyncio.create_task(self._misc_loop(), name="mqtt-misc"),
         ]
 
-    def stop(self) -> None:
+    def stop(self, *, end_session: bool = False) -> None:
+        """Disconnect; with ``end_session`` the broker drops the session (DISCONNECT with
+        session expiry 0): what it still held for us is gone, and so is our share."""
         for t in self._tasks:
             t.cancel()
         c = self._client
         if c.is_connected():
-            c.disconnect()
+            props = None
+            if end_session:
+                props = Properties(PacketTypes.DISCONNECT)  # type: ignore[no-untyped-call]
+                props.SessionExpiryInterval = 0
+            c.disconnect(properties=props)
             c.loop_write()  # DISCONNECT is tiny: written now, then paho closes the socket
         self._forget_socket()
         with contextlib.suppress(OSError, AttributeError):
             c._sock_close()
+        self.closed.set()
 
     async def _connect_loop(self) -> None:
         props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
@@ -222,6 +287,9 @@ class MqttLink:
                 continue
             self._accepted = False
             await self._lost.wait()
+            if not self._reconnect:
+                self.closed.set()
+                return
             if self._accepted:  # a session that worked: come back at once
                 delay = 0.25
                 await asyncio.sleep(0.1)
@@ -253,12 +321,62 @@ class MqttLink:
         for m in batch:
             if m.qos == 2:
                 self._client.ack(m.mid, 2)
+            if m.qos:
+                self._unacked.discard(m.mid)
 
     def ack(self, mid: int, qos: int) -> None:
         self._client.ack(mid, qos)
+        self._unacked.discard(mid)
 
     def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False) -> None:
         self._client.publish(topic, payload, qos=qos, retain=retain)
+
+    async def publish_acked(
+        self, topic: str, payload: bytes, *, retain: bool = False, timeout_s: float = 2.0
+    ) -> bool:
+        """Publish at QoS 1 and wait for the broker's PUBACK; False if it did not come."""
+        if not self._client.is_connected():
+            return False
+        info = self._client.publish(topic, payload, qos=1, retain=retain)
+        deadline = time.monotonic() + timeout_s
+        while not info.is_published():
+            if time.monotonic() > deadline or not self._client.is_connected():
+                return False
+            await asyncio.sleep(0.01)
+        return True
+
+    async def leave(self, filters: list[str], *, quiet_s: float, timeout_s: float) -> bool:
+        """Unsubscribe ``filters``, then wait until the session has nothing more for us:
+        every message taken and acknowledged, none arriving for ``quiet_s`` (the broker
+        sends what it queued as soon as acknowledgements free its window, so a quiet link
+        with nothing unacknowledged has had everything). False if that took longer than
+        ``timeout_s`` or the connection went away."""
+        deadline = time.monotonic() + timeout_s
+        c = self._client
+        if not c.is_connected():
+            return False
+        if filters:
+            rc, mid = c.unsubscribe(filters)
+            if rc is not MQTTErrorCode.MQTT_ERR_SUCCESS or mid is None:
+                return False
+            done: asyncio.Future[None] = self._loop.create_future()
+            self._unsubacks[mid] = done
+            try:
+                await asyncio.wait_for(done, max(0.1, deadline - time.monotonic()))
+            except TimeoutError:
+                return False
+            finally:
+                self._unsubacks.pop(mid, None)
+        self._last_rx = max(self._last_rx, time.monotonic())
+        while True:
+            if not c.is_connected():
+                return False
+            now = time.monotonic()
+            if not self._pending and not self._unacked and now - self._last_rx >= quiet_s:
+                return True
+            if now > deadline:
+                return False
+            await asyncio.sleep(0.05)
 
     # --- socket callbacks: paho may call them from the connect executor thread ------------------
     def _in_loop(self, fn: Any, *args: Any) -> None:
@@ -326,16 +444,23 @@ class MqttLink:
         if getattr(rc, "is_failure", False):
             log.error("MQTT connect refused: %s", rc)
             return
-        if not getattr(flags, "session_present", False):
-            # a resumed session keeps its subscriptions; subscribing again would make the
-            # broker replace them, and a message landing in between would be lost
-            opts = SubscribeOptions(qos=1)
-            if self.subscriptions:
-                client.subscribe([(s, opts) for s in self.subscriptions])
-            if self.wide_subscriptions:
-                props = Properties(PacketTypes.SUBSCRIBE)  # type: ignore[no-untyped-call]
-                props.SubscriptionIdentifier = WIDE_ID
-                client.subscribe([(s, opts) for s in self.wide_subscriptions], properties=props)
+        self.session_present = bool(getattr(flags, "session_present", False))
+        self._unacked.clear()  # the broker sends what was unacknowledged again
+        # subscribe on every connect: a resumed session may have lost its subscriptions
+        # while another client held it; an identical subscription is replaced without
+        # losing a message, and retain handling 1 sends no retained copies again
+        opts = SubscribeOptions(qos=1, retainHandling=1)
+        if self.subscriptions:
+            client.subscribe([(s, opts) for s in self.subscriptions])
+        if self.wide_subscriptions:
+            props = Properties(PacketTypes.SUBSCRIBE)  # type: ignore[no-untyped-call]
+            props.SubscriptionIdentifier = WIDE_ID
+            client.subscribe([(s, opts) for s in self.wide_subscriptions], properties=props)
+        if self._side_filter and self._on_side is not None:
+            # every connect: the retained records are the current view of the side topic
+            client.subscribe([(self._side_filter, SubscribeOptions(qos=1))])
+        if self._birth is not None:
+            client.publish(self._birth[0], self._birth[1], qos=1, retain=True)
         self._accepted = True
         self.connects += 1
         self.connected.set()
@@ -343,7 +468,16 @@ class MqttLink:
     def _on_disconnect(self, _c: object, _u: object, _f: object, rc: object, _p: object) -> None:
         self.connected.clear()
         self._lost.set()
-        log.warning("MQTT disconnected: %s", rc)
+        if getattr(rc, "value", None) == SESSION_TAKEN_OVER:
+            self.taken_over = True
+            log.warning("MQTT session %s taken over by another connection", self.client_id)
+        else:
+            log.warning("MQTT disconnected: %s", rc)
+
+    def _on_unsubscribe(self, _c: object, _u: object, mid: int, _rc: object, _p: object) -> None:
+        done = self._unsubacks.get(mid)
+        if done is not None and not done.done():
+            done.set_result(None)
 
     def _on_message(self, _c: object, _u: object, msg: mqtt.MQTTMessage) -> None:
         """Messages the direct path left to paho (QoS 2, unusual properties)."""
@@ -354,7 +488,17 @@ class MqttLink:
         self._accept(Incoming(msg.topic, payload, msg.mid, msg.qos, WIDE_ID in ids))
 
     def _accept(self, item: Incoming) -> None:
+        self._last_rx = time.monotonic()
+        if self._side_prefix and item.topic.startswith(self._side_prefix):
+            if item.qos:
+                self._client.ack(item.mid, item.qos)
+            if self._on_side is not None:
+                self._on_side(item.topic, item.payload)
+            return
         if item.qos == 0 and len(self._pending) > self.receive_maximum * 2 + 100:
             self.overflow += 1  # QoS 0 is outside the broker's flow control: shed it
             return
+        if item.qos:
+            self._unacked.add(item.mid)
+        self.received += 1
         self._pending.append(item)
