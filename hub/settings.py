@@ -102,6 +102,9 @@ class VerificationSettings(Strict):
     clear_checks: Annotated[int, Field(ge=1, le=10)] = 3
     # no answer from the box this long after a request: the case goes to a human
     timeout_s: Annotated[float, Field(ge=5, le=86_400)] = 300.0
+    # the frames behind a verification (each check's after frame, the alarm frame it was
+    # compared with) are kept this long, so a camera-verified close can be audited
+    evidence_days: Annotated[int, Field(ge=7, le=3650)] = 180
 
 
 class AuthSettings(Strict):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
@@ -20,7 +21,14 @@ from contracts.topics import TopicKind, topic_for
 from hub.domain.case_state import CaseEvent, CaseView, fold, next_event
 from hub.domain.clock import Clock
 from hub.domain.escalation import FrozenPolicy, should_escalate, sla_deadlines, step_deadline
-from hub.domain.verification import Next, after_answer, answer_due_ms, timer_member
+from hub.domain.verification import (
+    Next,
+    after_answer,
+    answer_due_ms,
+    backed_result,
+    check_of,
+    timer_member,
+)
 from hub.services.case_people import people_data, policy_with_urgency
 from hub.services.context import HubContext
 from hub.services.faults import crash_point
@@ -253,7 +261,15 @@ class CaseService:
         )
         self.publisher.publish(topic, encode(req), qos=1)
 
-    async def on_verify_response(self, request_id: str, result: str, camera_id: str) -> None:
+    async def on_verify_response(
+        self,
+        request_id: str,
+        result: str,
+        camera_id: str,
+        answer: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Take the box's answer (``answer``: the whole ``VerifyResponse`` as a dict) to the
+        next step; the checks that decide it go on the case's log with the step."""
         raw = await self.r.getdel(self.k.verify(request_id))
         if raw is None:
             log.info(
@@ -266,22 +282,64 @@ class CaseService:
         if view.state != "resolved":
             return
         actor = f"camera:{camera_id}"
+        check = check_of(
+            answer or {"request_id": request_id, "camera_id": camera_id, "result": result}
+        )
+        result, unbacked = backed_result(check)
         n = 0
         if result == "clear":
             n = int(await self.r.hincrby(self.k.case(no), "verify_clear", 1))
+            checks_key = self.k.verify_checks(no)
+            async with self.r.pipeline(transaction=False) as pipe:
+                if n == 1:  # the first clear of a new run of checks
+                    pipe.delete(checks_key)
+                pipe.rpush(checks_key, dumps(check))
+                pipe.expire(checks_key, self._evidence_ttl_s())
+                await pipe.execute()
         try:
             step = after_answer(result, n, self.ctx.settings.verification.clear_checks)
         except ValueError:  # an answer this hub does not know: a human decides
             step = Next.HUMAN
         if step is Next.REWORK:
-            await self.act(no, "rework", actor, reason="camera still sees the problem")
+            await self._keep_evidence([check])
+            await self.act(
+                no, "rework", actor, reason="camera still sees the problem", data={"check": check}
+            )
         elif step is Next.VERIFY:
-            await self.act(no, "verify", actor, reason=f"{n} clear checks in a row")
+            raw_checks: Any = await self.r.lrange(self.k.verify_checks(no), 0, -1)
+            checks = [json.loads(c) for c in raw_checks][-n:] or [check]
+            await self._keep_evidence(checks)
+            await self.act(
+                no,
+                "verify",
+                actor,
+                reason=f"{n} clear checks in a row",
+                data={"checks": checks},
+            )
+            await self.r.delete(self.k.verify_checks(no))
             await self.act(no, "close", "system", reason="verified by camera")
         elif step is Next.ASK_AGAIN:
             await self.request_verification(view)
         else:
-            await self._to_human(no, actor, "the camera could not check")
+            await self._keep_evidence([check])
+            why = unbacked or str(check.get("reason") or "the camera could not check")
+            await self._to_human(no, actor, why, check)
+
+    def _evidence_ttl_s(self) -> int:
+        return self.ctx.settings.verification.evidence_days * 86_400
+
+    async def _keep_evidence(self, checks: list[dict[str, Any]]) -> None:
+        """Keep the frames behind a verification step (each check's after frame and the
+        alarm frame it was compared with) as long as ``verification.evidence_days``."""
+        ids = {
+            str(c[k]) for c in checks for k in ("snapshot_id", "reference_snapshot_id") if c.get(k)
+        }
+        if not ids:
+            return
+        async with self.r.pipeline(transaction=False) as pipe:
+            for sid in sorted(ids):
+                pipe.expire(self.k.snapshot(sid), self._evidence_ttl_s())
+            await pipe.execute()
 
     async def verification_timeout(self, request_id: str, no: str) -> bool:
         """A request nobody answered in time: the case goes to a human. False if answered."""
@@ -296,15 +354,20 @@ class CaseService:
         )
         return True
 
-    async def _to_human(self, no: str, actor: str, why: str) -> None:
+    async def _to_human(
+        self, no: str, actor: str, why: str, check: dict[str, Any] | None = None
+    ) -> None:
         await self.r.hset(self.k.case(no), "verification", "human")
+        data: dict[str, Any] = {"verification": "human"}
+        if check is not None:
+            data["check"] = check
         await self.act(
             no,
             "note",
             actor,
             reason="verification by a human",
             note=f"{why}: an operator must verify",
-            data={"verification": "human"},
+            data=data,
         )
 
     async def escalate_if_due(self, no: str, step: int) -> bool:

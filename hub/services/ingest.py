@@ -44,6 +44,7 @@ from hub.store.scripts import INBOX_ADD
 
 log = logging.getLogger(__name__)
 SNAPSHOT_TTL_S = 7 * 86_400
+VERIFY_SNAPSHOT_SUFFIX = ".verify"  # contract: a verification's after frame is {request_id}.verify
 EVERY_HUB_KINDS = frozenset({TopicKind.STATS, TopicKind.AVAILABILITY, TopicKind.CONFIG_ACK})
 HUB_TO_BOX_KINDS = frozenset({TopicKind.CONFIG, TopicKind.VERIFY_REQUEST})
 _TOPIC_CACHE_MAX = 100_000
@@ -171,7 +172,8 @@ class Ingest:
         if kind is TopicKind.VERIFY_RESPONSE:
             inbox += ("verify", m.payload)
         elif kind is TopicKind.SNAPSHOT and isinstance(msg, bytes):
-            pipe.set(self.k.snapshot(topic.item_id or ""), msg, ex=SNAPSHOT_TTL_S)
+            snapshot_id = topic.item_id or ""
+            pipe.set(self.k.snapshot(snapshot_id), msg, ex=self._snapshot_ttl_s(snapshot_id))
         elif isinstance(msg, BoxStats):
             pipe.hset(edge, mapping={"stats": msg.model_dump_json(), "last_seen_ms": now})
             pipe.sadd(self.k.edges, topic.box_id)
@@ -185,6 +187,13 @@ class Ingest:
         else:
             return f"the hub does not take {kind.value!r} messages"
         return None
+
+    def _snapshot_ttl_s(self, snapshot_id: str) -> int:
+        """A verification's after frame (``{request_id}.verify``) is evidence: kept as long
+        as ``verification.evidence_days``; other snapshots ``SNAPSHOT_TTL_S``."""
+        if snapshot_id.endswith(VERIFY_SNAPSHOT_SUFFIX):
+            return self.ctx.settings.verification.evidence_days * 86_400
+        return SNAPSHOT_TTL_S
 
     def _alert_reason(self, a: dict[str, Any], box_id: str) -> str | None:
         camera, zone, category = a.get("camera_id"), a.get("zone_id"), a.get("category")

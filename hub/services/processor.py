@@ -146,7 +146,7 @@ class Processor:
             if o in FOLLOW_UP:
                 await self._follow_up(a, o, no, _intent_field(a))
         for v in verifies:
-            await self.cases.on_verify_response(v["request_id"], v["result"], v["camera_id"])
+            await self.cases.on_verify_response(v["request_id"], v["result"], v["camera_id"], v)
         crash_point("before_ack")
         await self.r.xack(self.k.inbox, GROUP, *[i for i, _ in entries])
         METRICS.correlated.inc(len(alerts))

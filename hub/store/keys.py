@@ -76,6 +76,10 @@ class Keys:
     def verify(self, request_id: str) -> str:
         return f"{self.prefix}:verify:{request_id}"
 
+    def verify_checks(self, case_no: str) -> str:
+        """List of the clear checks in a row a resolved case has had so far."""
+        return f"{self.prefix}:case:{case_no}:verify_checks"
+
 
 def text(x: object) -> str:
     """A Redis reply (bytes) as text."""

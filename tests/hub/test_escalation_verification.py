@@ -11,10 +11,11 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from contracts.codec import decode_json, encode
-from contracts.messages import VerifyRequest, VerifyResponse
-from contracts.topics import TopicKind, subscription, topic_for
+from contracts.codec import decode_json
+from contracts.messages import VerifyRequest
+from contracts.topics import TopicKind, subscription
 from tests.hub.conftest import OP, Hub, Publisher, wait_for
+from tests.hub.fake_edge import FakeEdge
 
 pytestmark = pytest.mark.integration
 
@@ -72,40 +73,6 @@ async def test_case_closed_in_grid_counts_for_the_grid_tier(hub: Hub, publisher:
     assert kpi["total"]["tier_split"]["grid"] == 1
     assert kpi["total"]["median_accept_s"] == 600.0
     assert kpi["by"]["339901001"]["closed"] == 1
-
-
-class FakeEdge:
-    """Answers the hub's verify requests for edge-01 with scripted results."""
-
-    def __init__(self, host: str, port: int, prefix: str, answers: list[str]) -> None:
-        self.prefix, self.answers, self.requests = prefix, list(answers), 0
-        self.c = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
-        self.c.on_message = self._on_message
-        self.c.connect(host, port)
-        self.c.subscribe(subscription(prefix, TopicKind.VERIFY_REQUEST, "edge-01"), qos=1)
-        self.c.loop_start()
-
-    def _on_message(self, _c: object, _u: object, msg: mqtt.MQTTMessage) -> None:
-        req = decode_json(VerifyRequest, bytes(msg.payload))
-        self.requests += 1
-        result = self.answers.pop(0) if self.answers else "error"
-        resp = VerifyResponse(
-            request_id=req.request_id,
-            box_id="edge-01",
-            camera_id=req.camera_id,
-            zone_id=req.zone_id,
-            category=req.category,
-            result=result,  # type: ignore[arg-type]
-            confidence=0.9,
-            checked_ms=req.requested_ms + 1,
-        )
-        self.c.publish(
-            topic_for(self.prefix, TopicKind.VERIFY_RESPONSE, "edge-01"), encode(resp), qos=1
-        )
-
-    def close(self) -> None:
-        self.c.disconnect()
-        self.c.loop_stop()
 
 
 @pytest.mark.parametrize(
