@@ -1,6 +1,7 @@
 // The operator console (/console/): verification queue (confirm with edits, reject with a
-// reason), case list with filters, case detail with timeline, snapshot, clip and actions,
-// and the wall: send a camera or a case to a tile, layouts, scenes and tours.
+// reason), case list with filters, case detail with timeline, snapshot, the camera check
+// (alarm and after frames side by side), clip and actions, and the wall: send a camera or a
+// case to a tile, layouts, scenes and tours.
 import { ApiError, del, get, keepTicket, paths, post, put } from "./api.js";
 import { catName, lang, loadLang, setLang, t } from "./i18n.js";
 import { subscribe } from "./live.js";
@@ -24,6 +25,40 @@ function detectionOf(detail) {
   const boxes = detail.boxes || [];
   const snap = (boxes.length && detail.boxes_snapshot_id) || (detail.facts || {}).snapshot_id;
   return { snapshot_id: snap, boxes };
+}
+
+// the camera checks behind the case's latest verification step (hub.domain.verification:
+// a verify keeps its K clear checks, a rework or a hand-over to a person its one check)
+function latestChecks(events) {
+  let checks = [];
+  for (const e of events) {
+    const d = e.data || {};
+    if (d.checks?.length) checks = d.checks;
+    else if (d.check) checks = [d.check];
+  }
+  return checks;
+}
+
+// the alarm frame and the frame the camera checked, side by side, with the camera's reasons
+function cameraCheck(detail, events) {
+  const checks = latestChecks(events);
+  if (!checks.length) return "";
+  const c = checks[checks.length - 1];
+  const before = c.reference_snapshot_id || detectionOf(detail).snapshot_id;
+  const frame = (id, label, cls) => `<figure class="${cls}"><figcaption>${label}</figcaption>${
+    id ? `<img src="${paths.snapshot(id)}" alt="${esc(label)}">` : `<div class="none dim">${t("check.noFrame")}</div>`}</figure>`;
+  const num = (x) => (typeof x === "number" ? x.toFixed(2) : "–");
+  const rows = (c.evidence || [])
+    .map((e) => `${esc(e.name)} ${num(e.score)} (${t("check.verifyAt")} ${num(e.verify_at)} · ${t("check.alertAt")} ${num(e.alert_at)})`)
+    .join("; ");
+  const change = c.scene_change != null ? `${t("check.change")} ${num(c.scene_change)} / ${num(c.scene_change_min)}` : "";
+  const decide = detail.state === "resolved" && detail.verification === "human";
+  return `<section class="camera-check${decide ? " decide" : ""}" data-result="${esc(c.result)}" data-checks="${checks.length}">
+    <h4>${t("check.title")} · ${t(`check.${c.result}`)}${checks.length > 1 ? ` ×${checks.length}` : ""}</h4>
+    ${decide ? `<p class="ask">${t("check.decide")}</p>` : ""}
+    <div class="frames">${frame(before, t("check.before"), "before")}${frame(c.snapshot_id, t("check.after"), "after")}</div>
+    <p class="why">${esc(c.reason || "")}</p>
+    <p class="dim">${[change, rows].filter(Boolean).join(" · ")}</p></section>`;
 }
 
 function categoryOptions(selected) {
@@ -115,7 +150,7 @@ const gridName = (code) =>
 
 // console buttons → the hub's case actions (hub/api/cases.py); reassign and 1+1+X carry
 // the people picked from the roster
-const SIMPLE = ["dispatch", "escalate", "verify", "close"];
+const SIMPLE = ["dispatch", "escalate", "verify", "rework", "close"];
 let current = null; // the case number shown in the detail
 const roster = new Map(); // person id -> {name, role}, from the hub's candidates
 
@@ -168,6 +203,7 @@ async function showCase(no) {
       <span class="state">${t(`status.${detail.state}`)}</span> · ${t(`console.urgency.${f.urgency || cat?.urgency || "routine"}`)}</p>
     <p class="assignees">${t("case.assignees")} ${detail.assignees.map((id) => personName(detail, id)).join("、")}</p>
     ${detail.joint ? `<p class="joint">1+1+X: ${t("console.commander")} ${personName(detail, j.commander)} · ${t("console.lead")} ${personName(detail, j.lead)} · ${t("console.cooperating")} ${(j.cooperating || []).map((id) => personName(detail, id)).join("、")}</p>` : ""}
+    ${cameraCheck(detail, events)}
     ${f.camera_id ? `<video controls muted preload="none" src="${paths.caseClip(no)}" style="max-width:100%" aria-label="${t("console.clip")}"></video>` : ""}
     <h4>${t("console.timeline")}</h4>
     <ol class="timeline">${events.map((e) => eventLine(e, detail)).join("")}</ol>
