@@ -140,7 +140,11 @@ class HubRuntime:
     async def stop(self) -> None:
         if self.membership is not None:
             # before ingest stops: a hub leaving the group drains its session into Redis
-            self._end_session = await self.membership.leave()
+            try:
+                self._end_session = await self.membership.leave()
+            except Exception:  # the stop goes on; the session is kept for a restart or a sweep
+                log.exception("leaving the MQTT group failed; session kept")
+                self._end_session = False
         tasks, self._tasks = self._tasks, []
         await stop_tasks(tasks)
         if self.link is not None:

@@ -99,7 +99,7 @@ class HubProc:
         assert self.proc is not None
         return self.proc.pid
 
-    async def ready(self, timeout_s: float = 90) -> None:
+    async def ready(self, timeout_s: float = 150) -> None:
         async with httpx.AsyncClient(timeout=2) as c:
 
             async def up() -> bool:

@@ -23,7 +23,7 @@ import yaml
 from redis.asyncio import Redis
 
 from hub.settings import HubSettings
-from tests.trust.hub_rig import HubProc, Records, Stream, inbox_alerts, until, value
+from tests.trust.hub_rig import HubProc, Records, Stream, inbox_alerts, soon, until, value
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 RECOVERY_LIMIT_S = 15.0  # sweep_after_s (5) + the will's one-second tick + the sweep itself
@@ -79,7 +79,7 @@ async def test_hubs_split_the_load_and_take_over_a_dead_hubs_entries_and_share(
             h.start()
         for h in (a, b, c):
             await h.ready()
-        c_record = records.of(c.pid)
+        c_record = await soon(lambda: value(records.of(c.pid)), 5)
 
         # the hub that dies: its taken entries and its share of the group
         stream.start(400, per_s=100)
