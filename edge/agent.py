@@ -91,7 +91,7 @@ class Agent:
             self.link,
             self.settings.pipeline.snapshot_max_bytes,
             self.settings.pipeline.snapshot_width,
-            on_snapshot=self._keep_alarm_frame,
+            on_alarm_frame=self._keep_alarm_frame,
         )
         self._detector_factory = detector_factory or (lambda c: build_detector(c.settings.detector))
         self.detector = self._detector_factory(config)
@@ -268,14 +268,15 @@ class Agent:
         self._stats_now.set()
 
     # zone verification
-    def _keep_alarm_frame(self, ctx: StepContext, snapshot_id: str) -> None:
+    def _keep_alarm_frame(self, ctx: StepContext, snapshot_id: str | None) -> None:
+        """The latest frame in which the alert holds replaces the one kept for its key."""
         pipe = self.pipelines.get(ctx.camera_id)
         image = pipe.detect_image(ctx.image) if pipe is not None else ctx.image
         frame = AlarmFrame(
             ctx.camera_id,
             ctx.zone_id,
             ctx.category,
-            snapshot_id,
+            snapshot_id or ctx.step.event_id,
             ctx.step.t_ms,
             image,
             tuple(box for box, _name, _conf in ctx.boxes_norm),
@@ -284,7 +285,8 @@ class Agent:
 
     def verify(self, req: VerifyRequest) -> VerifyResponse:
         """Look at the zone now and judge it against the alarm frame (``edge.zone_verify``);
-        the frame looked at goes out as snapshot ``{request_id}.verify``."""
+        the frame looked at goes out as snapshot ``{request_id}.verify`` and the alarm frame
+        it was compared with as ``{request_id}.alarm``."""
         pipe = self.pipelines.get(req.camera_id)
         p = self.settings.pipeline
         try:
@@ -304,6 +306,11 @@ class Agent:
             )
             snapshot_id = f"{req.request_id}.verify"
             self.outbox.enqueue(self.link.topic(TopicKind.SNAPSHOT, snapshot_id), jpeg)
+            reference_id = None
+            if alarm is not None and j.change is not None:
+                reference_id = f"{req.request_id}.alarm"
+                before = encode_capped(alarm.image, p.snapshot_max_bytes, p.snapshot_width)
+                self.outbox.enqueue(self.link.topic(TopicKind.SNAPSHOT, reference_id), before)
             evidence = tuple(
                 VerifyEvidence(
                     name=e.name,
@@ -327,7 +334,7 @@ class Agent:
                 evidence=evidence,
                 scene_change=j.change,
                 scene_change_min=j.change_min if j.change is not None else None,
-                reference_snapshot_id=j.reference_snapshot_id,
+                reference_snapshot_id=reference_id,
             )
         except Exception as exc:  # any failure is answered, not swallowed
             resp = VerifyResponse(

@@ -30,7 +30,7 @@ class AlertPublisher:
         snapshot_width: int,
         notify: Callable[[], None] = lambda: None,
         on_event: Callable[[AlertEvent], None] = lambda _e: None,
-        on_snapshot: Callable[[StepContext, str], None] = lambda _c, _s: None,
+        on_alarm_frame: Callable[[StepContext, str | None], None] = lambda _c, _s: None,
     ) -> None:
         self.box_id = box_id
         self.prefix = prefix
@@ -39,7 +39,7 @@ class AlertPublisher:
         self.snapshot_width = snapshot_width
         self._notify = notify
         self._on_event = on_event
-        self._on_snapshot = on_snapshot
+        self._on_alarm_frame = on_alarm_frame
         self._lock = threading.Lock()
         self._snapshots: dict[str, str] = {}  # event id → best snapshot id
 
@@ -49,10 +49,11 @@ class AlertPublisher:
         link: MqttLink,
         snapshot_max_bytes: int,
         snapshot_width: int,
-        on_snapshot: Callable[[StepContext, str], None] = lambda _c, _s: None,
+        on_alarm_frame: Callable[[StepContext, str | None], None] = lambda _c, _s: None,
     ) -> AlertPublisher:
-        """``on_snapshot(ctx, snapshot_id)`` is told of every new best snapshot, with the
-        clean frame in ``ctx.image`` (the agent keeps it for verification)."""
+        """``on_alarm_frame(ctx, snapshot_id)`` is told of every ``new`` and ``update`` step,
+        with the clean frame in ``ctx.image`` and the alert's best snapshot id so far (the
+        agent keeps the latest frame in which the alert held, for verification)."""
         return cls(
             link.box_id,
             link.prefix,
@@ -60,7 +61,7 @@ class AlertPublisher:
             snapshot_max_bytes=snapshot_max_bytes,
             snapshot_width=snapshot_width,
             notify=link.notify,
-            on_snapshot=on_snapshot,
+            on_alarm_frame=on_alarm_frame,
         )
 
     def on_step(self, ctx: StepContext) -> None:
@@ -120,11 +121,11 @@ class AlertPublisher:
             return
         event = holder["event"]
         self.outbox.remember_open(event.event_id, None if step.type == "end" else encode(event))
-        if jpeg is not None and snapshot_id is not None:
+        if step.type != "end" and ctx.image.size > 3:
             try:
-                self._on_snapshot(ctx, snapshot_id)
+                self._on_alarm_frame(ctx, snapshot_id)
             except Exception:  # the alert is out; a lost alarm frame costs only a person's look
-                log.exception("alarm frame of %s not kept", snapshot_id)
+                log.exception("alarm frame of %s not kept", step.event_id)
         self._notify()
         self._on_event(event)
         log.info(

@@ -1,10 +1,12 @@
 """The alarm frames verification compares against, kept on the box's disk (SQLite).
 
-Whenever an alert takes a better snapshot, the clean frame behind it (no boxes drawn, at
-most ``max_width`` pixels wide, JPEG) and the alert's boxes replace the one kept for that
-(camera, zone, category): the hub's verification of a case on that key then compares the
-zone with the latest frame that showed the problem. One row per key, so the file stays
-small; it lives beside the outbox and survives a restart.
+At every ``new`` and ``update`` step of an alert (every ``update_interval_s`` while it
+holds, and on a significant change such as one more cylinder), the clean frame (no boxes
+drawn, at most ``max_width`` pixels wide, JPEG) and the alert's boxes replace the one kept
+for that (camera, zone, category): the hub's verification of a case on that key then
+compares the zone with the latest frame that showed the problem, not its first look at a
+pile that has grown since. One row per key, so the file stays small; it lives beside the
+outbox and survives a restart.
 """
 
 from __future__ import annotations

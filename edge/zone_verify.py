@@ -2,8 +2,8 @@
 
 ``ZoneCheck`` is what a pipeline saw on the frame it checked (``CameraPipeline.check_zone``):
 the highest confidence of each of the case's detector classes inside the zone, whatever
-the alert threshold, and the frame. ``AlarmFrame`` is the clean frame behind the alarm's
-snapshot, kept on the box (``edge.reference_frames``). ``judge`` turns both into evidence
+the alert threshold, and the frame. ``AlarmFrame`` is the latest frame in which the alert
+held, kept on the box (``edge.reference_frames``). ``judge`` turns both into evidence
 rows with their verify thresholds, measures the scene change (``edge.scene_change``) and
 applies the rule (``edge.verify_rule``). No I/O: the agent reads and sends.
 """
@@ -42,7 +42,8 @@ class ZoneCheck:
 
 @dataclass(frozen=True)
 class AlarmFrame:
-    """The clean frame (no boxes drawn) of an alarm's latest snapshot, with its boxes."""
+    """The latest frame in which an alert held, clean (no boxes drawn), with its boxes;
+    ``snapshot_id`` is the alert's best snapshot when it was kept."""
 
     camera_id: str
     zone_id: str
@@ -59,7 +60,8 @@ class Judgement:
     evidence: tuple[Evidence, ...]
     change: float | None
     change_min: float
-    reference_snapshot_id: str | None
+    alarm: AlarmFrame | None
+    """The alarm frame the zone was compared with (None: none kept)."""
 
 
 def evidence_of(check: ZoneCheck, ratio: float, floor: float) -> tuple[Evidence, ...]:
@@ -103,5 +105,5 @@ def judge(
         evidence,
         change,
         change_min,
-        alarm.snapshot_id if alarm is not None else None,
+        alarm,
     )

@@ -44,7 +44,9 @@ from hub.store.scripts import INBOX_ADD
 
 log = logging.getLogger(__name__)
 SNAPSHOT_TTL_S = 7 * 86_400
-VERIFY_SNAPSHOT_SUFFIX = ".verify"  # contract: a verification's after frame is {request_id}.verify
+# contract: a verification sends its after frame as {request_id}.verify and the alarm frame
+# it compared with as {request_id}.alarm
+VERIFY_SNAPSHOT_SUFFIXES = (".verify", ".alarm")
 EVERY_HUB_KINDS = frozenset({TopicKind.STATS, TopicKind.AVAILABILITY, TopicKind.CONFIG_ACK})
 HUB_TO_BOX_KINDS = frozenset({TopicKind.CONFIG, TopicKind.VERIFY_REQUEST})
 _TOPIC_CACHE_MAX = 100_000
@@ -189,9 +191,9 @@ class Ingest:
         return None
 
     def _snapshot_ttl_s(self, snapshot_id: str) -> int:
-        """A verification's after frame (``{request_id}.verify``) is evidence: kept as long
-        as ``verification.evidence_days``; other snapshots ``SNAPSHOT_TTL_S``."""
-        if snapshot_id.endswith(VERIFY_SNAPSHOT_SUFFIX):
+        """A verification's frames (``{request_id}.verify``, ``{request_id}.alarm``) are
+        evidence: kept as long as ``verification.evidence_days``; others ``SNAPSHOT_TTL_S``."""
+        if snapshot_id.endswith(VERIFY_SNAPSHOT_SUFFIXES):
             return self.ctx.settings.verification.evidence_days * 86_400
         return SNAPSHOT_TTL_S
 

@@ -37,7 +37,7 @@ CYLINDERS_THEN_GONE: dict[str, Any] = {
         {
             "kind": "gas_cylinder_stack",
             "start_s": 0.5,
-            "end_s": 40.0,
+            "end_s": 100.0,
             "region_norm": (0.12, 0.58, 0.36, 0.82),
             "count": 4,
         }
@@ -104,6 +104,7 @@ def test_a_blind_detector_cannot_verify_a_zone_that_did_not_change(
         assert wait_for(
             lambda: agent.alarm_frames.latest("cam-a", "ground", "06901") is not None, 5.0
         )
+        assert detector.cylinders_in_view, "the scene moved on before the first look"
         seen = ask("verify-seen-0001")
         assert seen.result == "present", seen
         # 1. the detector goes blind while the cylinders still stand
@@ -113,17 +114,14 @@ def test_a_blind_detector_cannot_verify_a_zone_that_did_not_change(
         assert "still looks like the alarm frame" in (blind.reason or "")
         assert blind.scene_change is not None and blind.scene_change < 0.2, blind
         assert [(e.name, e.score) for e in blind.evidence] == [("gas_cylinder", 0.0)]
-        kept = agent.alarm_frames.latest("cam-a", "ground", "06901")
-        assert kept is not None and blind.reference_snapshot_id == kept.snapshot_id
-        snapshots_named = {e.snapshot_id for e in rec.of(AlertEvent)}
-        assert blind.reference_snapshot_id in snapshots_named
+        assert blind.reference_snapshot_id == "verify-blind-0001.alarm"
         # the blind detector ends the alert, the cylinders still standing
         assert wait_for(lambda: any(e.type == "end" for e in rec.of(AlertEvent)), 30.0)
         assert detector.cylinders_in_view
         still = ask("verify-blind-0002")
         assert still.result == "uncertain", still
-        # 2. the cylinders go (scene second 40): the blind "nothing" now has a changed zone
-        assert wait_for(lambda: not detector.cylinders_in_view, 30.0)
+        # 2. the cylinders go (scene second 100): the blind "nothing" now has a changed zone
+        assert wait_for(lambda: not detector.cylinders_in_view, 60.0)
         gone = ask("verify-gone-0001")
         assert gone.result == "clear", gone
         assert gone.scene_change is not None and gone.scene_change >= 0.2, gone
@@ -132,7 +130,8 @@ def test_a_blind_detector_cannot_verify_a_zone_that_did_not_change(
             f"{still.scene_change} (alert ended); gone {gone.scene_change}"
         )
         answers = (seen, blind, still, gone)
-        assert wait_for(lambda: all(r.snapshot_id in rec.snapshots() for r in answers), 5.0)
+        sent = [r.snapshot_id for r in answers] + [r.reference_snapshot_id for r in answers[1:]]
+        assert wait_for(lambda: all(s in rec.snapshots() for s in sent), 5.0), sent
     finally:
         agent.stop()
         rec.close()

@@ -116,3 +116,23 @@ async def test_a_camera_verified_close_keeps_its_checks_and_frames(
         ttl = int(await redis.ttl(key))
         assert SNAPSHOT_TTL_S < ttl <= evidence_s, (sid, ttl)
     assert not await redis.exists(hub.rt.keys.verify_checks(no))
+
+
+async def test_verification_frames_are_kept_as_evidence_from_arrival(
+    hub: Hub, publisher: Publisher, redis: Redis
+) -> None:
+    """A verification's after frame and the alarm frame it was compared with arrive as
+    ``{request_id}.verify`` and ``{request_id}.alarm``: kept ``evidence_days``; an alert's
+    snapshot the usual 7 days."""
+    names = ["vr-00000001-ab12cd34.verify", "vr-00000001-ab12cd34.alarm", "ev-00000001.s1"]
+    for sid in names:
+        publisher.raw(topic_for(publisher.prefix, TopicKind.SNAPSHOT, "edge-01", sid), jpeg())
+
+    async def stored() -> list[int] | None:
+        ttls = [int(await redis.ttl(hub.rt.keys.snapshot(s))) for s in names]
+        return ttls if all(t > 0 for t in ttls) else None
+
+    verify_ttl, alarm_ttl, plain_ttl = await wait_for(stored)
+    evidence_s = hub.rt.settings.verification.evidence_days * 86_400
+    assert SNAPSHOT_TTL_S < verify_ttl <= evidence_s and SNAPSHOT_TTL_S < alarm_ttl <= evidence_s
+    assert plain_ttl <= SNAPSHOT_TTL_S
