@@ -34,7 +34,14 @@ from edge.settings import PipelineSettings
 from edge.sources.base import Frame, FrameSource
 from edge.tracker import Tracker
 from edge.zone_verify import ZoneCheck
-from edge.zones import CameraZones, ZoneGeometry, ZoneRule, inside, reference_point
+from edge.zones import (
+    CameraZones,
+    ZoneGeometry,
+    ZoneRule,
+    alert_floor,
+    inside,
+    reference_point,
+)
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +118,13 @@ class CameraPipeline:
                 reconnect_max_s=settings.reconnect_max_s,
                 on_state=on_state,
             )
-        self.zones = CameraZones(camera, categories, detector.class_names, self.detect_wh)
+        self.zones = CameraZones(
+            camera,
+            categories,
+            detector.class_names,
+            self.detect_wh,
+            getattr(detector, "alert_confidence", None),
+        )
         self.gate = MotionGate(
             settings.motion_gating, settings.motion_threshold_norm, settings.full_scan_s
         )
@@ -358,7 +371,7 @@ class CameraPipeline:
         floor = geo.zone.rules
         names = sorted({self.detector.class_names[c] for c in rule.class_ids})
         scores = dict.fromkeys(names, 0.0)
-        alert_at = {n: floor.class_confidence.get(n, floor.min_confidence) for n in names}
+        alert_at = {n: alert_floor(floor, n, self.zones.alert_defaults) for n in names}
         boxes: list[BoxNorm] = []
         for i in range(len(dets)):
             cid = int(dets.class_id[i])

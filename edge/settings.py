@@ -41,8 +41,20 @@ class DetectorSettings(Strict):
         "gas_cylinder",
         "waste",
         "dust",
+        "overflow",
     ]
-    confidence: Annotated[float, Field(ge=0.0, le=1.0)] = 0.25
+    confidence: Annotated[float, Field(ge=0.0, le=1.0)] = 0.05
+    """The decode floor: detections under it are dropped before tracking and verification
+    (keep it under every alert threshold's verify fraction)."""
+    alert_confidence: (
+        dict[
+            Annotated[str, Field(pattern=r"^[a-z0-9_]{1,40}$")], Annotated[float, Field(ge=0, le=1)]
+        ]
+        | None
+    ) = None
+    """Per-class alert thresholds of the model; None: the ``alert_confidence`` of the
+    ``classes.yaml`` beside the model file (chosen on validation, see the model card). A zone's
+    ``class_confidence`` or an explicit ``min_confidence`` overrides them."""
     iou: Annotated[float, Field(gt=0.0, le=1.0)] = 0.5
     threads: Annotated[int, Field(ge=1, le=16)] = 1
 

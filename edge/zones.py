@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-from contracts.cameras import Camera, Zone
+from contracts.cameras import Camera, Zone, ZoneRules
 from contracts.categories import Category
 from edge.tracker import Box, Track
+
+
+def alert_floor(rules: ZoneRules, class_name: str, model_defaults: Mapping[str, float]) -> float:
+    """The confidence a detection of ``class_name`` needs to count for the zone's rules.
+
+    The zone's own ``class_confidence`` first, then a ``min_confidence`` the zone sets
+    explicitly, then the model's per-class threshold (chosen on validation, shipped beside the
+    model), then the zone's default ``min_confidence``.
+    """
+    if class_name in rules.class_confidence:
+        return rules.class_confidence[class_name]
+    if "min_confidence" not in rules.model_fields_set and class_name in model_defaults:
+        return model_defaults[class_name]
+    return rules.min_confidence
 
 
 def reference_point(box: Box, class_name: str) -> tuple[float, float]:
@@ -56,8 +71,10 @@ class CameraZones:
         categories: dict[str, Category],
         class_names: tuple[str, ...],
         resolution_wh: tuple[int, int],
+        alert_defaults: Mapping[str, float] | None = None,
     ) -> None:
         self.class_names = class_names
+        self.alert_defaults: Mapping[str, float] = alert_defaults or {}
         self.resolution_wh = resolution_wh
         self.masks = [_poly(m, resolution_wh) for m in camera.masks_norm]
         self.zones: list[ZoneGeometry] = []
@@ -92,8 +109,7 @@ class CameraZones:
             if tr.class_id not in rule.class_ids:
                 continue
             name = self.class_names[tr.class_id]
-            floor = rules.class_confidence.get(name, rules.min_confidence)
-            if tr.best_confidence < floor:
+            if tr.best_confidence < alert_floor(rules, name, self.alert_defaults):
                 continue
             x0, y0, x1, y1 = tr.xyxy
             if (x1 - x0) * (y1 - y0) / (w * h) < rules.min_area_norm:

@@ -20,6 +20,7 @@ from models.paths import (
     CLASS_NAMES,
     CLASSES_YAML,
     DATA_DIR,
+    EVAL_PREVIOUS,
     EVAL_SHIPPED,
     IMGSZ,
     MODEL_CARD,
@@ -77,10 +78,16 @@ def write_checksums(files: list[Path], out: Path = CHECKSUMS) -> None:
     out.write_text("".join(f"{sha256(p)}  {p.name}\n" for p in files))
 
 
-def write_classes(out: Path = CLASSES_YAML) -> None:
+def write_classes(thresholds: dict[str, float] | None = None, out: Path = CLASSES_YAML) -> None:
+    """Class ids, and the per-class alert thresholds chosen on validation (`models/field.py`),
+    which the edge agent takes as its defaults."""
+    spec: dict[str, Any] = {"imgsz": IMGSZ, "names": dict(enumerate(CLASS_NAMES))}
+    if thresholds:
+        spec["alert_confidence"] = {n: float(thresholds[n]) for n in CLASS_NAMES}
     out.write_text(
-        "# Detector class ids of gridwall-det-320 (also in the ONNX metadata key `names`).\n"
-        + yaml.safe_dump({"imgsz": IMGSZ, "names": dict(enumerate(CLASS_NAMES))}, sort_keys=False)
+        "# Detector class ids of gridwall-det-320 (also in the ONNX metadata key `names`) and the\n"
+        "# alert threshold per class chosen on validation (see MODEL_CARD.md).\n"
+        + yaml.safe_dump(spec, sort_keys=False)
     )
 
 
@@ -119,19 +126,24 @@ def export_all(
         export_fp32(weights)
     int8 = export_int8(ONNX_FP32, data_dir, ONNX_INT8, quant)
     _tag(ONNX_INT8, ONNX_INT8)
-    write_classes()
     if skip_eval and previous:
         report: dict[str, Any] = previous
     else:
         report = evaluate_models([ONNX_FP32, ONNX_INT8], data_dir, EVAL_SHIPPED)
     report["weights"] = source
     report["int8_quantization"] = int8
+    write_classes(report.get("alert_conf") if isinstance(report.get("alert_conf"), dict) else None)
     EVAL_SHIPPED.write_text(json.dumps(report, indent=2))
-    write_card(report, MODEL_CARD)
+    write_card(report, MODEL_CARD, previous=_previous())
     write_checksums([ONNX_FP32, ONNX_INT8, PT_SHIPPED, CLASSES_YAML, EVAL_SHIPPED])
     for p in (ONNX_FP32, ONNX_INT8, PT_SHIPPED):
         log.info("%s: %.1f MB", p.name, p.stat().st_size / 1e6)
     return report
+
+
+def _previous() -> dict[str, Any] | None:
+    """The evaluation of the model shipped before this one on today's sets, if kept."""
+    return json.loads(EVAL_PREVIOUS.read_text()) if EVAL_PREVIOUS.exists() else None
 
 
 def _stages(weights: Path, shipped: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -187,6 +199,7 @@ def _train_args(weights: Path) -> dict[str, Any]:
             "mosaic",
             "close_mosaic",
             "pretrained",
+            "device",
             "seed",
         )
         out.update({k: a.get(k) for k in keys})

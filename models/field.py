@@ -185,17 +185,22 @@ def field_figures(names: tuple[str, ...]) -> dict[str, list[Figure]]:
     }
 
 
+# The sets whose images look like a street camera's view: what a threshold's budget is spent on.
+CAMERA_VIEW_SETS = ("street", "cylinders")
+
+
 def calibration_negatives(images: list[Scored], names: tuple[str, ...], cls: str) -> list[float]:
     """Top confidences of `cls` on the calibration images whose false alarms its budget counts:
-    real photos that do not show it (street, shared photos, cylinder composites), not the
-    synthetic renders. Waste: street photos of overflowing bins are left out (an overflowing bin
-    usually has waste on the ground beside it, labelled or not)."""
+    the street-view photos that do not show it (street photos and the cylinder composites made
+    of them), not the shared close-ups or the synthetic renders, whose false alarms the card
+    reports beside. Waste: photos of overflowing bins are left out (an overflowing bin usually
+    has waste on the ground beside it, labelled or not)."""
     c = names.index(cls)
     out = []
     for s in images:
         if not calibration_half(s.name) or s.truth[c] > 0:
             continue
-        if s.set_name not in ("street", "real", "cylinders"):
+        if s.set_name not in CAMERA_VIEW_SETS:
             continue
         if cls == "waste" and s.kind == "overflow":
             continue

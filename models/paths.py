@@ -31,6 +31,7 @@ ONNX_INT8 = MODELS_DIR / "gridwall-det-320-int8.onnx"
 CHECKSUMS = MODELS_DIR / "SHA256SUMS"
 MODEL_CARD = MODELS_DIR / "MODEL_CARD.md"
 EVAL_SHIPPED = MODELS_DIR / "eval.json"
+EVAL_PREVIOUS = MODELS_DIR / "eval-previous.json"  # the model shipped before, on today's sets
 CLASSES_YAML = MODELS_DIR / "classes.yaml"
 CARD_IMAGES = MODELS_DIR / "card"
 

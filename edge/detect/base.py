@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 import numpy as np
@@ -19,6 +20,11 @@ class DetectorError(Exception):
 class Detector(Protocol):
     class_names: tuple[str, ...]
     version: str
+
+    @property
+    def alert_confidence(self) -> Mapping[str, float]:
+        """Per-class alert thresholds of the model (empty: the zones' own)."""
+        ...
 
     def detect(self, image: npt.NDArray[np.uint8], frame: Frame | None = None) -> Detections:
         """Detect objects in a BGR ``image``; boxes are in ``image`` pixels.

@@ -10,6 +10,7 @@ import numpy.typing as npt
 
 from edge.detect.base import DetectorError
 from edge.detect.letterbox import decode_yolo_head, letterbox, to_blob
+from edge.detect.thresholds import alert_thresholds
 from edge.detections import Detections
 from edge.settings import DetectorSettings
 from edge.sources.base import Frame
@@ -63,6 +64,7 @@ class OnnxDetector:
         self._settings = settings
         self.class_names = tuple(settings.class_names)
         self.version = model_version(path)
+        self.alert_confidence = alert_thresholds(settings)
 
     def detect(self, image: npt.NDArray[np.uint8], frame: Frame | None = None) -> Detections:
         square, box = letterbox(image, self._size)

@@ -18,6 +18,7 @@ class TruthDetector:
     def __init__(self, class_names: tuple[str, ...], confidence: float = 0.9) -> None:
         self.class_names = class_names
         self.version = "truth"
+        self.alert_confidence: dict[str, float] = {}  # ground truth: the zones' thresholds
         self._confidence = confidence
 
     def detect(self, image: npt.NDArray[np.uint8], frame: Frame | None = None) -> Detections:

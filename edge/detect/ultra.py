@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.detect.base import DetectorError
+from edge.detect.thresholds import alert_thresholds
 from edge.detections import Detections
 from edge.settings import DetectorSettings
 from edge.sources.base import Frame
@@ -28,6 +29,7 @@ class UltralyticsDetector:
         self._settings = settings
         self.class_names = tuple(settings.class_names)
         self.version = settings.model_path.name
+        self.alert_confidence = alert_thresholds(settings)
 
     def detect(self, image: npt.NDArray[np.uint8], frame: Frame | None = None) -> Detections:
         result = self._model.predict(

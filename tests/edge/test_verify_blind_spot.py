@@ -28,7 +28,8 @@ from tests.edge.helpers import CATEGORIES, Recorder, box_config, camera, publish
 
 pytestmark = pytest.mark.integration
 
-# cylinders stand from the first scene second to the 40th, then the pavement is empty
+# cylinders stand from the first scene second to the 100th (25 s at speed 4: time enough for
+# the three looks on a loaded machine), then the pavement is empty
 CYLINDERS_THEN_GONE: dict[str, Any] = {
     "background": "street",
     "duration_s": 600.0,
@@ -52,6 +53,7 @@ class SwitchableDetector:
         self.inner = TruthDetector(class_names)
         self.class_names = class_names
         self.version = "truth-switchable"
+        self.alert_confidence: dict[str, float] = {}
         self.blind = threading.Event()
         self.cylinders_in_view = True  # what the scene's truth says, blind or not
 

@@ -76,6 +76,7 @@ class BoxDetector:
 
     class_names: tuple[str, ...] = NAMES
     version: str = "seam"
+    alert_confidence: dict[str, float] = {}  # noqa: RUF012  (a seam: read only)
 
     def detect(self, image: npt.NDArray[np.uint8], frame: Frame | None = None) -> Detections:
         h, w = image.shape[:2]

@@ -146,7 +146,7 @@ def test_sample_district_is_valid() -> None:
     assert len(basic) >= 150
     assert sum(g.kind == "professional" for g in d.grids.values()) == 2
     assert len(d.cameras) >= 24
-    assert set(d.categories) == {"06010", "06036", "08004", "08006", "06901"}
+    assert set(d.categories) == {"06010", "06036", "08004", "08006", "06901", "06902"}
     # A camera whose pole stands in one grid and whose zone looks into another.
     across = [
         c

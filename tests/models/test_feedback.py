@@ -57,7 +57,7 @@ def test_export_layout_and_labels(tmp_path: Path) -> None:
     assert first[1].split()[0] == "0"
     assert len(list((out / "images" / "train").glob("*.jpg"))) == 3
     spec = yaml.safe_load((out / "data.yaml").read_text())
-    assert spec["names"] == {0: "gas_cylinder", 1: "waste", 2: "dust"}
+    assert spec["names"] == {0: "gas_cylinder", 1: "waste", 2: "dust", 3: "overflow"}
     assert spec["train"] == "images/train"
 
 

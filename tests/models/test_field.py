@@ -64,15 +64,17 @@ def test_calibration_half_is_fixed_and_about_half() -> None:
     assert 0.45 < np.mean(first) < 0.55
 
 
-def test_negatives_skip_synthetic_images_the_class_itself_and_overflow_for_waste() -> None:
+def test_negatives_are_street_views_without_the_class_and_no_overflow_for_waste() -> None:
     cal = [n for n in (f"p{i}.jpg" for i in range(200)) if calibration_half(n)][:6]
     images = [
         scored(cal[0], kind="bins", dets=((1, 0.7, False),)),
         scored(cal[1], kind="garbage", truth=(0, 1, 0, 0), dets=((1, 0.9, True),)),
         scored(cal[2], kind="overflow", truth=(0, 0, 0, 1), dets=((1, 0.8, False),)),
         scored(cal[3], set_name="synthetic", kind="synthetic", dets=((1, 0.95, False),)),
-        scored(cal[4], set_name="real", kind="real"),
+        scored(cal[4], set_name="real", kind="real", dets=((1, 0.9, False),)),
+        scored(cal[5], set_name="cylinders", kind="cylinders", truth=(3, 0, 0, 0)),
     ]
+    # street-view photos only: the bin photo and the composite, not the close-up or the render
     assert sorted(calibration_negatives(images, NAMES, "waste")) == pytest.approx([0.0, 0.7])
     # overflow: the overflow photo shows it; the garbage photo is a negative
     assert len(calibration_negatives(images, NAMES, "overflow")) == 3

@@ -81,10 +81,13 @@ def test_size_follows_a_bin_on_the_same_foot_line() -> None:
     rng = np.random.default_rng(0)
     bin_box = (100.0, 200.0, 160.0, 300.0)  # 100 px tall bin standing at y = 300
     sizes = [cylinder_height_px(305.0, 480, [bin_box], rng) for _ in range(50)]
-    assert 0.6 * 0.75 * 100 - 1 <= min(sizes) and max(sizes) <= 0.6 * 1.25 * 100 + 1
+    assert min(sizes) >= 0.6 * 0.75 * 100 - 1
+    assert max(sizes) <= 0.6 * 1.25 * 100 + 1
     # nearer the camera (lower in the frame) is larger, on the ground-plane estimate
     far = np.mean([cylinder_height_px(250.0, 480, [], np.random.default_rng(i)) for i in range(50)])
-    near = np.mean([cylinder_height_px(470.0, 480, [], np.random.default_rng(i)) for i in range(50)])
+    near = np.mean(
+        [cylinder_height_px(470.0, 480, [], np.random.default_rng(i)) for i in range(50)]
+    )
     assert near > 1.5 * far
 
 
