@@ -455,6 +455,7 @@ def run(
     box, templates = district_templates(edge_config)
     if backend == "onnx" and not model.is_file():
         raise SystemExit(f"model file {model} does not exist")
+    digest = sha256_12(model) if backend == "onnx" else None  # before loading it
     names = class_names
     names_from = "--class-names"
     if names is None and backend == "onnx":
@@ -538,6 +539,10 @@ def run(
     cpu_s, wall_s = time.process_time() - cpu0, time.monotonic() - wall0
     if errors.count:
         raise RuntimeError(f"{errors.count} frames failed in the pipeline; first: {errors.first}")
+    if digest is not None and sha256_12(model) != digest:
+        raise RuntimeError(
+            f"{model} changed during the run (was {digest}); copy the model elsewhere and rerun"
+        )
 
     cats = config.categories
     per_cat: dict[str, dict[str, Any]] = {}
@@ -587,7 +592,7 @@ def run(
         "bench": "false_alarms_day",
         "backend": backend,
         "model": _show(model) if backend == "onnx" else None,
-        "model_sha256_12": sha256_12(model) if backend == "onnx" else None,
+        "model_sha256_12": digest,
         "class_names": list(names),
         "class_names_from": names_from,
         "model_alert_confidence": thresholds,
