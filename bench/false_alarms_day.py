@@ -308,36 +308,36 @@ class SimulatedCamera:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass
 class Alert:
     camera_id: str
     category: str
-    rule: str
     start_s: float
     confidence: float
     classes: tuple[str, ...]
+    end_s: float | None = None
 
 
 @dataclass
 class Tally:
-    """The alert sink: keeps every alert that starts."""
+    """The alert sink: every alert that starts, with the scene second it ends."""
 
-    alerts: list[Alert] = field(default_factory=list)
+    alerts: dict[str, Alert] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def on_step(self, ctx: StepContext) -> None:
-        if ctx.step.type != "new":
-            return
-        alert = Alert(
-            ctx.camera_id,
-            ctx.category,
-            ctx.rule,
-            round((ctx.step.started_ms - EPOCH_MS) / 1000, 1),
-            round(ctx.step.observation.confidence, 3),
-            tuple(sorted({name for _, name, _ in ctx.boxes_norm})),
-        )
+        step = ctx.step
         with self.lock:
-            self.alerts.append(alert)
+            if step.type == "new":
+                self.alerts[step.event_id] = Alert(
+                    ctx.camera_id,
+                    ctx.category,
+                    round((step.started_ms - EPOCH_MS) / 1000, 1),
+                    round(step.observation.confidence, 3),
+                    tuple(sorted({name for _, name, _ in ctx.boxes_norm})),
+                )
+            elif step.type == "end" and step.event_id in self.alerts:
+                self.alerts[step.event_id].end_s = round((step.t_ms - EPOCH_MS) / 1000, 1)
 
 
 class Watched:
@@ -531,7 +531,7 @@ def run(
             print(
                 f"{plan.camera_id}: seed {plan.seed}, {plan.span_s / 60:.1f} min, "
                 f"{got['frames']} frames, {got['detector_calls']} detector calls, alerts "
-                f"{sum(a.camera_id == plan.camera_id for a in tally.alerts)}",
+                f"{sum(a.camera_id == plan.camera_id for a in tally.alerts.values())}",
                 flush=True,
             )
     finally:
@@ -560,6 +560,7 @@ def run(
                         "rule": cat.edge_rule,
                         "classes": cat.detector_classes,
                         "alerts": 0,
+                        "open_s": 0.0,
                         "camera_hours": 0.0,
                         "cameras": set(),
                     },
@@ -568,21 +569,37 @@ def run(
                     entry["cameras"].add(cam.camera_id)
                     entry["camera_hours"] += hours_by_cam[cam.camera_id]
     targets_by = {plan.camera_id: plan.targets for plan, _ in plans}
-    hits: dict[str, set[tuple[str, float]]] = {}
+    span_by = {plan.camera_id: plan.span_s for plan, _ in plans}
+
+    def matches(alert: Alert, kind: str) -> bool:
+        return TARGET_CLASS[kind] in cats[alert.category].detector_classes
+
     false_alarms: list[Alert] = []
-    for alert in tally.alerts:
-        on_target = [
-            (kind, s, e)
+    for alert in tally.alerts.values():
+        if any(
+            matches(alert, kind) and s <= alert.start_s <= e
             for kind, s, e in targets_by[alert.camera_id]
-            if TARGET_CLASS[kind] in cats[alert.category].detector_classes
-            and s <= alert.start_s <= e
-        ]
-        if on_target:
-            for kind, s, _ in on_target:
-                hits.setdefault(kind, set()).add((alert.camera_id, s))
+        ):
             continue
         false_alarms.append(alert)
         per_cat[alert.category]["alerts"] += 1
+        end = alert.end_s if alert.end_s is not None else span_by[alert.camera_id]
+        per_cat[alert.category]["open_s"] += end - alert.start_s
+    # per target episode: an alert of its class started within it, one was already open when
+    # it began (the zone had that category's alert: the target shows in its updates), or none
+    outcome: dict[str, dict[str, int]] = {}
+    for plan, _ in plans:
+        mine = [a for a in tally.alerts.values() if a.camera_id == plan.camera_id]
+        for kind, s, e in plan.targets:
+            row = outcome.setdefault(kind, {"episodes": 0, "alerted": 0, "already_open": 0})
+            row["episodes"] += 1
+            if any(matches(a, kind) and s <= a.start_s <= e for a in mine):
+                row["alerted"] += 1
+            elif any(
+                matches(a, kind) and a.start_s < s and (a.end_s is None or a.end_s > s)
+                for a in mine
+            ):
+                row["already_open"] += 1
     total_hours = sum(hours_by_cam.values())
 
     def per_day(n: float, hours: float) -> float:
@@ -614,6 +631,7 @@ def run(
                 "name": e["name"],
                 "classes": e["classes"],
                 "alerts": e["alerts"],
+                "open_minutes": round(e["open_s"] / 60, 1),
                 "camera_hours": round(e["camera_hours"], 3),
                 "false_alarms_per_camera_day": per_day(e["alerts"], e["camera_hours"]),
                 "upper_95_per_camera_day": per_day(upper_95(e["alerts"]), e["camera_hours"]),
@@ -633,6 +651,7 @@ def run(
                 "camera": a.camera_id,
                 "category": a.category,
                 "start_s": a.start_s,
+                "end_s": a.end_s,
                 "confidence": a.confidence,
                 "classes": list(a.classes),
             }
@@ -645,11 +664,8 @@ def run(
     }
     if with_targets:
         result["targets"] = {
-            kind: {
-                "episodes": sum(k == kind for p, _ in plans for k, _, _ in p.targets),
-                "alerted": len(hits.get(kind, set())),
-            }
-            for kind in sorted({k for p, _ in plans for k, _, _ in p.targets})
+            kind: {**row, "missed": row["episodes"] - row["alerted"] - row["already_open"]}
+            for kind, row in sorted(outcome.items())
         }
     return result
 
