@@ -52,8 +52,9 @@ def thresholds_section(report: dict[str, Any]) -> list[str]:
         "",
         "Chosen per class on the *calibration half* of the validation images (a fixed half by"
         " file name; a cylinder composite goes with its street photo): the lowest confidence at"
-        " which the class fires on no more than its budget of the real calibration photos that do"
-        f" not show it (never below {MIN_THRESHOLD}). Every field figure below is read on the"
+        " which the class fires on no more than its budget of the street-view calibration photos"
+        " (street photos and the cylinder composites made of them) that do not show it (never"
+        f" below {MIN_THRESHOLD}); the shared close-ups and the synthetic renders are not counted. Every field figure below is read on the"
         " other, *report* half. `models/classes.yaml` carries them and the edge takes them as its"
         " per-class defaults (a zone's `class_confidence` overrides).",
         "",
