@@ -30,13 +30,10 @@ MODELS = Path(__file__).resolve().parent.parent / "models"
 
 def model_names(path: Path) -> list[str]:
     """The class names in the model's metadata (an earlier model may have fewer classes)."""
-    import ast
+    from models.onnx_detect import OnnxDetector
 
-    import onnxruntime as ort
-
-    meta = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).get_modelmeta()
-    names = ast.literal_eval(meta.custom_metadata_map.get("names", "{}"))
-    return [str(names[k]) for k in sorted(names)]
+    names = OnnxDetector(path).names
+    return [names[k] for k in sorted(names)]
 
 
 def bench(path: Path, frames: int) -> dict[str, float]:

@@ -26,7 +26,6 @@ The last printed line is one JSON object.
 from __future__ import annotations
 
 import argparse
-import ast
 import hashlib
 import json
 import logging
@@ -145,22 +144,11 @@ def sha256_12(path: Path) -> str:
 
 
 def onnx_class_names(path: Path) -> tuple[str, ...] | None:
-    """Class names from the ONNX metadata key ``names`` ("{0: 'a', 1: 'b'}" or a list)."""
-    import onnxruntime as ort
+    """Class names from the ONNX metadata key ``names`` (None when it has none)."""
+    from models.onnx_detect import OnnxDetector
 
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
-    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-    text = sess.get_modelmeta().custom_metadata_map.get("names", "")
-    try:
-        value = ast.literal_eval(text) if text else None
-    except (ValueError, SyntaxError):
-        return None
-    if isinstance(value, dict):
-        return tuple(str(value[k]) for k in sorted(value, key=int))
-    if isinstance(value, list | tuple):
-        return tuple(str(v) for v in value)
-    return None
+    names = OnnxDetector(path).names
+    return tuple(names[k] for k in sorted(names)) if names else None
 
 
 def alert_confidence(path: Path | None, names: tuple[str, ...]) -> dict[str, float] | None:

@@ -1,7 +1,7 @@
-"""The hub tests' settings and district fixtures, shared with the trust tests."""
+"""The hub tests' settings, district and Redis fixtures, shared with the trust tests."""
 
 from __future__ import annotations
 
-from tests.hub.conftest import hub_settings, test_district
+from tests.hub.conftest import hub_settings, redis, test_district
 
-__all__ = ["hub_settings", "test_district"]
+__all__ = ["hub_settings", "redis", "test_district"]

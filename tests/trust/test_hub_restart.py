@@ -13,7 +13,6 @@ and key prefixes and the HTTP port come from the environment, as for any deploym
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -23,16 +22,6 @@ from redis.asyncio import Redis
 from tests.trust.hub_rig import SHIPPED, HubProc, Records, Stream, inbox_alerts, soon, until, value
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-
-@pytest.fixture
-async def redis(redis_url: str, redis_prefix: str) -> AsyncIterator[Redis]:
-    r = Redis.from_url(redis_url)
-    yield r
-    keys = [k async for k in r.scan_iter(match=f"{redis_prefix}:*", count=1000)]
-    for i in range(0, len(keys), 500):
-        await r.delete(*keys[i : i + 500])
-    await r.aclose()
 
 
 async def test_the_shipped_hub_loses_no_acknowledged_alert_to_kill9_restart_or_stop(

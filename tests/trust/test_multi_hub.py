@@ -13,7 +13,6 @@ takes an instance number of its own):
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +26,6 @@ from tests.trust.hub_rig import HubProc, Records, Stream, inbox_alerts, soon, un
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 RECOVERY_LIMIT_S = 15.0  # sweep_after_s (5) + the will's one-second tick + the sweep itself
-
-
-@pytest.fixture
-async def redis(redis_url: str, redis_prefix: str) -> AsyncIterator[Redis]:
-    r = Redis.from_url(redis_url)
-    yield r
-    keys = [k async for k in r.scan_iter(match=f"{redis_prefix}:*", count=1000)]
-    for i in range(0, len(keys), 500):
-        await r.delete(*keys[i : i + 500])
-    await r.aclose()
 
 
 def _config(s: HubSettings, tmp: Path) -> Path:
