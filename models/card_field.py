@@ -20,7 +20,6 @@ INT8_FIELD_AIM = 0.02
 FIGURE_TEXT = {
     "garbage_recall": "photos with a garbage pile on which waste fires",
     "waste_false_alarm_bins": "bin-only photos on which waste fires",
-    "waste_false_alarm_clean": "photos with no labelled box on which waste fires",
     "overflow_recall": "photos with an overflowing bin on which overflow fires",
     "overflow_false_alarm_bins": "bin-only photos on which overflow fires",
     "cylinder_false_alarm": "photos without cylinders on which gas_cylinder fires",

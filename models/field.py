@@ -150,7 +150,6 @@ def field_figures(names: tuple[str, ...]) -> dict[str, list[Figure]]:
         "street": [
             Figure("garbage_recall", "waste", kind_is("garbage"), "recall"),
             Figure("waste_false_alarm_bins", "waste", kind_is("bins"), "false_alarm"),
-            Figure("waste_false_alarm_clean", "waste", kind_is("clean"), "false_alarm"),
             Figure("overflow_recall", "overflow", shows(over), "recall"),
             Figure("overflow_false_alarm_bins", "overflow", kind_is("bins"), "false_alarm"),
             Figure("cylinder_false_alarm", "gas_cylinder", lacks(cyl), "false_alarm"),
