@@ -3,7 +3,7 @@
 Unknown keys are errors. The broker and Redis URLs may be overridden from the environment
 (``GRIDWALL_MQTT_URL``, ``GRIDWALL_REDIS_URL``, ``GRIDWALL_REDIS_PREFIX``,
 ``GRIDWALL_TOPIC_PREFIX``) so tests and a
-demo never share state.
+demo never share state; ``GRIDWALL_DATABASE_URL`` turns the case history in PostgreSQL on.
 """
 
 from __future__ import annotations
@@ -116,6 +116,27 @@ class AuthSettings(Strict):
     failure_window_s: Annotated[float, Field(ge=1, le=86_400)] = 60.0
 
 
+class RecordsSettings(Strict):
+    """Case history in PostgreSQL (``hub/records``); off while ``database_url`` is unset."""
+
+    # postgresql://user:password@host:port/database (GRIDWALL_DATABASE_URL overrides)
+    database_url: str | None = None
+    # change-stream entries copied per PostgreSQL transaction
+    batch_max: Annotated[int, Field(ge=1, le=10_000)] = 500
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith(
+            ("postgresql://", "postgres://", "postgresql+psycopg://")
+        ):
+            raise ValueError(
+                f"database URL {url.split('@')[-1]!r} must start with postgresql:// "
+                "(or postgres://, postgresql+psycopg://)"
+            )
+        return url
+
+
 class HubSettings(Strict):
     district_dir: Path
     mqtt: HubMqtt = HubMqtt()
@@ -128,6 +149,7 @@ class HubSettings(Strict):
     push: PushSettings = PushSettings()
     enrol: EnrolSettings = EnrolSettings()
     fleet: FleetSettings = FleetSettings()
+    records: RecordsSettings = RecordsSettings()
     demo_mode: bool = False
 
 
@@ -139,6 +161,7 @@ ENV_OVERRIDES = {
     "GRIDWALL_MQTT_CLIENT_ID": ("mqtt", "client_id"),
     "GRIDWALL_HUB_INSTANCE": ("mqtt", "instance"),
     "GRIDWALL_HTTP_PORT": ("http", "port"),
+    "GRIDWALL_DATABASE_URL": ("records", "database_url"),
 }
 
 
