@@ -25,6 +25,7 @@ from contracts.config_problems import ConfigError, parse_yaml, problem, problems
 from contracts.connection import MqttConnection
 from hub.enrol.settings import EnrolSettings
 from hub.fleet.settings import FleetSettings
+from hub.intake.settings import IntakeSettings
 from hub.push.settings import PushSettings
 
 
@@ -150,6 +151,7 @@ class HubSettings(Strict):
     enrol: EnrolSettings = EnrolSettings()
     fleet: FleetSettings = FleetSettings()
     records: RecordsSettings = RecordsSettings()
+    intake: IntakeSettings = IntakeSettings()
     demo_mode: bool = False
 
 
