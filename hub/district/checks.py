@@ -141,6 +141,17 @@ def _categories(d: District, categories: CategoryList) -> list[ConfigProblem]:
                     "detector classes are mapped but no edge rule is set",
                 )
             )
+    departments = {dep.name_zh for dep in d.departments.departments}
+    for c in categories.categories:
+        if c.department not in departments:
+            out.append(
+                problem(
+                    f,
+                    f"categories[{c.code}].department",
+                    "no department of that name in departments.yaml",
+                    c.department,
+                )
+            )
     owners = Counter(cls for c in categories.categories for cls in c.detector_classes)
     for cls, n in owners.items():
         if n > 1:

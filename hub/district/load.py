@@ -1,7 +1,7 @@
 """Read a district directory into one checked ``District``, or fail with every problem.
 
 Files: ``district.yaml``, ``grids.geojson``, ``cameras.yaml``, ``categories.yaml``,
-``roster.yaml``, ``sla.yaml``, ``calendar.yaml``, ``escalation.yaml``.
+``roster.yaml``, ``sla.yaml``, ``calendar.yaml``, ``escalation.yaml``, ``departments.yaml``.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from hub.district.schema import (
     CalendarFile,
     Community,
     County,
+    DepartmentsFile,
     DistrictFile,
     EscalationFile,
     GridCollection,
@@ -49,6 +50,7 @@ FILES: dict[str, type[BaseModel]] = {
     "sla.yaml": SlaFile,
     "calendar.yaml": CalendarFile,
     "escalation.yaml": EscalationFile,
+    "departments.yaml": DepartmentsFile,
 }
 
 
@@ -85,6 +87,7 @@ class District:
     sla: SlaFile
     calendar: CalendarFile
     escalation: EscalationFile
+    departments: DepartmentsFile
     grid_index: GridIndex = field(repr=False)
     raw_geojson: dict[str, Any] = field(repr=False, default_factory=dict)
 
@@ -157,6 +160,7 @@ def load_district(root: Path) -> District:
         sla=parsed["sla.yaml"],
         calendar=parsed["calendar.yaml"],
         escalation=parsed["escalation.yaml"],
+        departments=parsed["departments.yaml"],
         grid_index=GridIndex(
             Cell(g.code, g.polygon, g.kind == "professional") for g in grids.values()
         ),

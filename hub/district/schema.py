@@ -214,3 +214,42 @@ class EscalationPolicy(Strict):
 class EscalationFile(Strict):
     policies: Annotated[dict[ProfileName, EscalationPolicy], Field(min_length=1)]
     by_category: dict[CategoryCode, ProfileName] = {}
+
+
+# --- departments.yaml ------------------------------------------------------------------------
+UnitId = Annotated[str, Field(pattern=r"^[a-z0-9-]{1,40}$")]
+
+
+class PlatformEntry(Strict):
+    id: UnitId
+    name_zh: Name
+    name_en: Name | None = None
+
+
+class DepartmentEntry(Strict):
+    id: UnitId
+    name_zh: Name
+    platform: UnitId
+
+
+class DepartmentsFile(Strict):
+    platforms: Annotated[list[PlatformEntry], Field(min_length=1)]
+    departments: Annotated[list[DepartmentEntry], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _links(self) -> DepartmentsFile:
+        platforms = [p.id for p in self.platforms]
+        for kind, ids in (
+            ("platform id", platforms),
+            ("department id", [d.id for d in self.departments]),
+            ("department name_zh", [d.name_zh for d in self.departments]),
+        ):
+            dupes = sorted({x for x in ids if ids.count(x) > 1})
+            if dupes:
+                raise ValueError(f"{kind} {dupes[0]!r} appears twice")
+        for d in self.departments:
+            if d.platform not in platforms:
+                raise ValueError(
+                    f"department {d.id!r} is on platform {d.platform!r}, not one of {platforms}"
+                )
+        return self
