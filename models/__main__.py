@@ -1,4 +1,4 @@
-"""Command line: `python -m models {generate,train,evaluate,export,average,feedback-export}`."""
+"""Command line: `python -m models {generate,train,evaluate,export,average,compare-starts,feedback-export}`."""
 
 from __future__ import annotations
 
@@ -53,6 +53,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="CLASS=N",
         help="list real train images holding CLASS N times (repeatable)",
     )
+    t.add_argument(
+        "--repeat-synth",
+        type=_class_times,
+        action="append",
+        default=[],
+        metavar="KIND=N",
+        help="list synthetic train images of KIND (cyl, neg, dust, scene) N times (repeatable)",
+    )
     t.add_argument("--save-period", type=int, default=-1, help="keep epoch<N>.pt every N epochs")
     t.add_argument("--optimizer", default="auto", help="Ultralytics optimizer name")
     t.add_argument("--lr0", type=float, default=None, help="initial learning rate")
@@ -88,6 +96,14 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("weights", type=Path, nargs="+", help="Ultralytics .pt files, same model")
     a.add_argument("--shares", type=float, nargs="+", required=True, help="one per file, sum 1")
     a.add_argument("--out", type=Path, required=True, help="where to write the checkpoint")
+    c = sub.add_parser("compare-starts", help="pretrained starts vs scratch on one sample")
+    c.add_argument("--images", type=int, default=1200, help="train images in the sample")
+    c.add_argument("--epochs", type=int, default=3)
+    c.add_argument("--seed", type=int, default=7)
+    c.add_argument("--batch", type=int, default=32)
+    c.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    c.add_argument("--workers", type=int, default=0)
+    c.add_argument("--start", action="append", default=None, help="only these starts")
     f = sub.add_parser("feedback-export", help="operator verdicts (JSON lines) -> YOLO dataset")
     f.add_argument("records", type=Path, help="JSON-lines file of feedback records")
     f.add_argument("out", type=Path, help="output dataset folder")
@@ -122,12 +138,28 @@ def main(argv: list[str] | None = None) -> int:
             fresh=args.fresh,
             repeat_real=args.repeat_real,
             repeat_class=tuple(args.repeat_class),
+            repeat_synth=tuple(args.repeat_synth),
             save_period=args.save_period,
             optimizer=args.optimizer,
             lr0=args.lr0,
             why=args.why,
         )
         print(train(opts))
+    elif args.cmd == "compare-starts":
+        from models.compare_starts import STARTS, CompareOptions, run
+
+        summary = run(
+            CompareOptions(
+                images=args.images,
+                epochs=args.epochs,
+                seed=args.seed,
+                batch=args.batch,
+                threads=args.threads,
+                workers=args.workers,
+                starts=tuple(args.start or STARTS),
+            )
+        )
+        print(json.dumps(summary))
     elif args.cmd == "evaluate":
         from models.evaluate import evaluate_models
 

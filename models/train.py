@@ -34,6 +34,8 @@ class TrainOptions:
     repeat_real: int = 1  # list the real train split this many times (oversample waste/dust)
     # real train images holding one of these classes are listed this many times instead
     repeat_class: tuple[tuple[str, int], ...] = ()
+    # synthetic train images of these kinds (file name prefix: cyl, neg, dust, scene) listed N times
+    repeat_synth: tuple[tuple[str, int], ...] = ()
     save_period: int = -1  # keep epoch<N>.pt every N epochs (-1: only last.pt)
     optimizer: str = "auto"  # Ultralytics name; "auto" picks AdamW at a small lr for short runs
     lr0: float | None = None  # initial learning rate (None: Ultralytics' default for optimizer)
@@ -56,6 +58,7 @@ def write_notes(opts: TrainOptions) -> Path:
             {
                 "repeat_real": opts.repeat_real,
                 **({"repeat_class": dict(opts.repeat_class)} if opts.repeat_class else {}),
+                **({"repeat_synth": dict(opts.repeat_synth)} if opts.repeat_synth else {}),
                 "threads": opts.threads,
                 **({"start": opts.start} if opts.start else {}),
                 "why": opts.why,
@@ -151,6 +154,44 @@ def class_oversampled_yaml(
     return out
 
 
+def synth_kind(stem: str) -> str:
+    """A synthetic image's kind: its file name up to the first underscore (`dust_train_00012`)."""
+    return stem.partition("_")[0]
+
+
+def synth_oversampled_yaml(
+    data: Path, repeat_synth: tuple[tuple[str, int], ...], run_name: str
+) -> Path:
+    """A dataset yaml whose synthetic train split is an image list, the images of each kind
+    in `repeat_synth` (`--repeat-synth dust=4`) listed that many times, the rest once."""
+    spec = yaml.safe_load(data.read_text())
+    train = spec["train"] if isinstance(spec["train"], list) else [spec["train"]]
+    synth = [t for t in train if str(t).startswith("synth/")]
+    if not synth:
+        raise ValueError(f"{data}: no synth/ entry in train {train!r} to oversample")
+    root = Path(spec.get("path") or data.parent).absolute()
+    images = sorted(p for entry in synth for p in (root / entry).iterdir() if p.is_file())
+    kinds = {synth_kind(p.stem) for p in images}
+    times = dict(repeat_synth)
+    for kind, n in repeat_synth:
+        if kind not in kinds:
+            raise ValueError(f"repeat_synth: unknown kind {kind!r} (kinds: {sorted(kinds)})")
+        if n < 1:
+            raise ValueError(f"repeat_synth: {kind}={n} must be >= 1")
+    listed = [str(p) for p in images for _ in range(times.get(synth_kind(p.stem), 1))]
+    out_list = data.parent / f"{data.stem}-{run_name}-synth.txt"
+    out_list.write_text("\n".join(listed) + "\n")
+    spec["train"] = [t for t in train if t not in synth] + [str(out_list.resolve())]
+    out = data.parent / f"{data.stem}-{run_name}-synth-by-kind.yaml"
+    wanted = ", ".join(f"{k}={n}" for k, n in repeat_synth)
+    out.write_text(
+        f"# {data.name} with synthetic train images of {wanted} listed that many times "
+        "(written by `python -m models train --repeat-synth`).\n"
+        + yaml.safe_dump(spec, sort_keys=False)
+    )
+    return out
+
+
 def train(opts: TrainOptions) -> Path:
     """Train (or resume) and return the path of the final weights."""
     import torch
@@ -176,10 +217,12 @@ def train(opts: TrainOptions) -> Path:
             f"dataset yaml {opts.data} not found: run `python -m models generate` first"
         )
     data = opts.data
+    if opts.repeat_synth:
+        data = synth_oversampled_yaml(data, opts.repeat_synth, opts.run_name)
     if opts.repeat_class:
-        data = class_oversampled_yaml(opts.data, opts.repeat_real, opts.repeat_class, opts.run_name)
+        data = class_oversampled_yaml(data, opts.repeat_real, opts.repeat_class, opts.run_name)
     elif opts.repeat_real > 1:
-        data = oversampled_yaml(opts.data, opts.repeat_real, opts.run_name)
+        data = oversampled_yaml(data, opts.repeat_real, opts.run_name)
     if opts.start and opts.weights:
         raise ValueError("give a pretrained start or weights to fine-tune, not both")
     if opts.start:
