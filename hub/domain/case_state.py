@@ -5,7 +5,9 @@ Every change to a case is one ``CaseEvent`` (actor, action, from, to, reason, no
 ``fold`` replays a log into a ``CaseView``. Escalation is an event that raises the tier
 and keeps the state (the case still waits for the same next step, one level up); so do
 reassignment (new assignees) and the 1+1+X joint command (commander, lead unit, X
-cooperating units, kept in ``facts["joint"]``).
+cooperating units, kept in ``facts["joint"]``). Every source that reported the problem is
+kept (``sources``: the first report's, then each attached alarm's or report's), and a
+hand-over between departments moves ``facts["department"]``.
 """
 
 from __future__ import annotations
@@ -62,6 +64,10 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "reassign": (frozenset(_WORKING), None),
     "joint": (frozenset({"filed", *_WORKING, "suspended", "reopened"}), None),
     "attach_alarm": (frozenset(STATES), None),
+    # another source's report of the same problem (a patrol, a citizen, a hotline record)
+    "attach_report": (frozenset(STATES), None),
+    # the owning department hands the case to another one, with a reason (hub.domain.owners)
+    "hand_over": (frozenset({"reported", "verifying", "filed", *_WORKING, "suspended"}), None),
     "note": (frozenset(STATES), None),
 }
 
@@ -128,6 +134,9 @@ class CaseView:
     reopen_count: int = 0
     escalations: tuple[int, ...] = ()
     alarms: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    """Where reports of it came from (video_ai, grid_member, public, hotline, ...), each once."""
+    handovers: int = 0
     events: int = 0
     facts: dict[str, Any] = field(default_factory=dict)
 
@@ -228,9 +237,21 @@ def apply(view: CaseView, ev: CaseEvent) -> CaseView:
         key = str(d.get("alarm_key", ""))
         if key and key not in v.alarms:
             v = replace(v, alarms=(*v.alarms, key))
-    if ev.action == "report" and d.get("alarm_key"):
-        v = replace(v, alarms=(str(d["alarm_key"]),))
+        v = _with_source(v, "video_ai")
+    elif ev.action == "attach_report":
+        v = _with_source(v, str(d.get("source") or "other"))
+    elif ev.action == "hand_over":
+        facts = {**v.facts, "department": d.get("to_department"), "platform": d.get("to_platform")}
+        v = replace(v, facts=facts, handovers=v.handovers + 1)
+    if ev.action == "report":
+        if d.get("alarm_key"):
+            v = replace(v, alarms=(str(d["alarm_key"]),))
+        v = replace(v, sources=(str(d.get("source") or "video_ai"),))
     return v
+
+
+def _with_source(v: CaseView, source: str) -> CaseView:
+    return v if source in v.sources else replace(v, sources=(*v.sources, source))
 
 
 def fold(events: Iterable[CaseEvent]) -> CaseView:
