@@ -3,6 +3,11 @@
 Rows are published in insertion order and deleted only when the broker acknowledges them,
 so alerts survive a broker outage and an agent restart. The per-box event ``seq`` lives in
 the same file and is taken in the same transaction as the row that carries it.
+
+``synchronous=FULL`` (the default): every commit is on the disk before ``enqueue`` returns, so
+a power loss loses no row the agent has written (``NORMAL`` syncs the WAL only at checkpoints:
+a power loss could take every row since the last one). Its cost, measured by
+``bench/edge_outbox.py``: docs/edge.md, "Delivery".
 """
 
 from __future__ import annotations
@@ -12,6 +17,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
+
+Synchronous = Literal["NORMAL", "FULL"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,13 +32,15 @@ class OutboxRow:
 
 
 class Outbox:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, synchronous: Synchronous = "FULL") -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        if synchronous not in ("NORMAL", "FULL"):
+            raise ValueError(f"synchronous must be NORMAL or FULL, got {synchronous!r}")
+        self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT,"
             " topic TEXT NOT NULL, payload BLOB NOT NULL, qos INTEGER NOT NULL,"

@@ -34,6 +34,8 @@ def test_order_ack_and_reopen(tmp_path: Path) -> None:
     assert again.open_alerts() == []
     mode = again._db.execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
+    synchronous = again._db.execute("PRAGMA synchronous").fetchone()[0]
+    assert synchronous == 2, "FULL: a commit is on the disk before enqueue returns"
     again.close()
 
 
@@ -48,3 +50,8 @@ def test_failed_build_takes_no_seq(tmp_path: Path) -> None:
     assert ob.enqueue_numbered(lambda seq: [("t", b"ok")]) == 0
     assert ob.depth() == 1
     ob.close()
+
+
+def test_an_unknown_synchronous_mode_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="synchronous must be NORMAL or FULL, got 'OFF'"):
+        Outbox(tmp_path / "o.sqlite", synchronous="OFF")  # type: ignore[arg-type]
