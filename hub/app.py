@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
 
-from hub.api import alarms, cases, ops, places, redact, scope, stream, ticket_api
+from hub.api import alarms, cases, departments, ops, places, redact, scope, stream, ticket_api
 from hub.api.auth import Principal, known_bearer, load_tokens
 from hub.api.body_limit import BodyLimit
 from hub.api.deps import get_principal, require
@@ -22,6 +22,8 @@ from hub.domain.clock import Clock
 from hub.enrol import api as enrol_api
 from hub.fleet import api as fleet_api
 from hub.fleet.wiring import FieldServices
+from hub.intake import api as intake_api
+from hub.intake import public as intake_public
 from hub.push import responder_api
 from hub.runtime import HubRuntime
 from hub.settings import HubSettings
@@ -38,6 +40,9 @@ ROUTERS: list[APIRouter] = [
     responder_api.router,
     fleet_api.router,
     enrol_api.router,
+    intake_api.router,
+    intake_public.router,
+    departments.router,
 ]
 
 
@@ -76,14 +81,21 @@ def create_app(
 
     app = FastAPI(title="Gridwall hub", version="0.1.0", lifespan=with_video(lifespan))
     app.state.tokens = tokens
-    push = settings.push
+    push, intake = settings.push, settings.intake
+    photos_cap = 2 * intake.photos_max * intake.photo_max_bytes + settings.http.max_body_bytes
     app.add_middleware(
         BodyLimit,
         default_bytes=settings.http.max_body_bytes,
         anonymous_bytes=settings.http.anonymous_body_bytes,
         route_caps={
             responder_api.RESOLVE_PATH: push.photos_max * push.photo_max_bytes
-            + settings.http.max_body_bytes
+            + settings.http.max_body_bytes,
+            intake_api.PATROL_PATH: photos_cap,
+            intake_api.OPERATOR_PATH: photos_cap,
+        },
+        anonymous_route_caps={
+            intake_public.REPORT_PATH: intake.photos_max * intake.photo_max_bytes
+            + settings.http.anonymous_body_bytes
         },
         authenticated=known_bearer(tokens),
     )
@@ -104,6 +116,7 @@ def create_app(
     )
     attach_wall(app, settings, require("operator"), clock)
     responder_api.mount_responder_ui(app)
+    intake_public.mount_report_page(app)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

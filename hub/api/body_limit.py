@@ -3,7 +3,8 @@
 A body is refused with 413 as soon as it is known to be too large: at once when
 ``Content-Length`` says so (nothing is read), otherwise when the bytes read so far pass the
 cap. The cap depends on who asks: a request without a credential the hub knows gets
-``anonymous_bytes`` (enough for an enrolment redeem), an authenticated one the route's cap
+``anonymous_bytes`` (enough for an enrolment redeem; a public route that takes a photo, a
+citizen's report, its own ``anonymous_route_caps``), an authenticated one the route's cap
 (``route_caps``, by exact path) or ``default_bytes``. So an unauthenticated client cannot make
 the hub hold a large body, and nobody can make it hold more than the largest route needs.
 """
@@ -33,17 +34,20 @@ class BodyLimit:
         default_bytes: int,
         anonymous_bytes: int,
         route_caps: dict[str, int] | None = None,
+        anonymous_route_caps: dict[str, int] | None = None,
         authenticated: Callable[[Scope], bool],
     ) -> None:
         self.app = app
         self.default_bytes = default_bytes
         self.anonymous_bytes = anonymous_bytes
         self.route_caps = route_caps or {}
+        # public routes that take a photo without an account (a citizen's report)
+        self.anonymous_route_caps = anonymous_route_caps or {}
         self.authenticated = authenticated
 
     def cap_for(self, scope: Scope) -> int:
         if not self.authenticated(scope):
-            return self.anonymous_bytes
+            return self.anonymous_route_caps.get(scope.get("path", ""), self.anonymous_bytes)
         return self.route_caps.get(scope.get("path", ""), self.default_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -64,9 +64,12 @@ class CaseService:
         camera, zone, _ = alarm["key"].split(":")
         urgency = alarm.get("urgency") or self.ctx.district.categories[cat].urgency
         policy = policy_with_urgency(self.ctx, self.ctx.policy_for(grid, cat), cat, urgency)
+        owner = self.ctx.owners.owner_of(cat)
         facts: dict[str, Any] = {
             "case_no": case_no,
             "source": "video_ai",
+            "department": owner.department,
+            "platform": owner.platform,
             "grid_code": grid,
             "category": cat,
             "alarm_key": alarm["key"],
@@ -87,7 +90,7 @@ class CaseService:
         for action, actor, data in (
             ("report", f"edge:{facts['box_id']}", facts),
             ("file", filed_by, {}),
-            ("dispatch", "system", self._dispatch_data(grid, cat, policy, 0, now, now)),
+            ("dispatch", "system", self.dispatch_data(grid, cat, policy, 0, now, now)),
         ):
             ev = next_event(view, action, actor=actor, at_ms=now, data=data)
             events.append(ev)
@@ -101,16 +104,20 @@ class CaseService:
             "camera_id": camera,
             "box_id": facts["box_id"],
             "urgency": urgency,
+            "source": "video_ai",
+            "department": owner.department,
+            "platform": owner.platform,
             "assignees": " ".join(view.assignees),
             "people": " ".join(view.people),
         }
         # the first escalation timer is written with the case, never after it
-        timer = self._step_timer(case_no, policy, 0, now)
+        timer = self.step_timer(case_no, policy, 0, now)
+        timer.append(["ZADD", self.k.department_queue(owner.department), str(now), case_no])
         created = await self.store.create(case_no, events, fields, now, timer)
         crash_point("after_case_stored")
         return created
 
-    def _dispatch_data(
+    def dispatch_data(
         self, grid: str, cat: str, policy: FrozenPolicy, tier: int, reported: int, now: int
     ) -> dict[str, Any]:
         people = self.ctx.router.people_for(policy.steps[tier].notify, grid, cat)
@@ -125,7 +132,7 @@ class CaseService:
             }
         return data
 
-    def _step_timer(self, no: str, policy: FrozenPolicy, step: int, dispatched: int) -> Effects:
+    def step_timer(self, no: str, policy: FrozenPolicy, step: int, dispatched: int) -> Effects:
         due = step_deadline(policy, step, dispatched, self.ctx.calendar)
         return [] if due is None else [["ZADD", self.k.timers, str(due), f"esc|{no}|{step}"]]
 
@@ -139,8 +146,11 @@ class CaseService:
         reason: str | None = None,
         note: str | None = None,
         data: dict[str, Any] | None = None,
+        effects: Effects | None = None,
+        fields: dict[str, Any] | None = None,
     ) -> CaseView:
-        """Apply one action (retrying on a concurrent append) and run its side effects."""
+        """Apply one action (retrying on a concurrent append) and run its side effects;
+        ``effects`` and ``fields`` (case hash fields) are written in the same atomic step."""
         for _ in range(5):
             events = await self.store.events(no)
             if not events:
@@ -150,7 +160,7 @@ class CaseService:
             policy = FrozenPolicy.from_dict(view.facts["policy"])
             grid, cat = str(view.facts["grid_code"]), str(view.facts["category"])
             if action == "dispatch":
-                payload = self._dispatch_data(
+                payload = self.dispatch_data(
                     grid, cat, policy, 0, view.reported_ms or 0, self.clock.now_ms()
                 )
             elif action == "escalate" and "tier" not in payload:
@@ -176,8 +186,9 @@ class CaseService:
                     no,
                     ev,
                     new.tier,
-                    {"assignees": " ".join(new.assignees), "people": " ".join(new.people)},
-                    self._effects(new, ev, policy),
+                    {"assignees": " ".join(new.assignees), "people": " ".join(new.people)}
+                    | (fields or {}),
+                    self._effects(new, ev, policy) + (effects or []),
                 )
             except Conflict:
                 continue
@@ -212,21 +223,31 @@ class CaseService:
             ]
         ]
         if ev.action == "dispatch" and view.dispatched_ms is not None:
-            out += self._step_timer(no, policy, 0, view.dispatched_ms)
+            out += self.step_timer(no, policy, 0, view.dispatched_ms)
         elif ev.action == "escalate" and view.dispatched_ms is not None:
-            out += self._step_timer(no, policy, view.tier, view.dispatched_ms)
+            out += self.step_timer(no, policy, view.tier, view.dispatched_ms)
         grid, cat = str(view.facts["grid_code"]), str(view.facts["category"])
         if ev.to_state in CLOSED_FOR_DEDUP and ev.from_state not in CLOSED_FOR_DEDUP:
             out += self._leave_open_index(view, grid, cat)
         if ev.action == "reopen":
             lon, lat = str(float(view.facts["lon"])), str(float(view.facts["lat"]))
             out.append(["GEOADD", self.k.open_cases(grid, cat), lon, lat, no])
+            if view.facts.get("department"):
+                dep = str(view.facts["department"])
+                out.append(["ZADD", self.k.department_queue(dep), str(ev.at_ms), no])
         return out
 
     def _leave_open_index(self, view: CaseView, grid: str, cat: str) -> Effects:
         ttl_ms = self.ctx.rules.recurrence_ms
         now = str(self.clock.now_ms())
-        out: Effects = [["ZREM", self.k.open_cases(grid, cat), view.case_no]]
+        out: Effects = [
+            ["ZREM", self.k.open_cases(grid, cat), view.case_no],
+            ["ZREM", self.k.triage, view.case_no],
+        ]
+        if view.facts.get("department"):
+            out.append(
+                ["ZREM", self.k.department_queue(str(view.facts["department"])), view.case_no]
+            )
         for key in view.alarms:
             if ttl_ms > 0 and view.state != "rejected":
                 out.append(["SET", self.k.recent(key), view.case_no, "PX", str(int(ttl_ms))])

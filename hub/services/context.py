@@ -13,6 +13,7 @@ from hub.district import District
 from hub.domain.calendar import WorkingCalendar
 from hub.domain.correlation import AlarmRules
 from hub.domain.escalation import FrozenPolicy, Sla, Step
+from hub.domain.owners import OwnerTable
 from hub.domain.routing import RosterEntry, Router
 from hub.settings import HubSettings
 
@@ -63,6 +64,11 @@ class HubContext:
                     cam.box_id, z.target.lon, z.target.lat, grid
                 )
         self.tiers = self._tiers()
+        deps = district.departments
+        self.owners = OwnerTable(
+            {c.code: c.department for c in district.categories.values()},
+            {d.id: (d.name_zh, d.platform) for d in deps.departments},
+        )
 
     def _tiers(self) -> list[str]:
         policy = self.district.escalation.policies.get("default") or next(

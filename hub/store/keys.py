@@ -76,6 +76,19 @@ class Keys:
     def verify(self, request_id: str) -> str:
         return f"{self.prefix}:verify:{request_id}"
 
+    @property
+    def triage(self) -> str:
+        """Sorted set of cases from citizens waiting for an operator (hub.intake)."""
+        return f"{self.prefix}:triage"
+
+    def department_queue(self, department: str) -> str:
+        """Sorted set of the open cases a department owns (hub.domain.owners)."""
+        return f"{self.prefix}:deptq:{department}"
+
+    def intake_ref(self, source: str, ref: str) -> str:
+        """The case a source's report (its id or external reference) went into."""
+        return f"{self.prefix}:intake:ref:{source}:{ref}"
+
     def verify_checks(self, case_no: str) -> str:
         """List of the clear checks in a row a resolved case has had so far."""
         return f"{self.prefix}:case:{case_no}:verify_checks"

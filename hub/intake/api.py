@@ -1,0 +1,302 @@
+"""Staff routes of intake: a grid member's patrol report, an operator's case, the 12345 /
+department import and its change feed, the citizens' triage queue, printable place tokens.
+
+Every route checks the whole report (category, place, photos, reference) before anything is
+stored, and files it through ``IntakeService.file``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
+from pydantic import BaseModel, ConfigDict, Field
+
+from hub.api.deps import Anyone, Operator, Runtime
+from hub.domain.case_state import TransitionError
+from hub.intake.deps import Intake, Places, http_error, read_photos
+from hub.intake.exif import read_exif
+from hub.intake.place_tokens import Place
+from hub.intake.rules import (
+    IntakeRejected,
+    Report,
+    check_category,
+    check_photo_count,
+    check_ref,
+    place_in_grid,
+)
+from hub.intake.service import Filed
+from hub.push.photos import Photo
+from hub.runtime import HubRuntime
+from hub.services.cases import case_summary
+from hub.store.cases import Conflict
+from hub.store.keys import text
+
+router = APIRouter(tags=["intake"])
+PATROL_PATH = "/api/intake/patrol"
+OPERATOR_PATH = "/api/intake/operator"
+Ref = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,80}$")]
+
+
+def result(f: Filed) -> dict[str, Any]:
+    return {"case_no": f.case_no, "outcome": f.outcome, "state": f.state, "sources": f.sources}
+
+
+def _point(
+    rt: HubRuntime, lon: float | None, lat: float | None, photos: list[Photo]
+) -> tuple[float, float, str]:
+    """The report's point (given, else the first photo's EXIF position) and its grid."""
+    if lon is None or lat is None:
+        for ph in photos:
+            ex = read_exif(ph.data)
+            if ex.lon is not None and ex.lat is not None:
+                lon, lat = ex.lon, ex.lat
+                break
+    if lon is None or lat is None:
+        raise IntakeRejected("no position: send lon and lat (or a photo with GPS in its EXIF)")
+    return lon, lat, place_in_grid(lon, lat, rt.district.grid_index.locate)
+
+
+@router.post(PATROL_PATH)
+async def patrol_report(
+    rt: Runtime,
+    intake: Intake,
+    p: Anyone,
+    report_id: Annotated[str, Form(pattern=r"^[A-Za-z0-9_-]{8,64}$")],
+    category: Annotated[str, Form()],
+    photos: Annotated[list[UploadFile] | None, File()] = None,
+    after_photos: Annotated[list[UploadFile] | None, File()] = None,
+    lon: Annotated[float | None, Form()] = None,
+    lat: Annotated[float | None, Form()] = None,
+    note: Annotated[str | None, Form(max_length=2000)] = None,
+    on_the_spot: Annotated[bool, Form()] = False,
+) -> dict[str, Any]:
+    """A grid member's patrol report (multipart). ``report_id`` is made by the app, so a
+    report sent again after being offline is the same report. ``on_the_spot`` (随手办) with an
+    after-photo closes the case at once; otherwise it is dispatched by the routing table."""
+    if p.role not in ("responder", "admin") or not p.person_id:
+        raise HTTPException(403, "patrol reports come from grid members (a responder token)")
+    s = rt.settings.intake
+    try:
+        check_category(category, rt.district.categories)
+        before = await read_photos(photos, s, "photos")
+        after = await read_photos(after_photos, s, "after-photos")
+        check_photo_count("grid_member", on_the_spot, len(before), len(after))
+        x, y, grid = _point(rt, lon, lat, before)
+        report = Report(
+            source="grid_member",
+            ref=report_id,
+            category=category,
+            lon=x,
+            lat=y,
+            grid_code=grid,
+            actor=f"responder:{p.person_id}",
+            note=note,
+            reporter=p.person_id,
+            on_the_spot=on_the_spot,
+        )
+        return result(await intake.file(report, before, after))
+    except IntakeRejected as exc:
+        raise http_error(exc) from None
+
+
+@router.post(OPERATOR_PATH)
+async def operator_case(
+    rt: Runtime,
+    intake: Intake,
+    p: Operator,
+    request_id: Annotated[str, Form(pattern=r"^[A-Za-z0-9_-]{8,64}$")],
+    category: Annotated[str, Form()],
+    lon: Annotated[float, Form()],
+    lat: Annotated[float, Form()],
+    via: Annotated[Literal["call", "wall"], Form()] = "call",
+    note: Annotated[str | None, Form(max_length=2000)] = None,
+    caller_phone: Annotated[str | None, Form(pattern=r"^[0-9+ -]{3,20}$")] = None,
+    camera_id: Annotated[str | None, Form(pattern=r"^[A-Za-z0-9_-]{1,40}$")] = None,
+    snapshot_id: Annotated[str | None, Form(pattern=r"^[A-Za-z0-9_.-]{1,80}$")] = None,
+    photos: Annotated[list[UploadFile] | None, File()] = None,
+) -> dict[str, Any]:
+    """An operator files a case: from a phone call, or from a wall tile (``via=wall`` with
+    the tile's camera and the still it showed, kept as evidence)."""
+    s = rt.settings.intake
+    try:
+        check_category(category, rt.district.categories)
+        grid = place_in_grid(lon, lat, rt.district.grid_index.locate)
+        facts: dict[str, Any] = {"via": via}
+        if caller_phone:
+            facts["caller_phone"] = caller_phone
+        if via == "wall":
+            if not camera_id or camera_id not in rt.district.cameras:
+                raise IntakeRejected(f"a case from the wall names its tile's camera: {camera_id!r}")
+            facts["camera_still"] = {"camera_id": camera_id}
+            if snapshot_id:
+                key = rt.keys.snapshot(snapshot_id)
+                if not await rt.redis.exists(key):
+                    raise IntakeRejected(f"no still {snapshot_id!r} on the hub (expired?)", 404)
+                await rt.redis.expire(key, rt.settings.verification.evidence_days * 86_400)
+                facts["camera_still"]["snapshot_id"] = snapshot_id
+        before = await read_photos(photos, s, "photos")
+        report = Report(
+            source="operator",
+            ref=request_id,
+            category=category,
+            lon=lon,
+            lat=lat,
+            grid_code=grid,
+            actor=f"{p.role}:{p.name}",
+            note=note,
+            facts=facts,
+        )
+        return result(await intake.file(report, before))
+    except IntakeRejected as exc:
+        raise http_error(exc) from None
+
+
+class ImportRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    external_ref: Ref
+    category: str
+    lon: float
+    lat: float
+    note: str | None = Field(default=None, max_length=2000)
+    phone: str | None = Field(default=None, pattern=r"^[0-9+ -]{3,20}$")
+    reported_at_ms: int | None = Field(default=None, ge=0)
+
+
+class ImportBatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source: Literal["hotline", "department"]
+    system: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")] = "12345"
+    """The sending system (12345, or a department's system id); part of the reference."""
+    records: Annotated[list[ImportRecord], Field(min_length=1, max_length=500)]
+
+
+@router.post("/api/intake/import")
+async def import_records(body: ImportBatch, rt: Runtime, intake: Intake, p: Operator) -> Any:
+    """12345 hotline or department records (JSON). Idempotent on (source, system, external
+    reference): a record imported twice is one case. Every record is checked first; one bad
+    record refuses the batch (422, each problem listed) and nothing is stored."""
+    problems, reports = [], []
+    for i, rec in enumerate(body.records):
+        try:
+            check_category(rec.category, rt.district.categories)
+            grid = place_in_grid(rec.lon, rec.lat, rt.district.grid_index.locate)
+        except IntakeRejected as exc:
+            problems.append(f"records[{i}] ({rec.external_ref}): {exc}")
+            continue
+        facts: dict[str, Any] = {"external_ref": rec.external_ref, "system": body.system}
+        if rec.phone:
+            facts["phone"] = rec.phone
+        if rec.reported_at_ms is not None:
+            facts["external_reported_ms"] = rec.reported_at_ms
+        reports.append(
+            Report(
+                source=body.source,
+                ref=check_ref(f"{body.system}:{rec.external_ref}"),
+                category=rec.category,
+                lon=rec.lon,
+                lat=rec.lat,
+                grid_code=grid,
+                actor=f"import:{body.system}",
+                note=rec.note,
+                facts=facts,
+            )
+        )
+    if problems:
+        raise HTTPException(422, {"problems": problems, "stored": 0})
+    out = []
+    for r in reports:
+        out.append({"external_ref": r.facts["external_ref"]} | result(await intake.file(r, [])))
+    return {"records": out}
+
+
+@router.get("/api/intake/feed/{source}")
+async def change_feed(
+    source: Literal["hotline", "department", "public", "grid_member", "operator"],
+    rt: Runtime,
+    intake: Intake,
+    p: Operator,
+    after: Annotated[str, Query(pattern=r"^[0-9]+-[0-9]+$")] = "0-0",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> dict[str, Any]:
+    """Status back to a source: the case events of its cases after the cursor ``after`` (a
+    change-stream id), each with the source's reference; ``next`` is the cursor to send next
+    time (it moves on past events of other cases too)."""
+    refs: Any = await rt.redis.hgetall(intake.sources_key(source))
+    mine = {text(k): text(v) for k, v in refs.items()}
+    entries: Any = await rt.redis.xrange(rt.keys.changes, f"({after}", "+", count=limit)
+    changes, cursor = [], after
+    for sid, fields in entries:
+        cursor = text(sid)
+        no = text(fields.get(b"case_no", b""))
+        if fields.get(b"kind") != b"case" or no not in mine:
+            continue
+        ev = json.loads(fields[b"event"])
+        changes.append(
+            {
+                "id": cursor,
+                "case_no": no,
+                "ref": mine[no],
+                "action": ev["action"],
+                "state": ev["to_state"],
+                "at_ms": ev["at_ms"],
+                "reason": ev.get("reason"),
+            }
+        )
+    return {"source": source, "changes": changes, "next": cursor}
+
+
+@router.get("/api/intake/triage")
+async def triage_queue(rt: Runtime, p: Operator, limit: int = 200) -> list[dict[str, Any]]:
+    """Citizens' reports waiting for an operator, oldest first."""
+    raw: Any = await rt.redis.zrange(rt.keys.triage, 0, max(1, min(limit, 1000)) - 1)
+    return [case_summary(r) for r in await rt.store.records([text(x) for x in raw])]
+
+
+class TriageDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["file", "reject"]
+    reason: str | None = Field(default=None, max_length=500)
+
+
+@router.post("/api/intake/triage/{no}")
+async def triage_decide(
+    no: str, body: TriageDecision, rt: Runtime, intake: Intake, p: Operator
+) -> dict[str, Any]:
+    if await rt.redis.zscore(rt.keys.triage, no) is None:
+        raise HTTPException(404, f"case {no!r} is not in the triage queue")
+    actor = f"{p.role}:{p.name}"
+    try:
+        if body.decision == "file":
+            view = await intake.file_from_triage(no, actor, body.reason)
+        else:
+            if not body.reason:
+                raise HTTPException(422, "rejecting a citizen's report needs a reason")
+            view = await rt.cases.act(no, "reject", actor, reason=body.reason)
+    except (TransitionError, Conflict) as exc:
+        raise HTTPException(409, str(exc)) from None
+    return {"case_no": no, "state": view.state, "assignees": list(view.assignees)}
+
+
+@router.get("/api/intake/place-token")
+async def place_token(
+    rt: Runtime,
+    places: Places,
+    p: Operator,
+    grid: str | None = None,
+    camera: str | None = None,
+) -> dict[str, str]:
+    """The token (and page address) to print as a QR code for a grid or a camera site."""
+    if (grid is None) == (camera is None):
+        raise HTTPException(422, "name one place: ?grid=CODE or ?camera=ID")
+    if grid is not None and grid not in rt.district.grids:
+        raise HTTPException(404, f"no grid {grid!r}")
+    if camera is not None and camera not in rt.district.cameras:
+        raise HTTPException(404, f"no camera {camera!r}")
+    place = Place("grid", grid) if grid is not None else Place("camera", str(camera))
+    token = places.sign(place)
+    return {"token": token, "path": f"/report/?place={token}"}
