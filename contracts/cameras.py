@@ -46,11 +46,14 @@ class SyntheticStream(Strict):
 
 
 class UrlStream(Strict):
-    """An RTSP/HTTP stream or a video file, read through OpenCV's FFmpeg backend."""
+    """An RTSP camera (PyAV: H.264/H.265, TCP or UDP), or an HTTP stream or video file
+    (OpenCV's FFmpeg backend)."""
 
     kind: Literal["rtsp", "http", "file"]
     url: Annotated[str, Field(min_length=1, max_length=2000)]
     loop: bool = False
+    transport: Literal["tcp", "udp"] = "tcp"
+    """RTSP only: RTP interleaved in the TCP session, or over UDP (lower latency, losses)."""
 
 
 class UsbStream(Strict):

@@ -151,12 +151,13 @@ class Agent:
 
     def _start_pipeline(self, camera_id: str, config: EdgeConfig) -> None:
         cam = next(c for c in config.cameras if c.camera_id == camera_id)
+        timeout_s = config.settings.pipeline.source_timeout_s
         pipe = CameraPipeline(
             cam,
             config.categories,
             self.detector,
             config.settings.pipeline,
-            make_source(cam.stream, self.base_dir),
+            make_source(cam.stream, self.base_dir, timeout_s=timeout_s),
             self.frame_tap,
             self.alerts,
             box_id=self.box_id,
@@ -164,7 +165,7 @@ class Agent:
             on_state=self._on_camera_state,
             lockstep=self.lockstep,
             sub_source=(
-                make_source(cam.stream, self.base_dir, "sub")
+                make_source(cam.stream, self.base_dir, "sub", timeout_s)
                 if cam.stream.sub is not None
                 else None
             ),

@@ -1,5 +1,8 @@
 """The capture thread of one camera: read, tap, enqueue; reconnect with backoff; offline state.
 
+A change of picture size needs no reconnect (zones are normalised, every consumer resizes):
+it is reported as the camera's reason, with a stats message at once.
+
 Every captured frame goes to the ``FrameTap`` (video, verification) at the stream's own
 resolution and into the camera's drop-oldest queue for inference. With a sub stream, two
 workers run: the main stream feeds only the tap, the sub stream only the queue.
@@ -46,6 +49,8 @@ class CaptureWorker:
         self.reason: str | None = None
         self.frames = 0
         self.last_frame_ms: int | None = None
+        self.resolution_wh: tuple[int, int] | None = None
+        self.resolution_changes = 0
         self._queue = queue
         self._tap = tap
         self._offline_after_s = offline_after_s
@@ -69,6 +74,13 @@ class CaptureWorker:
             log.info("camera %s: %s%s", self.camera_id, state, f" ({reason})" if reason else "")
             if self._on_state is not None:
                 self._on_state(self.camera_id, state, reason)
+
+    def _note(self, reason: str) -> None:
+        """Report something about a camera that stays in its state (a new resolution)."""
+        self.reason = reason
+        log.warning("camera %s: %s", self.camera_id, reason)
+        if self._on_state is not None:
+            self._on_state(self.camera_id, self.state, reason)
 
     def _run(self) -> None:
         attempt = 0
@@ -102,6 +114,12 @@ class CaptureWorker:
             frame = self.source.read()
             self.frames += 1
             self.last_frame_ms = frame.captured_ms
+            height, width = frame.image.shape[:2]
+            if self.resolution_wh not in (None, (width, height)):
+                self.resolution_changes += 1
+                old_w, old_h = self.resolution_wh or (0, 0)
+                self._note(f"resolution changed from {old_w}x{old_h} to {width}x{height}")
+            self.resolution_wh = (width, height)
             if self._tap is not None:
                 self._tap.publish(
                     TappedFrame(self.camera_id, frame.image, frame.captured_ms, frame.index)

@@ -73,6 +73,9 @@ class PipelineSettings(Strict):
     snapshot_width: Annotated[int, Field(ge=160, le=3840)] = 960
     offline_after_s: Annotated[float, Field(ge=0.5, le=3600)] = 10.0
     reconnect_max_s: Annotated[float, Field(ge=0.1, le=600)] = 15.0
+    source_timeout_s: Annotated[float, Field(ge=0.5, le=120)] = 5.0
+    """A network camera's open and read timeout: no data (a stall), or no decodable picture
+    (garbage), for this long and it is reconnected."""
     verify_timeout_s: Annotated[float, Field(gt=0, le=120)] = 10.0
     verify_confidence_ratio: Annotated[float, Field(gt=0, le=1)] = 0.5
     """Verification looks for the case's classes down to this fraction of each class's alert

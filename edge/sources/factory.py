@@ -14,14 +14,16 @@ from contracts.cameras import (
 from edge.sources.base import FrameSource
 from edge.sources.folder import ImageFolderSource
 from edge.sources.opencv import OpenCvSource
+from edge.sources.rtsp import RtspSource
 from edge.sources.synthetic import SyntheticSource
 
 
 def make_source(
-    stream: StreamSettings, base: Path | None = None, which: str = "main"
+    stream: StreamSettings, base: Path | None = None, which: str = "main", timeout_s: float = 5.0
 ) -> FrameSource:
     """The main (viewing) or sub (detection) stream's source; relative file and folder
-    paths resolve against ``base``. A synthetic sub stream renders at the detect size."""
+    paths resolve against ``base``. A synthetic sub stream renders at the detect size.
+    ``timeout_s`` bounds a network camera's open and reads."""
     src = stream.sub if which == "sub" and stream.sub is not None else stream.main
     if isinstance(src, SyntheticStream):
         wh = stream.detect_resolution_wh if src is stream.sub else stream.resolution_wh
@@ -32,7 +34,9 @@ def make_source(
             if base is not None and not path.is_absolute():
                 path = base / path
             return OpenCvSource(str(path), fps=stream.fps, is_file=True, loop=src.loop)
-        return OpenCvSource(src.url, fps=stream.fps)
+        if src.kind == "rtsp":
+            return RtspSource(src.url, transport=src.transport, timeout_s=timeout_s)
+        return OpenCvSource(src.url, fps=stream.fps, timeout_ms=round(timeout_s * 1000))
     if isinstance(src, UsbStream):
         return OpenCvSource(src.device, fps=stream.fps)
     if isinstance(src, ImageFolderStream):
