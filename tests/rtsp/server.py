@@ -21,8 +21,8 @@ import pytest
 HERE = Path(__file__).resolve().parent
 GST_PYTHON = os.environ.get("GRIDWALL_TEST_GST_PYTHON", "/usr/bin/python3")
 PACKAGES = (
-    "gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 gstreamer1.0-plugins-good "
-    "gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly"
+    "gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 gstreamer1.0-plugins-base "
+    "gstreamer1.0-plugins-good gstreamer1.0-plugins-bad"
 )
 
 
