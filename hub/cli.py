@@ -71,11 +71,26 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="run the hub: MQTT ingest, correlation, timers and the API")
     run.add_argument("--config", type=Path, default=Path("configs/hub.yaml"))
     run.add_argument("--log-level", default="info")
+    records = sub.add_parser(
+        "records", help="the case history in PostgreSQL (GRIDWALL_DATABASE_URL): see hub/records"
+    )
+    records.add_argument(
+        "action",
+        choices=["migrate", "copy", "rebuild", "status"],
+        help="migrate: schema to the newest revision; copy: what the change stream holds "
+        "past the position, then exit (a running hub copies by itself); rebuild: empty the "
+        "history and copy every case log from Redis again; status: revision, rows, position",
+    )
+    records.add_argument("--config", type=Path, default=Path("configs/hub.yaml"))
     args = parser.parse_args(argv)
     if args.command == "validate-config":
         return _validate(args.path)
     if args.command == "run":
         return _run(args.config, args.log_level)
+    if args.command == "records":
+        from hub.records.commands import run as run_records
+
+        return run_records(args.action, args.config)
     parser.error(f"unknown command {args.command!r}")
     return 2
 

@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 
 from hub.district import District, load_district
 from hub.domain.clock import Clock, SystemClock
+from hub.records.follower import RecordsFollower
 from hub.services import faults
 from hub.services.cancellation import stop_tasks
 from hub.services.cases import CaseService
@@ -87,6 +88,10 @@ class HubRuntime:
             claim_idle_ms=int(settings.correlation.claim_idle_s * 1000),
         )
         self.timers = Timers(self.redis, self.keys, self.ctx, self.cases, self.clock)
+        # the case history in PostgreSQL (hub/records): off while no database URL is set
+        self.records: RecordsFollower | None = None
+        if settings.records.database_url:
+            self.records = RecordsFollower(settings, self.keys, self.district, self.redis)
         self._want_mqtt = mqtt
         self._want_workers = workers
         self._want_timer_loop = timer_loop
@@ -103,6 +108,8 @@ class HubRuntime:
             raise ValueError("; ".join(problems))
         await self.redis.ping()
         await self.processor.ensure_group()
+        if self.records is not None:
+            await self.records.start()
         self.instance = claim(self.settings.mqtt)
         self.client_id = self.processor.consumer = self.instance.name
         if self._want_mqtt:
@@ -136,6 +143,8 @@ class HubRuntime:
             self._tasks.append(asyncio.create_task(self.processor.run(), name="correlate"))
         if self._want_timer_loop:
             self._tasks.append(asyncio.create_task(self.timers.run(), name="timers"))
+        if self.records is not None and self._want_workers:
+            self._tasks.append(asyncio.create_task(self.records.run(), name="records"))
 
     async def stop(self) -> None:
         if self.membership is not None:
@@ -151,6 +160,8 @@ class HubRuntime:
             self.link.stop(end_session=self._end_session)
         if self.instance is not None:
             self.instance.release()
+        if self.records is not None:
+            await self.records.stop()
         await self.redis.aclose()
 
     async def __aenter__(self) -> HubRuntime:

@@ -88,6 +88,8 @@ async def metrics(rt: Runtime) -> Response:
         open_n, overdue = backlog(await _views(rt, now - BACKLOG_WINDOW_MS), now)
         METRICS.open_cases.set(open_n)
         METRICS.overdue_cases.set(overdue)
+        if rt.records is not None:
+            await rt.records.refresh_lag()
     except Exception:  # metrics never fail the scrape
         pass
     return Response(generate_latest(METRICS.registry), media_type="text/plain; version=0.0.4")

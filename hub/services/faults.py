@@ -30,6 +30,9 @@ POINTS = frozenset(
         "after_case_event",
         # every follow-up of the batch is done; the inbox entries are not acknowledged
         "before_ack",
+        # hub/records: a batch of case events is written to PostgreSQL, its position and
+        # the commit are not
+        "records_mid_batch",
     }
 )
 _hits: Counter[str] = Counter()

@@ -61,6 +61,15 @@ class HubMetrics:
         self.overdue_cases = Gauge(
             "gridwall_hub_overdue_cases", "Open cases past dispose_due", registry=r
         )
+        # hub/records: the copy of the case events into PostgreSQL
+        self.records_copied = Counter(
+            "gridwall_hub_records_copied", "Case events copied into PostgreSQL", registry=r
+        )
+        self.records_lag_s = Gauge(
+            "gridwall_hub_records_lag_s",
+            "Age of the oldest case change not yet copied into PostgreSQL (0: all copied)",
+            registry=r,
+        )
 
 
 METRICS = HubMetrics()

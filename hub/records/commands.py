@@ -1,0 +1,106 @@
+"""``python -m hub records migrate|rebuild|status``: the case history's commands."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import redis
+from sqlalchemy import Engine, func, select
+
+from contracts.config_problems import ConfigError
+from hub.district import load_district
+from hub.records.copier import Copier, position, rebuild, write_reference
+from hub.records.database import RecordsError, current_revision, migrate, open_engine, safe_url
+from hub.records.schema import cases, events
+from hub.settings import HubSettings, load_hub_settings
+from hub.store.keys import Keys
+
+
+def _settings(config: Path) -> HubSettings | None:
+    try:
+        settings = load_hub_settings(config)
+    except ConfigError as exc:
+        for p in exc.problems:
+            print(p, file=sys.stderr)
+        return None
+    if not settings.records.database_url:
+        print(
+            f"records are off in {config}: set GRIDWALL_DATABASE_URL (or records.database_url)",
+            file=sys.stderr,
+        )
+        return None
+    return settings
+
+
+def run(action: str, config: Path) -> int:
+    settings = _settings(config)
+    if settings is None:
+        return 2
+    url = settings.records.database_url or ""
+    engine = open_engine(url)
+    keys = Keys(settings.redis.key_prefix)
+    r = redis.Redis.from_url(settings.redis.url, socket_timeout=60)
+    try:
+        if action == "migrate":
+            print(f"{safe_url(url)}: schema at revision {migrate(engine)}")
+        elif action == "rebuild":
+            migrate(engine)
+            n_cases, n_events = rebuild(engine, r, keys, load_district(settings.district_dir))
+            print(f"{safe_url(url)}: rebuilt {n_cases} cases, {n_events} events from the log")
+        elif action == "copy":
+            migrate(engine)
+            with engine.begin() as conn:
+                write_reference(conn, load_district(settings.district_dir))
+            n = copy_pending(Copier(engine, r, keys, settings.records.batch_max))
+            print(f"{safe_url(url)}: copied {n} case events")
+        elif action == "status":
+            _status(engine, r, keys, url)
+        else:
+            raise RecordsError(f"unknown records action {action!r}")
+    except (RecordsError, ConfigError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except Exception as exc:  # the database or Redis cannot be reached: say which and why
+        print(f"{safe_url(url)}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+        r.close()
+    return 0
+
+
+def copy_pending(copier: Copier) -> int:
+    """Copy batch after batch until the change stream holds nothing new; returns the events
+    copied (a copier running elsewhere makes this one wait for its lock)."""
+    n = 0
+    while True:
+        b = copier.copy_batch()
+        if b.busy:
+            time.sleep(0.2)
+            continue
+        n += b.events + b.caught_up_from_logs
+        if b.entries == 0 and not b.caught_up_from_logs:
+            return n
+
+
+def _status(engine: Engine, r: redis.Redis, keys: Keys, url: str) -> None:
+
+    revision = current_revision(engine)
+    with engine.connect() as conn:
+        pos = position(conn, keys.changes) if revision else "-"
+        n_cases = conn.execute(select(func.count()).select_from(cases)).scalar() if revision else 0
+        n_events = (
+            conn.execute(select(func.count()).select_from(events)).scalar() if revision else 0
+        )
+    newest, gap = Copier(engine, r, keys, 1).stream_state(pos if revision else "0-0")
+    print(
+        f"{safe_url(url)}: revision {revision or 'none'}, {n_cases} cases, {n_events} events; "
+        f"copied up to {pos}, change stream at {newest}"
+        + (
+            " (trimmed past the position: the next copy catches up from the case logs)"
+            if gap
+            else ""
+        )
+    )
