@@ -24,7 +24,7 @@ from hub.records.database import migrate, open_engine
 from hub.records.schema import cases, events, records_position
 from hub.runtime import HubRuntime
 from hub.settings import HubSettings, RecordsSettings
-from hub.store.keys import text
+from hub.store.keys import text as as_text
 from tests.hub.conftest import MONDAY_9, wait_for
 from tests.records.rig import copy_all, events_in_redis, make_cases, more_events, snapshot
 
@@ -184,7 +184,7 @@ async def test_the_hub_copies_as_cases_change_and_exports_its_lag(
             return n > 0 and n == await events_in_redis(rt, redis)
 
         await wait_for(copied, 30)
-        numbers = [text(n) for n in await redis.zrange(rt.keys.cases, 0, -1)]
+        numbers = [as_text(n) for n in await redis.zrange(rt.keys.cases, 0, -1)]
         assert len(numbers) == 3
         assert await rt.records.refresh_lag() == 0.0
         with e.connect() as conn:
