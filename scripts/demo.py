@@ -29,6 +29,7 @@ import yaml
 
 from hub.district import load_district
 from hub.enrol.local_broker import LocalBroker, prepare
+from hub.records.database import safe_url
 from hub.settings import load_hub_settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -37,6 +38,7 @@ HUB_CONFIG = REPO / "configs" / "hub.yaml"
 EDGE_CONFIGS = {p.stem: p for p in sorted((REPO / "configs" / "edge").glob("edge-*.yaml"))}
 DEMO = REPO / "var" / "demo"
 HUB_URL = "http://127.0.0.1:8080"
+DEMO_DATABASE = "postgresql://gridwall:gridwall@127.0.0.1:5432/gridwall"  # scripts/services
 VIDEO_PORT0 = 8554
 HUB_USER_ENV = "GRIDWALL_HUB_MQTT_USER"
 HUB_PASSWORD_ENV = "GRIDWALL_HUB_MQTT_PASSWORD"
@@ -183,6 +185,8 @@ def main() -> int:
         HUB_PASSWORD_ENV: broker.hub_password,
     }
     hub_env = {k: v for k, v in env.items() if not k.startswith("GRIDWALL_EDGE_")}
+    # the case history in PostgreSQL (hub/records): the database scripts/services made
+    hub_env["GRIDWALL_DATABASE_URL"] = os.environ.get("GRIDWALL_DATABASE_URL") or DEMO_DATABASE
     children: list[subprocess.Popen[bytes]] = [
         subprocess.Popen(
             [PY, "-m", "hub", "run", "--config", str(hub_config)], cwd=REPO, env=hub_env
@@ -219,7 +223,13 @@ def main() -> int:
     print(f"  responder app (phone):         {HUB_URL}/m/#access_token={resp}")
     print(f"  fleet page (technician):       {HUB_URL}/fleet#access_token={tech}")
     print(f"  API docs:                      {HUB_URL}/docs")
-    print(f"  broker (logins only, per-box ACL): {broker.url}, files in {broker.folder}\n")
+    print(f"  broker (logins only, per-box ACL): {broker.url}, files in {broker.folder}")
+    db = hub_env["GRIDWALL_DATABASE_URL"]
+    shown = db if db == DEMO_DATABASE else safe_url(db)  # the demo's password is no secret
+    print(
+        f"  case history in PostgreSQL:    GRIDWALL_DATABASE_URL={shown} "
+        ".venv/bin/python -m hub records status\n"
+    )
     stop = False
 
     def _stop(_sig: int, _frame: object) -> None:
