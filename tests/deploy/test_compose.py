@@ -80,9 +80,10 @@ def _mounts(service: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_compose_v2_accepts_the_stack(rendered: dict[str, Any]) -> None:
     assert rendered["name"] == "gridwall"
-    assert set(rendered["services"]) == {"redis", "broker-files", "mosquitto", "hub"}
+    assert set(rendered["services"]) == {"redis", "postgres", "broker-files", "mosquitto", "hub"}
     assert set(rendered["volumes"]) == {
         "redis-data",
+        "postgres-data",
         "mosquitto-data",
         "broker-auth",
         "hub-secrets",
@@ -141,6 +142,19 @@ def test_resolved_hub_gets_its_secrets_and_settings(rendered: dict[str, Any]) ->
     assert [p["target"] for p in hub["ports"]] == [8080]
 
 
+def test_resolved_hub_copies_its_cases_into_the_stack_postgres(rendered: dict[str, Any]) -> None:
+    pg, hub = rendered["services"]["postgres"], rendered["services"]["hub"]
+    password = _example_values()["GRIDWALL_DB_PASSWORD"]
+    assert pg["environment"]["POSTGRES_PASSWORD"] == password
+    assert hub["environment"]["GRIDWALL_DATABASE_URL"] == (
+        f"postgresql://gridwall:{password}@postgres:5432/gridwall"
+    )
+    assert hub["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert "pg_isready" in pg["healthcheck"]["test"]
+    data = _mounts(pg)["/var/lib/postgresql/data"]
+    assert (data["type"], data["source"]) == ("volume", "postgres-data")
+
+
 def _required_variables() -> set[str]:
     """The variables compose.yaml marks required (``${NAME:?message}``)."""
     return set(re.findall(r"\$\{(\w+):\?", COMPOSE.read_text()))
@@ -179,7 +193,7 @@ def _broken(tmp_path: Path, change: str) -> Path:
     if change == "unknown key":
         services["hub"]["imagee"] = "gridwall/hub:latest"
     elif change == "missing dependency":
-        services["hub"]["depends_on"]["postgres"] = {"condition": "service_started"}
+        services["hub"]["depends_on"]["minio"] = {"condition": "service_started"}
     elif change == "undeclared volume":
         services["redis"]["volumes"] = ["redis-dta:/data"]
     elif change == "bad duration":
@@ -193,7 +207,7 @@ def _broken(tmp_path: Path, change: str) -> Path:
     ("change", "named"),
     [
         ("unknown key", "imagee"),
-        ("missing dependency", "postgres"),
+        ("missing dependency", "minio"),
         ("undeclared volume", "redis-dta"),
         ("bad duration", "5 fortnights"),
     ],
