@@ -1,10 +1,12 @@
 // The responder app: my cases (list + map), a case's detail with snapshot, live view and
 // deadline, and the actions of the field: accept, return with a reason, on scene, resolve
-// with after-photos. Actions go through the offline queue (queue.js).
+// with after-photos; a patrol report of something found (report.js). Actions go through the
+// offline queue (queue.js).
 import { api, keepTicket, token, withTicket } from "./api.js";
 import { enqueue, flush, onChange, pending } from "./queue.js";
 import { drawMap } from "./map.js";
 import { followChanges, followLive, registerWorker, subscribePush } from "./push.js";
+import { reportView } from "./report.js";
 
 const view = document.getElementById("view");
 const STATE = {
@@ -74,7 +76,8 @@ async function casesView() {
   await ensureGrids();
   const list = await cached("gw-cases", () => api("/api/cases?open_only=true&limit=100"));
   const cases = await Promise.all(list.map(detailOf));
-  view.innerHTML = `<svg class="map" id="map" role="img" aria-label="my cases on the grid map"></svg>
+  view.innerHTML = `<a class="card report" href="#/report" id="new-report">＋ 巡查上报 · Patrol report</a>
+    <svg class="map" id="map" role="img" aria-label="my cases on the grid map"></svg>
     <h3>我的案件 (${cases.length})</h3>
     ${cases.map((c) => `<a class="card" href="#/case/${c.case_no}" data-case="${c.case_no}">
         <div class="no">${c.case_no}</div>
@@ -156,6 +159,10 @@ async function route() {
     view.innerHTML = `<p>请用单位发放的链接登录 · open the sign-in link your unit gave you.</p>`;
     return;
   }
+  if (location.hash === "#/report") {  // a form being filled in is never re-rendered
+    if (!document.getElementById("report-form")) await reportView(view, toast).catch((err) => { view.innerHTML = `<p class="error">${esc(err.message)}</p>`; });
+    return;
+  }
   const m = location.hash.match(/^#\/case\/(\d{20})$/);
   try {
     await (m ? caseView(m[1]) : casesView());
@@ -185,6 +192,7 @@ onChange((n, event) => {
     if (el) el.textContent = `${event.failed.action}: ${event.error}`;
     toast(`未完成 ${event.failed.action}: ${event.error}`);
   }
+  if (event.done?.action === "patrol") toast(`已上报 · filed ${event.result.case_no} (${event.result.outcome})`);
   if (event.done || event.failed || event.queued) (formDirty() ? refreshState() : route());
 });
 

@@ -1,4 +1,4 @@
-// The offline action queue: every case action goes into IndexedDB first, with an id made
+// The offline action queue: every case action (and a patrol report) goes into IndexedDB first, with an id made
 // here, and is sent in order. A network failure leaves it queued (sent again when the phone
 // reconnects); the hub performs each action id once, so a replay never doubles an action.
 // A refusal by the hub (4xx) takes the action out of the queue and reports why.
@@ -42,7 +42,21 @@ export async function enqueue(item) {
   return entry;
 }
 
+// A patrol report (report.js) as the hub takes it; its id is the queue's action id.
+function patrolForm(item) {
+  const form = new FormData();
+  form.append("report_id", item.action_id);
+  form.append("category", item.category);
+  if (item.lon != null && item.lat != null) { form.append("lon", item.lon); form.append("lat", item.lat); }
+  if (item.note) form.append("note", item.note);
+  form.append("on_the_spot", item.on_the_spot ? "true" : "false");
+  for (const p of item.photos || []) form.append("photos", p.blob, p.name);
+  for (const p of item.after || []) form.append("after_photos", p.blob, p.name);
+  return form;
+}
+
 async function send(item) {
+  if (item.action === "patrol") return api("/api/intake/patrol", { method: "POST", body: patrolForm(item) });
   if (item.action === "resolve") {
     const form = new FormData();
     form.append("action_id", item.action_id);

@@ -1,6 +1,6 @@
 // Service worker: keeps the app shell for offline use and shows pushes as notifications.
-const SHELL = "gridwall-responder-v1";
-const FILES = ["./", "index.html", "app.js", "api.js", "queue.js", "map.js", "push.js", "style.css", "manifest.webmanifest", "icon.svg"];
+const SHELL = "gridwall-responder-v2";
+const FILES = ["./", "index.html", "app.js", "api.js", "queue.js", "report.js", "map.js", "push.js", "style.css", "manifest.webmanifest", "icon.svg"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(SHELL).then((c) => c.addAll(FILES)).then(() => self.skipWaiting()));

@@ -101,6 +101,24 @@ async def patrol_report(
         raise http_error(exc) from None
 
 
+@router.get("/api/intake/categories")
+async def categories(rt: Runtime, p: Anyone) -> list[dict[str, str]]:
+    """The categories a report may name, with their owners (for the apps' forms)."""
+    out = []
+    for c in rt.district.categories.values():
+        owner = rt.ctx.owners.owner_of(c.code)
+        out.append(
+            {
+                "code": c.code,
+                "name_zh": c.name_zh,
+                "name_en": c.name_en,
+                "department": owner.department,
+                "platform": owner.platform,
+            }
+        )
+    return out
+
+
 @router.post(OPERATOR_PATH)
 async def operator_case(
     rt: Runtime,

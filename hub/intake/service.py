@@ -115,6 +115,8 @@ class IntakeService:
             "lat": report.lat,
             "media": media,
         }
+        if report.note:
+            data["note"] = report.note
         if report.reporter:
             data["reporter"] = report.reporter
         if report.on_the_spot:
