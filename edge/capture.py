@@ -1,5 +1,9 @@
 """The capture thread of one camera: read, tap, enqueue; reconnect with backoff; offline state.
 
+A camera is online from its first picture after a (re)connect, not from the connect itself.
+An outage's clock (``offline_after_s``) restarts only after the camera stayed up that long,
+so a camera that connects, sends a few pictures and breaks again (garbage, a flapping link)
+still goes ``offline`` instead of bouncing between ``online`` and ``reconnecting``.
 A change of picture size needs no reconnect (zones are normalised, every consumer resizes):
 it is reported as the camera's reason, with a stats message at once.
 
@@ -85,19 +89,23 @@ class CaptureWorker:
     def _run(self) -> None:
         attempt = 0
         down_since = time.monotonic()
+        self._up_since: float | None = None
         try:
             while not self._stop.is_set():
                 try:
                     self.source.open()
                     attempt = 0
-                    self._set_state("online", None)
                     self._pump()
                 except SourceEnded as exc:
                     self._set_state("offline", str(exc))
                     return
                 except SourceError as exc:
-                    if self.state == "online":
-                        down_since = time.monotonic()
+                    up_since, self._up_since = self._up_since, None
+                    if (
+                        up_since is not None
+                        and time.monotonic() - up_since >= self._offline_after_s
+                    ):
+                        down_since = time.monotonic()  # a new outage, not the same one flapping
                     attempt += 1
                     down_s = time.monotonic() - down_since
                     state: CameraState = (
@@ -112,6 +120,9 @@ class CaptureWorker:
     def _pump(self) -> None:
         while not self._stop.is_set():
             frame = self.source.read()
+            if self._up_since is None:  # online once pictures come, not once connected
+                self._up_since = time.monotonic()
+                self._set_state("online", None)
             self.frames += 1
             self.last_frame_ms = frame.captured_ms
             height, width = frame.image.shape[:2]

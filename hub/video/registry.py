@@ -117,10 +117,11 @@ class VideoRegistry:
         return self._relays[key]
 
     def _default_upstream(self, camera_id: str, rendition: str) -> Upstream:
-        url = self.settings.cameras[camera_id].url
+        camera = self.settings.cameras[camera_id]
+        url = camera.url
         if url.startswith(("http://", "https://")):
             return EdgeUpstream(url, camera_id, rendition, self._edge_token)
-        return CameraUpstream(url)
+        return CameraUpstream(url, transport=camera.rtsp_transport)
 
     # -- lifecycle
     async def start(self) -> None:

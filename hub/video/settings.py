@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -47,6 +47,8 @@ class CameraVideo(_Strict):
     """
 
     url: str
+    rtsp_transport: Literal["tcp", "udp"] = "tcp"
+    """For ``rtsp://``: RTP interleaved in the TCP session, or over UDP."""
 
     @field_validator("url")
     @classmethod

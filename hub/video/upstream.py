@@ -85,8 +85,9 @@ class EdgeUpstream:
 class CameraUpstream:
     """Pull a camera's own stream (RTSP, or a file for tests) with PyAV; H.264 passes through."""
 
-    def __init__(self, url: str, queue_packets: int = 60) -> None:
+    def __init__(self, url: str, queue_packets: int = 60, transport: str = "tcp") -> None:
         self.url = url.removeprefix("file:")
+        self._transport = transport
         self._queue: asyncio.Queue[EncodedPacket | None] = asyncio.Queue(queue_packets)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -103,7 +104,7 @@ class CameraUpstream:
         assert self._info is not None
         info = self._info
         try:
-            options = {"rtsp_transport": "tcp"} if self.url.startswith("rtsp") else {}
+            options = {"rtsp_transport": self._transport} if self.url.startswith("rtsp") else {}
             container = av.open(self.url, options=options, timeout=5.0)
             stream = container.streams.video[0]
             name = stream.codec_context.name

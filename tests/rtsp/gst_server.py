@@ -50,20 +50,32 @@ class Mount:
         caps = f"video/x-{codec},stream-format=byte-stream,framerate={int(float(fps))}/1"
         loop = "true" if mode == "loop" else "false"
         self.launch = (
-            f'( multifilesrc location="{location}" loop={loop} caps="{caps}" ! {parse} '
+            f'( multifilesrc location="{location}" loop={loop} caps="{caps}" ! {parse} name=parse '
             f"! video/x-{codec},stream-format=byte-stream,alignment=au "
             "! breakmydata name=noise probability=0 skip=64 ! valve name=gate drop=false "
             f"! {pay} name=pay0 pt=96 config-interval=-1 )"
         )
 
     def configure(self, _factory: object, media: GstRtspServer.RTSPMedia) -> None:
-        self.medias.append(media.get_element())
+        element = media.get_element()
+        pad = element.get_by_name("parse").get_static_pad("src")
+        pad.add_probe(Gst.PadProbeType.BUFFER, _stamp_pts)
+        self.medias.append(element)
         self.apply()
 
     def apply(self) -> None:
         for element in self.medias:
             element.get_by_name("gate").set_property("drop", self.stalled)
             element.get_by_name("noise").set_property("probability", self.noise_probability)
+
+
+def _stamp_pts(_pad: Gst.Pad, info: Gst.PadProbeInfo) -> Gst.PadProbeReturn:
+    """The parser times an elementary stream by decode time only; without B-frames the
+    presentation time is the same, and the RTP timestamps come from it (a camera's do)."""
+    buffer = info.get_buffer()
+    if buffer.pts == Gst.CLOCK_TIME_NONE:
+        buffer.pts = buffer.dts
+    return Gst.PadProbeReturn.OK
 
 
 def main() -> int:

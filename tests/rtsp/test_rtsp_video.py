@@ -1,0 +1,147 @@
+"""Must show: a real RTSP camera's H.264 reaches a WebRTC viewer through the hub's relay as the
+camera encoded it (TCP and UDP), and H.265, which browsers cannot be counted on to play, is
+refused by the relay with its reason and instead decoded on the box and encoded once (VP8)
+by the box's video server, as for any camera."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from contracts.video_wire import EncodedPacket
+from edge.capture import CaptureWorker
+from edge.frame_tap import FrameTap
+from edge.sources.rtsp import RtspSource
+from edge.video.server import EdgeVideoServer
+from edge.video.settings import EdgeVideoSettings
+from hub.video.registry import VideoError, VideoRegistry
+from hub.video.routes import bearer_token_auth, video_router
+from hub.video.settings import VideoSettings
+from hub.video.upstream import CameraUpstream, EdgeUpstream, StreamInfo, Upstream
+from hub.video.whep_client import WhepViewer
+from tests.rtsp.server import RtspServer
+from tests.video.rig import TOKEN, free_port, wait_until
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
+VCL_H264 = range(1, 6)  # coded slice NAL unit types: the pictures themselves
+
+
+def vcl_units(annex_b: bytes) -> list[bytes]:
+    """The H.264 slice NAL units of an Annex B byte stream (trailing zero bytes dropped)."""
+    units = (u.rstrip(b"\x00") for u in annex_b.split(b"\x00\x00\x01")[1:])
+    return [u for u in units if u and u[0] & 0x1F in VCL_H264]
+
+
+class RecordingUpstream:
+    """The relay's real camera upstream, keeping a copy of every packet it hands over."""
+
+    def __init__(self, inner: Upstream, into: list[EncodedPacket]) -> None:
+        self._inner = inner
+        self._into = into
+
+    async def open(self) -> StreamInfo:
+        return await self._inner.open()
+
+    async def packets(self) -> AsyncIterator[EncodedPacket]:
+        async for packet in self._inner.packets():
+            self._into.append(packet)
+            yield packet
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+@contextlib.asynccontextmanager
+async def relay_hub(
+    camera_url: str, transport: str, forwarded: list[EncodedPacket]
+) -> AsyncIterator[tuple[str, VideoRegistry]]:
+    settings = VideoSettings.model_validate(
+        {
+            "cameras": {"cam-rtsp": {"url": camera_url, "rtsp_transport": transport}},
+            "renditions": ["main"],
+            "prebuffer_rendition": None,
+        }
+    )
+    registry = VideoRegistry(
+        settings,
+        make_upstream=lambda _c, _r: RecordingUpstream(
+            CameraUpstream(camera_url, transport=transport), forwarded
+        ),
+    )
+    app = FastAPI()
+    app.include_router(video_router(registry, bearer_token_auth(TOKEN)))
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    serving = asyncio.create_task(server.serve())
+    await wait_until(lambda: server.started, 10, "uvicorn started")
+    try:
+        yield f"http://127.0.0.1:{port}", registry
+    finally:
+        await registry.stop()
+        server.should_exit = True
+        await serving
+
+
+@pytest.mark.parametrize("transport", ["tcp", "udp"])
+async def test_rtsp_h264_reaches_a_viewer_as_the_camera_encoded_it(
+    rtsp: RtspServer, clips: dict[str, Path], transport: str
+) -> None:
+    forwarded: list[EncodedPacket] = []
+    async with (
+        relay_hub(rtsp.url("/h264"), transport, forwarded) as (url, registry),
+        httpx.AsyncClient(timeout=10) as client,
+    ):
+        viewer = WhepViewer(f"{url}/video/cam-rtsp/whep", TOKEN)
+        await viewer.start(client)
+        await viewer.wait_frames(8, timeout_s=20)
+        assert viewer.resolution_wh == (640, 360)
+        relay = registry.relay("cam-rtsp", "main")
+        assert relay.info is not None and relay.info.codec == "h264"
+        await viewer.close(client)
+    # every picture the relay sent on is byte for byte one the camera's encoder made
+    clip_units = set(vcl_units(clips["h264"].read_bytes()))
+    sent = [u for p in forwarded for u in vcl_units(p.data)]
+    assert len(sent) >= 8
+    assert all(u in clip_units for u in sent), "a picture changed on its way: re-encoded?"
+    assert registry.encoders == 0
+
+
+async def test_rtsp_h265_is_refused_by_the_relay_with_its_reason(rtsp: RtspServer) -> None:
+    async with relay_hub(rtsp.url("/h265"), "tcp", []) as (_url, registry):
+        with pytest.raises(VideoError) as refused:
+            await registry.info("cam-rtsp", "main")  # what a WHEP offer for it meets first
+    assert refused.value.status == 502
+    assert "codec 'hevc'; only H.264 passes through" in str(refused.value)
+
+
+async def test_rtsp_h265_is_decoded_on_the_box_and_served_as_vp8(rtsp: RtspServer) -> None:
+    tap = FrameTap()
+    source = RtspSource(rtsp.url("/h265"), timeout_s=5)
+    capture = CaptureWorker("cam-h265", source, None, tap, offline_after_s=5, reconnect_max_s=1)
+    box = EdgeVideoServer(EdgeVideoSettings(port=0, idle_stop_s=0.5), tap, TOKEN)
+    await box.start()
+    capture.start()
+    upstream = EdgeUpstream(f"http://127.0.0.1:{box.port}", "cam-h265", "sub", TOKEN)
+    try:
+        info = await upstream.open()
+        packets: list[EncodedPacket] = []
+        async with asyncio.timeout(20):
+            async for packet in upstream.packets():
+                packets.append(packet)
+                if len(packets) >= 6:
+                    break
+    finally:
+        await upstream.close()
+        await box.stop()
+        await asyncio.to_thread(capture.stop)
+    assert source.codec == "hevc"
+    assert (info.codec, info.resolution_wh) == ("vp8", (320, 180))
+    assert packets[0].keyframe
+    assert capture.state == "online" and capture.resolution_wh == (640, 360)
