@@ -1,9 +1,12 @@
 """Box and camera health from what the hub last heard, and the alarms that follow. Pure code.
 
 A box is ``offline`` when its retained availability says so (its last will) or when no
-heartbeat (``BoxStats``) arrived for ``timeout_s``; a camera is offline when its box is, or
-when the box reports it ``offline``/``reconnecting``. ``alarm_changes`` turns two successive
-health pictures into raise/clear steps, one per alarm key, so an alarm is raised once.
+heartbeat (``BoxStats``) arrived for ``timeout_s``; ``not_started`` while the hub has heard
+nothing from it at all (listed in the district, not installed or not started yet: no alarm);
+``unknown`` when it said ``online`` but no heartbeat has come yet; a camera is offline when
+its box is, or when the box reports it ``offline``/``reconnecting``. ``alarm_changes`` turns
+two successive health pictures into raise/clear steps, one per alarm key, so an alarm is
+raised once.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pydantic import ValidationError
 
 from contracts.messages import BoxStats
 
-BoxState = Literal["online", "offline", "unknown"]
+BoxState = Literal["online", "offline", "unknown", "not_started"]
 
 
 @dataclass(frozen=True)
@@ -85,8 +88,10 @@ def box_health(
     state: BoxState
     if record.get("state") == "offline":
         state, reason = "offline", "the box said offline (or its connection dropped: last will)"
+    elif last_seen is None and not record.get("state"):
+        state, reason = "not_started", "never heard from: not started yet"
     elif last_seen is None:
-        state, reason = "unknown", "never heard a heartbeat"
+        state, reason = "unknown", "said online, no heartbeat yet"
     elif now_ms - last_seen > timeout_s * 1000:
         state = "offline"
         reason = f"no heartbeat for {(now_ms - last_seen) / 1000:.0f} s (timeout {timeout_s:g} s)"
@@ -96,7 +101,9 @@ def box_health(
     cams = []
     for cam_id in sorted(set(expected_cameras) | set(reported)):
         c = reported.get(cam_id)
-        if state != "online":
+        if state == "not_started":
+            cams.append(CameraHealth(cam_id, "not_started", False, reason="box not started"))
+        elif state != "online":
             cams.append(CameraHealth(cam_id, "offline", False, reason=f"box {state}"))
         elif c is None:
             cams.append(CameraHealth(cam_id, "missing", False, reason="not in the box's heartbeat"))
@@ -122,7 +129,7 @@ def active_alarms(h: BoxHealth) -> dict[str, tuple[str | None, str]]:
     """Alarm key → (camera id, reason) for everything wrong with this box now."""
     if h.state == "offline":
         return {f"box:{h.box_id}": (None, h.reason or "offline")}
-    if h.state == "unknown":
+    if h.state in ("unknown", "not_started"):
         return {}
     return {
         f"camera:{h.box_id}:{c.camera_id}": (c.camera_id, c.reason or c.state)

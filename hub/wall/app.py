@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
 
 from hub.domain.clock import Clock
+from hub.domain.wall_overview import overview_monitors
 from hub.fleet.service import alarms_key
 from hub.runtime import HubRuntime, hub_redis
 from hub.services.cancellation import raise_if_cancelled, stop_tasks
@@ -44,54 +45,78 @@ class WallParts:
     rt: HubRuntime
 
 
-async def _tours(service: WallService) -> None:
+async def _every_second(service: WallService) -> None:
     while True:
         raise_if_cancelled()
         await asyncio.sleep(TOUR_TICK_S)
         try:
             await service.tick_tours()
+            await service.notice_new_boxes()
         except Exception:  # the outermost loop of a long-running task
-            log.exception("wall tour tick failed")
+            log.exception("wall tick (tours, boxes heard) failed")
 
 
-async def ensure_demo_wall(service: WallService) -> None:
-    """A 2×2 ``main`` wall on first start: map + cameras on three monitors, alarms on the 4th."""
-    if "main" in await service.store.walls():
+DEMO_LAYOUTS = ["map+kpi+6", "9", "1+5", "4"]
+DEMO_ALARM_MONITORS = [3]
+
+
+async def ensure_demo_wall(service: WallService, streamed: Collection[str] = ()) -> None:
+    """A 2×2 ``main`` wall: map + cameras on three monitors, alarms on the 4th.
+
+    The cameras the hub has a video source for (``streamed``: the demo configures only the
+    boxes it starts) come first, so the first screen shows the ones that run. The
+    ``overview`` scene is rebuilt at every start; a wall that already exists is laid out
+    again only when that scene changed (other boxes started), so a restart with the same
+    boxes keeps the operator's tiles."""
+    plan = overview_monitors(
+        sorted(service.district.cameras), streamed, DEMO_LAYOUTS, DEMO_ALARM_MONITORS
+    )
+    scene = SceneBody(monitors=[SceneMonitorBody(layout=lay, cameras=cams) for lay, cams in plan])
+    old = (await service.store.named("scenes")).get("overview")
+    await service.save_scene("overview", scene)
+    if "main" not in await service.store.walls():
+        spec = WallSpec(rows=2, cols=2, alarm_monitors=DEMO_ALARM_MONITORS)
+        await service.define_wall("main", spec)
+    elif old == scene.model_dump():
         return
-    cams = sorted(service.district.cameras)
-    await service.define_wall("main", WallSpec(rows=2, cols=2, alarm_monitors=[3]))
-    layouts = ["map+kpi+6", "9", "1+5", "4"]
-    monitors, i = [], 0
-    for m, layout in enumerate(layouts):
-        n = {"map+kpi+6": 6, "9": 9, "1+5": 6, "4": 0}[layout] if m < 3 else 0
-        monitors.append(SceneMonitorBody(layout=layout, cameras=cams[i : i + n]))
-        i += n
-    await service.save_scene("overview", SceneBody(monitors=monitors))
     await service.apply_scene("main", "overview")
 
 
 @contextlib.asynccontextmanager
 async def wall_parts(
-    rt: HubRuntime, *, demo_wall: bool, clock: Clock | None = None
+    rt: HubRuntime,
+    *,
+    demo_wall: bool,
+    clock: Clock | None = None,
+    streamed: Collection[str] = (),
 ) -> AsyncIterator[WallParts]:
-    """Start the wall's parts on a running hub runtime; stop them after."""
+    """Start the wall's parts on a running hub runtime; stop them after. ``streamed``:
+    the cameras the hub's video relay has a source for (the demo wall shows them first)."""
     redis = hub_redis(rt.settings.redis.url)
     store = WallStore(redis, rt.settings.redis.key_prefix)
-    service = WallService(store, rt.district, clock or rt.clock, alarms_key(rt.keys.prefix))
+    service = WallService(
+        store, rt.district, clock or rt.clock, alarms_key(rt.keys.prefix), rt.keys.edges
+    )
     desk = AlarmDesk(service, rt)
     live = LiveHub(service)
     feed = HubFeed(rt, desk, f"{rt.client_id}-wall")
     await feed.ensure_group()  # from here on no change is missed
     await live.start()
     if demo_wall:
-        await ensure_demo_wall(service)
-    tasks = [asyncio.create_task(_tours(service)), asyncio.create_task(feed.run())]
+        await ensure_demo_wall(service, streamed)
+    tasks = [asyncio.create_task(_every_second(service)), asyncio.create_task(feed.run())]
     try:
         yield WallParts(service, desk, live, feed, rt)
     finally:
         await stop_tasks(tasks)
         await live.stop()
         await redis.aclose()
+
+
+def _streamed(app: FastAPI) -> set[str]:
+    """Cameras the hub's video relay has a source for (none where it is not mounted)."""
+    video = getattr(app.state, "video", None)
+    return set(video.settings.cameras) if video is not None else set()
 
 
 def attach_wall(
@@ -109,7 +134,12 @@ def attach_wall(
     async def lifespan(a: FastAPI) -> AsyncIterator[Any]:
         async with (
             inner(a) as state,
-            wall_parts(a.state.runtime, demo_wall=settings.demo_mode, clock=clock) as p,
+            wall_parts(
+                a.state.runtime,
+                demo_wall=settings.demo_mode,
+                clock=clock,
+                streamed=_streamed(a),
+            ) as p,
         ):
             parts.append(p)
             yield state

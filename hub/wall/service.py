@@ -2,7 +2,10 @@
 
 Thin glue between the pure rule (``hub.domain.wall_rules``) and the Redis store. Alarms
 come in through ``hub.wall.alarm_desk`` and are global: each is placed on every wall by
-the rule. A camera is offline while the fleet service holds an alarm for it or its box.
+the rule. A camera is offline while the fleet service holds an alarm for it or its box,
+and ``not_started`` while the hub has never heard from its box (no heartbeat or
+availability since the hub's records began): a box not installed or not started yet, which
+is not a fault and raises no fleet alarm.
 """
 
 from __future__ import annotations
@@ -32,11 +35,20 @@ class WallNotFound(KeyError):
 
 
 class WallService:
-    def __init__(self, store: WallStore, district: District, clock: Clock, fleet_key: str) -> None:
+    def __init__(
+        self,
+        store: WallStore,
+        district: District,
+        clock: Clock,
+        fleet_key: str,
+        heard_key: str | None = None,
+    ) -> None:
         self.store = store
         self.district = district
         self.clock = clock
         self.fleet_key = fleet_key  # the fleet service's hash of active alarms
+        self.heard_key = heard_key  # the hub's set of boxes it has heard from (ingest adds)
+        self._heard_count: int | None = None
 
     # walls -----------------------------------------------------------------------------
     async def define_wall(self, name: str, spec: WallSpec) -> dict[str, Any]:
@@ -80,20 +92,42 @@ class WallService:
             a["camera_name"] = cam.name if cam else None
         return out
 
+    async def heard_boxes(self) -> set[str] | None:
+        """Boxes the hub has heard from; None where this wall was not told where to look."""
+        if self.heard_key is None:
+            return None
+        return {_text(b) for b in await self.store.redis.smembers(self.heard_key)}
+
+    async def notice_new_boxes(self) -> bool:
+        """Tell every monitor when a box is heard from for the first time (its cameras stop
+        being ``not_started``); no fleet alarm marks that moment. Called every second."""
+        if self.heard_key is None:
+            return False
+        count = int(await self.store.redis.scard(self.heard_key))
+        changed = self._heard_count is not None and count != self._heard_count
+        self._heard_count = count
+        if changed:
+            await self.store.publish({"wall": "*", "kind": "boxes"})
+        return changed
+
     async def cameras(self) -> dict[str, dict[str, Any]]:
         down = await self.fleet_alarms()
         boxes_down = {a["box_id"] for a in down if a["key"].startswith("box:")}
         cams_down = {a["camera_id"] for a in down if a.get("camera_id")}
+        heard = await self.heard_boxes()
         out = {}
         for cam in self.district.cameras.values():
             z = cam.zones[0].target
+            online = cam.box_id not in boxes_down and cam.camera_id not in cams_down
+            started = heard is None or cam.box_id in heard
             out[cam.camera_id] = {
                 "name": cam.name,
                 "box_id": cam.box_id,
                 "grid_code": self.district.grid_index.locate(z.lon, z.lat),
                 "lon": cam.mount.lon,
                 "lat": cam.mount.lat,
-                "online": cam.box_id not in boxes_down and cam.camera_id not in cams_down,
+                "online": online,
+                "status": "offline" if not online else "online" if started else "not_started",
             }
         return out
 
@@ -160,6 +194,10 @@ class WallService:
             await self.store.update(wall, change)
         except KeyError:
             raise WallNotFound(wall) from None
+
+
+def _text(x: bytes | str) -> str:
+    return x.decode() if isinstance(x, bytes) else x
 
 
 def queued(detail: dict[str, Any]) -> rules.QueuedAlarm:

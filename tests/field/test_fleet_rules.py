@@ -45,7 +45,8 @@ def stats(*cams: tuple[str, str], sent: int = NOW) -> str:
 @pytest.mark.parametrize(
     ("record", "state", "reason", "alarms"),
     [
-        ({}, "unknown", "never heard a heartbeat", {}),
+        ({}, "not_started", "never heard from: not started yet", {}),
+        ({"state": "online"}, "unknown", "said online, no heartbeat yet", {}),
         (
             {"last_seen_ms": str(NOW - 5_000), "stats": stats(("cam-01", "online"))},
             "online",
@@ -84,6 +85,22 @@ def test_box_health(
     h = box_health("edge-01", record, NOW, 30.0, ("cam-01",))
     assert (h.state, h.reason) == (state, reason)
     assert active_alarms(h) == alarms
+
+
+@pytest.mark.parametrize(
+    ("record", "camera_state"),
+    [
+        ({}, "not_started"),  # never heard from: not a fault, no alarm
+        ({"state": "offline"}, "offline"),
+        ({"last_seen_ms": str(NOW - 31_000)}, "offline"),
+    ],
+)
+def test_cameras_of_a_box_that_is_not_up(record: dict[str, str], camera_state: str) -> None:
+    h = box_health("edge-01", record, NOW, 30.0, ("cam-01", "cam-02"))
+    assert [(c.camera_id, c.state, c.ok) for c in h.cameras] == [
+        ("cam-01", camera_state, False),
+        ("cam-02", camera_state, False),
+    ]
 
 
 def test_health_carries_the_fleet_page_figures() -> None:

@@ -51,12 +51,15 @@ class WhepStandIn:
     def __init__(self) -> None:
         self.peers: dict[str, RTCPeerConnection] = {}
         self.offers = 0
+        self.cameras: set[str] | None = None  # None: every camera plays; else only these
         self.router = APIRouter()
         self.router.add_api_route("/video/{camera}/whep", self.offer, methods=["POST"])
         self.router.add_api_route("/video/sessions/{session}", self.end, methods=["DELETE"])
 
     async def offer(self, camera: str, request: Request) -> Response:
         self.offers += 1
+        if self.cameras is not None and camera not in self.cameras:
+            return Response(f"unknown camera {camera!r}", status_code=404)  # as the relay
         sdp = (await request.body()).decode()
         pc = RTCPeerConnection()
         session = uuid.uuid4().hex[:12]

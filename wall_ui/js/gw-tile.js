@@ -1,5 +1,6 @@
 // <gw-tile>: one wall tile. Plays a camera's live sub-stream over WHEP and shows its name,
-// grid and a clock; states connecting / live / lost (last frame kept, greyed) / offline;
+// grid and a clock; states connecting / live / lost (last frame kept, greyed) / offline /
+// not_started (its box was never heard from: no frames is expected, not a fault);
 // pauses while hidden; reconnects with backoff; an alarm adds the red frame, the snapshot
 // with boxes, category, grid, case number, SLA countdown and a replay of the clip.
 import { paths } from "./api.js";
@@ -26,7 +27,7 @@ const html = `
 
 export class GwTile extends HTMLElement {
   static get observedAttributes() {
-    return ["camera", "offline"];
+    return ["camera", "offline", "not-started"];
   }
 
   constructor() {
@@ -70,6 +71,13 @@ export class GwTile extends HTMLElement {
       this.hangUp();
       this.attempt = 0;
       this.frames = 0;
+    }
+    if (name === "not-started" && value === null && this.state === "not_started") {
+      // its box was just heard from: try now rather than at the end of the backoff
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+      this.attempt = 0;
+      this.setState("connecting");
     }
     this.sync();
   }
@@ -168,7 +176,8 @@ export class GwTile extends HTMLElement {
     const camera = this.getAttribute("camera");
     const session = new WhepSession(paths.whep(camera));
     this.session = session;
-    if (this.state !== "lost") this.setState("connecting");
+    if (this.neverStarted()) this.setState("not_started");
+    else if (this.state !== "lost") this.setState("connecting");
     try {
       const stream = await session.start((s) => {
         if (s === "failed" || s === "disconnected" || s === "closed") {
@@ -188,13 +197,20 @@ export class GwTile extends HTMLElement {
   lost(session) {
     if (this.session !== session) return;
     this.hangUp();
-    this.setState("lost"); // the video element keeps its last frame; CSS greys it
+    // the video element keeps its last frame; CSS greys it. A camera whose box was never
+    // heard from and that never played here is expected to have no video: "not started"
+    this.setState(this.neverStarted() ? "not_started" : "lost");
     const wait = BACKOFF_MS[Math.min(this.attempt, BACKOFF_MS.length - 1)];
     this.attempt += 1;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.sync();
     }, wait);
+  }
+
+  /** Its box was never heard from (the hub says so) and no frame ever came to this tile. */
+  neverStarted() {
+    return this.hasAttribute("not-started") && this.frames === 0;
   }
 
   hangUp() {

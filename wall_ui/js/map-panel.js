@@ -97,7 +97,7 @@ export class MapPanel {
         pin.setAttribute("cx", x);
         pin.setAttribute("cy", y);
         pin.setAttribute("r", 9);
-        pin.setAttribute("class", `pin ${c.online ? "" : "down"}`);
+        pin.setAttribute("class", `pin ${c.online ? "" : "down"} ${c.status === "not_started" ? "idle" : ""}`);
         pin.dataset.camera = id;
         pin.addEventListener("click", () => this.onFocus(id));
         return pin;

@@ -90,6 +90,7 @@ function fillTile(node, tile, payload) {
   else node.removeAttribute("camera");
   const info = cam ? payload.cameras[cam] : null;
   node.toggleAttribute("offline", !!info && info.online === false);
+  node.toggleAttribute("not-started", !!info && info.status === "not_started");
   node.cameraInfo = info && { ...info, grid_name: gridName(info.grid_code) };
   node.alarm = tile?.kind === "alarm" ? payload.alarms[tile.alarm_id] || null : null;
 }
