@@ -23,6 +23,7 @@ from hub.enrol import api as enrol_api
 from hub.fleet import api as fleet_api
 from hub.fleet.wiring import FieldServices
 from hub.intake import api as intake_api
+from hub.intake import imports as intake_imports
 from hub.intake import public as intake_public
 from hub.push import responder_api
 from hub.runtime import HubRuntime
@@ -41,6 +42,7 @@ ROUTERS: list[APIRouter] = [
     fleet_api.router,
     enrol_api.router,
     intake_api.router,
+    intake_imports.router,
     intake_public.router,
     departments.router,
 ]

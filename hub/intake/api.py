@@ -1,5 +1,5 @@
-"""Staff routes of intake: a grid member's patrol report, an operator's case, the 12345 /
-department import and its change feed, the citizens' triage queue, printable place tokens.
+"""Staff routes of intake: a grid member's patrol report, an operator's case, the citizens'
+triage queue, printable place tokens (the 12345 / department import is ``imports.py``).
 
 Every route checks the whole report (category, place, photos, reference) before anything is
 stored, and files it through ``IntakeService.file``.
@@ -7,10 +7,9 @@ stored, and files it through ``IntakeService.file``.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.api.deps import Anyone, Operator, Runtime
@@ -23,7 +22,6 @@ from hub.intake.rules import (
     Report,
     check_category,
     check_photo_count,
-    check_ref,
     place_in_grid,
 )
 from hub.intake.service import Filed
@@ -169,102 +167,6 @@ async def operator_case(
         return result(await intake.file(report, before))
     except IntakeRejected as exc:
         raise http_error(exc) from None
-
-
-class ImportRecord(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    external_ref: Ref
-    category: str
-    lon: float
-    lat: float
-    note: str | None = Field(default=None, max_length=2000)
-    phone: str | None = Field(default=None, pattern=r"^[0-9+ -]{3,20}$")
-    reported_at_ms: int | None = Field(default=None, ge=0)
-
-
-class ImportBatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    source: Literal["hotline", "department"]
-    system: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,40}$")] = "12345"
-    """The sending system (12345, or a department's system id); part of the reference."""
-    records: Annotated[list[ImportRecord], Field(min_length=1, max_length=500)]
-
-
-@router.post("/api/intake/import")
-async def import_records(body: ImportBatch, rt: Runtime, intake: Intake, p: Operator) -> Any:
-    """12345 hotline or department records (JSON). Idempotent on (source, system, external
-    reference): a record imported twice is one case. Every record is checked first; one bad
-    record refuses the batch (422, each problem listed) and nothing is stored."""
-    problems, reports = [], []
-    for i, rec in enumerate(body.records):
-        try:
-            check_category(rec.category, rt.district.categories)
-            grid = place_in_grid(rec.lon, rec.lat, rt.district.grid_index.locate)
-        except IntakeRejected as exc:
-            problems.append(f"records[{i}] ({rec.external_ref}): {exc}")
-            continue
-        facts: dict[str, Any] = {"external_ref": rec.external_ref, "system": body.system}
-        if rec.phone:
-            facts["phone"] = rec.phone
-        if rec.reported_at_ms is not None:
-            facts["external_reported_ms"] = rec.reported_at_ms
-        reports.append(
-            Report(
-                source=body.source,
-                ref=check_ref(f"{body.system}:{rec.external_ref}"),
-                category=rec.category,
-                lon=rec.lon,
-                lat=rec.lat,
-                grid_code=grid,
-                actor=f"import:{body.system}",
-                note=rec.note,
-                facts=facts,
-            )
-        )
-    if problems:
-        raise HTTPException(422, {"problems": problems, "stored": 0})
-    out = []
-    for r in reports:
-        out.append({"external_ref": r.facts["external_ref"]} | result(await intake.file(r, [])))
-    return {"records": out}
-
-
-@router.get("/api/intake/feed/{source}")
-async def change_feed(
-    source: Literal["hotline", "department", "public", "grid_member", "operator"],
-    rt: Runtime,
-    intake: Intake,
-    p: Operator,
-    after: Annotated[str, Query(pattern=r"^[0-9]+-[0-9]+$")] = "0-0",
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-) -> dict[str, Any]:
-    """Status back to a source: the case events of its cases after the cursor ``after`` (a
-    change-stream id), each with the source's reference; ``next`` is the cursor to send next
-    time (it moves on past events of other cases too)."""
-    refs: Any = await rt.redis.hgetall(intake.sources_key(source))
-    mine = {text(k): text(v) for k, v in refs.items()}
-    entries: Any = await rt.redis.xrange(rt.keys.changes, f"({after}", "+", count=limit)
-    changes, cursor = [], after
-    for sid, fields in entries:
-        cursor = text(sid)
-        no = text(fields.get(b"case_no", b""))
-        if fields.get(b"kind") != b"case" or no not in mine:
-            continue
-        ev = json.loads(fields[b"event"])
-        changes.append(
-            {
-                "id": cursor,
-                "case_no": no,
-                "ref": mine[no],
-                "action": ev["action"],
-                "state": ev["to_state"],
-                "at_ms": ev["at_ms"],
-                "reason": ev.get("reason"),
-            }
-        )
-    return {"source": source, "changes": changes, "next": cursor}
 
 
 @router.get("/api/intake/triage")

@@ -169,3 +169,39 @@ async def test_operator_files_from_a_wall_tile_and_hands_the_case_over(hub: Hub)
         json={"department": "emergency-gas", "reason": "x"},
     )
     assert again.status_code == 403
+
+
+async def test_csv_upload_is_the_same_import(hub: Hub) -> None:
+    csv_text = (
+        "\ufeffexternal_ref,category,lon,lat,note\n"
+        f"GD-7,06010,{PILE[0]},{PILE[1]},门口垃圾\n"
+        "GD-8,08004,120.33,30.12,\n"
+    )
+    url = "/api/intake/import.csv?source=hotline&system=12345"
+    headers = OP | {"Content-Type": "text/csv"}
+    r = await hub.http.post(url, headers=headers, content=csv_text.encode())
+    assert r.status_code == 200, r.text
+    first = r.json()["records"]
+    assert [(x["external_ref"], x["outcome"]) for x in first] == [
+        ("GD-7", "created"),
+        ("GD-8", "created"),
+    ]
+    # the same record again as JSON: the same reference, the same case
+    batch = {
+        "source": "hotline",
+        "records": [{"external_ref": "GD-7", "category": "06010", "lon": PILE[0], "lat": PILE[1]}],
+    }
+    again = (await hub.http.post("/api/intake/import", headers=OP, json=batch)).json()
+    assert again["records"][0]["case_no"] == first[0]["case_no"]
+    assert again["records"][0]["outcome"] == "duplicate"
+    # a bad line refuses the upload by line number; nothing stored
+    bad = "external_ref,category,lon,lat\nGD-9,06010,120.30,30.10\nGD-10,06010,east,30.1\n"
+    r = await hub.http.post(url, headers=headers, content=bad.encode())
+    assert r.status_code == 422
+    assert r.json()["detail"]["problems"] == [
+        "line 3: lon: Input should be a valid number, unable to parse string as a number"
+    ]
+    wrong = "ref,category,lon,lat\nGD-11,06010,120.3,30.1\n"
+    r = await hub.http.post(url, headers=headers, content=wrong.encode())
+    assert r.status_code == 422 and "missing ['external_ref']" in r.text
+    assert len(await hub.cases()) == 2
