@@ -19,6 +19,7 @@ from hub.api.deps import Anyone, Runtime
 from hub.domain.case_state import CaseEvent
 from hub.push.case_scope import ResponderScope
 from hub.runtime import HubRuntime
+from hub.services.cancellation import raise_if_cancelled
 from hub.store.keys import text
 
 router = APIRouter(tags=["stream"])
@@ -65,6 +66,7 @@ async def stream(
             cursor = text(last[0][0]) if last else "0-0"
         yield b": connected\n\n"
         while not await request.is_disconnected():
+            raise_if_cancelled()  # a shutdown that cancels this stream ends it (Python 3.11)
             resp: Any = await rt.redis.xread({rt.keys.changes: cursor}, count=200, block=1000)
             if not resp:
                 yield b": keep-alive\n\n"

@@ -32,3 +32,16 @@ class FakeClock:
 
     def set(self, now_ms: int) -> None:
         self._now = now_ms
+
+
+class SteadyClock:
+    """Starts at ``start_ms`` and runs at the machine's pace: a whole running hub (timers,
+    live pages, deadlines) on a chosen day, whatever the date is (tests whose figures hold
+    the day, such as case numbers and the day's KPIs)."""
+
+    def __init__(self, start_ms: int) -> None:
+        self._start_ms = start_ms
+        self._t0_ns = time.monotonic_ns()
+
+    def now_ms(self) -> int:
+        return self._start_ms + (time.monotonic_ns() - self._t0_ns) // 1_000_000

@@ -15,7 +15,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from hub.services.cancellation import raise_if_cancelled
+from hub.services.cancellation import raise_if_cancelled, stop_tasks
 from hub.wall.service import WallNotFound, WallService
 
 log = logging.getLogger(__name__)
@@ -34,14 +34,14 @@ class LiveHub:
         self._task = asyncio.create_task(self._listen(pubsub))
 
     async def stop(self) -> None:
+        """Stop listening; bounded even when a read below lost the cancel (``stop_tasks``)."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await stop_tasks([self._task])
 
     async def _listen(self, pubsub: Any) -> None:
         try:
             async for msg in pubsub.listen():
+                raise_if_cancelled()
                 if msg.get("type") != "message":
                     continue
                 try:

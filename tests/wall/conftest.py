@@ -5,13 +5,18 @@ box's, and headless Chromium."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import io
 import socket
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import paho.mqtt.client as mqtt
@@ -26,6 +31,7 @@ from contracts.topics import TopicKind, topic_for
 from hub.api.auth import Principal
 from hub.app import create_app
 from hub.district.load import District, load_district
+from hub.domain.clock import Clock, SteadyClock, SystemClock
 from hub.settings import HubSettings
 from tests.chromium import BASE_ARGS, CHROMIUM
 from tests.wall.whep_standin import WhepStandIn
@@ -81,6 +87,20 @@ class WallServer:
         return f"{self.url}{path}#token={TOKEN}"
 
 
+STOP_S = 15.0  # uvicorn's graceful shutdown (5 s) and the hub's own stop, on a loaded machine
+
+
+def _stuck_report(thread: threading.Thread, loop: asyncio.AbstractEventLoop) -> str:
+    """Where a server thread that did not stop is: its stack and its loop's tasks."""
+    out = io.StringIO()
+    frame = sys._current_frames().get(thread.ident or -1)
+    if frame is not None:
+        out.write("server thread:\n" + "".join(traceback.format_stack(frame)))
+    for task in list(asyncio.all_tasks(loop)):
+        task.print_stack(limit=4, file=out)
+    return out.getvalue() or "server thread still running"
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -105,14 +125,35 @@ def hub_settings(
     )
 
 
+# A working Monday morning in the district's time zone, far from midnight and holidays.
+FIXED_DAY_MS = int(
+    dt.datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")).timestamp() * 1000
+)
+
+
+@pytest.fixture
+def wall_clock(request: pytest.FixtureRequest) -> Clock:
+    """The hub's clock: real time by default (the browser counts deadlines down against its
+    own ``Date.now()``); a test whose figures hold the day (case numbers, the day's KPIs)
+    asks for a steady clock from a fixed instant with
+    ``@pytest.mark.parametrize("wall_clock", [FIXED_DAY_MS], indirect=True)``."""
+    start_ms: int | None = getattr(request, "param", None)
+    return SystemClock() if start_ms is None else SteadyClock(start_ms)
+
+
 @pytest.fixture
 def wall_server(
-    district: District, redis_url: str, redis_prefix: str, mqtt_url: str, topic_prefix: str
+    district: District,
+    redis_url: str,
+    redis_prefix: str,
+    mqtt_url: str,
+    topic_prefix: str,
+    wall_clock: Clock,
 ) -> Iterator[WallServer]:
     """The hub's own app (create_app: ingest, correlation, timers, fleet, wall) on the real
     Redis and Mosquitto; video tiles play from a WHEP stand-in mounted ahead of the relay."""
     settings = hub_settings(mqtt_url, redis_url, topic_prefix, redis_prefix)
-    app = create_app(settings, tokens=TOKENS)
+    app = create_app(settings, tokens=TOKENS, clock=wall_clock)
     whep = WhepStandIn()
     app.router.routes[:0] = whep.router.routes
     port = _free_port()
@@ -135,15 +176,19 @@ def wall_server(
     finally:
         asyncio.run_coroutine_threadsafe(whep.close_all(), loop).result(10)
         server.should_exit = True
-        thread.join(15)
-        # a hub part that ignores cancellation at shutdown would keep the thread (a daemon)
-        if not thread.is_alive():
+        thread.join(STOP_S)
+        stuck = _stuck_report(thread, loop) if thread.is_alive() else ""
+        if not stuck:
             loop.close()
         r = redis.Redis.from_url(redis_url)
         keys = list(r.scan_iter(f"{redis_prefix}:*"))
         if keys:
             r.delete(*keys)
         r.close()
+        # a hub part that ignores cancellation keeps the server thread (a daemon) running:
+        # that is a shutdown bug of the product, so the test fails with what was still running
+        if stuck:
+            pytest.fail(f"the hub did not stop within {STOP_S} s:\n{stuck}", pytrace=False)
 
 
 def _nodelay(_c: Any, _u: Any, sock: Any) -> None:

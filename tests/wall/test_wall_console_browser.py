@@ -14,7 +14,7 @@ from contracts.codec import encode
 from contracts.messages import Availability
 from contracts.topics import TopicKind, topic_for
 from hub.wall.app import ensure_demo_wall
-from tests.wall.conftest import ARTIFACTS, Publisher, WallServer, wait_for
+from tests.wall.conftest import ARTIFACTS, FIXED_DAY_MS, Publisher, WallServer, wait_for
 from tests.wall.test_wall_browser import ALL_LIVE, define_wall, jpeg, open_monitor
 
 pytestmark = pytest.mark.integration
@@ -286,6 +286,9 @@ def test_english_switch_on_the_console_and_the_wall(
         wall.close()
 
 
+# the day's figures: on the real clock, cases reported before midnight (Asia/Shanghai) and
+# figures read after it would count on different days
+@pytest.mark.parametrize("wall_clock", [FIXED_DAY_MS], indirect=True)
 def test_kpi_panel_shows_the_hubs_figures(
     browser: Any, wall_server: WallServer, publisher: Publisher
 ) -> None:
