@@ -124,8 +124,8 @@ async def operator_case(
     p: Operator,
     request_id: Annotated[str, Form(pattern=r"^[A-Za-z0-9_-]{8,64}$")],
     category: Annotated[str, Form()],
-    lon: Annotated[float, Form()],
-    lat: Annotated[float, Form()],
+    lon: Annotated[float | None, Form()] = None,
+    lat: Annotated[float | None, Form()] = None,
     via: Annotated[Literal["call", "wall"], Form()] = "call",
     note: Annotated[str | None, Form(max_length=2000)] = None,
     caller_phone: Annotated[str | None, Form(pattern=r"^[0-9+ -]{3,20}$")] = None,
@@ -133,26 +133,34 @@ async def operator_case(
     snapshot_id: Annotated[str | None, Form(pattern=r"^[A-Za-z0-9_.-]{1,80}$")] = None,
     photos: Annotated[list[UploadFile] | None, File()] = None,
 ) -> dict[str, Any]:
-    """An operator files a case: from a phone call, or from a wall tile (``via=wall`` with
-    the tile's camera and the still it showed, kept as evidence)."""
+    """An operator files a case: from a phone call (``lon``, ``lat`` of the place the caller
+    names), or from a wall tile (``via=wall`` with the tile's camera, whose zone gives the
+    place unless ``lon``/``lat`` say otherwise, and the still it showed: an alarm's
+    ``snapshot_id`` kept on the hub, or a live still sent as a photo), kept as evidence."""
     s = rt.settings.intake
     try:
         check_category(category, rt.district.categories)
-        grid = place_in_grid(lon, lat, rt.district.grid_index.locate)
         facts: dict[str, Any] = {"via": via}
         if caller_phone:
             facts["caller_phone"] = caller_phone
-        if via == "wall":
-            if not camera_id or camera_id not in rt.district.cameras:
-                raise IntakeRejected(f"a case from the wall names its tile's camera: {camera_id!r}")
-            facts["camera_still"] = {"camera_id": camera_id}
-            if snapshot_id:
-                key = rt.keys.snapshot(snapshot_id)
-                if not await rt.redis.exists(key):
-                    raise IntakeRejected(f"no still {snapshot_id!r} on the hub (expired?)", 404)
-                await rt.redis.expire(key, rt.settings.verification.evidence_days * 86_400)
-                facts["camera_still"]["snapshot_id"] = snapshot_id
+        cam = rt.district.cameras.get(camera_id or "")
+        if via == "wall" and cam is None:
+            raise IntakeRejected(f"a case from the wall names its tile's camera: {camera_id!r}")
+        if (lon is None or lat is None) and cam is not None:
+            lon, lat = cam.zones[0].target.lon, cam.zones[0].target.lat
+        if lon is None or lat is None:
+            raise IntakeRejected("no position: send lon and lat (or the tile's camera_id)")
+        grid = place_in_grid(lon, lat, rt.district.grid_index.locate)
+        snap_key = rt.keys.snapshot(snapshot_id) if snapshot_id else None
+        if snap_key and not await rt.redis.exists(snap_key):
+            raise IntakeRejected(f"no still {snapshot_id!r} on the hub (expired?)", 404)
         before = await read_photos(photos, s, "photos")
+        if cam is not None:
+            facts["camera_still"] = {"camera_id": cam.camera_id}
+            if snap_key:
+                facts["camera_still"]["snapshot_id"] = snapshot_id
+        if snap_key:  # the still is evidence now: kept as long as verification evidence
+            await rt.redis.expire(snap_key, rt.settings.verification.evidence_days * 86_400)
         report = Report(
             source="operator",
             ref=request_id,
