@@ -137,6 +137,27 @@ async def test_bad_input_on_every_path_stores_nothing(hub: Hub) -> None:
             404,
             "no still 'gone-1'",
         ),
+        (
+            "/api/intake/operator",
+            "operator",
+            {"data": {"request_id": "op-bad-0003", "category": "06010"}},
+            422,
+            "no position",
+        ),
+        (
+            "/api/intake/operator",
+            "operator",
+            {
+                "data": {
+                    "request_id": "op-bad-0004",
+                    "category": "06010",
+                    "via": "wall",
+                    "camera_id": "cam-404",
+                }
+            },
+            422,
+            "names its tile's camera: 'cam-404'",
+        ),
     ]
     headers = {"member": OWN_MEMBER, "operator": OP, "": {}}
     for path, who, req, status, words in rows:
