@@ -2,7 +2,8 @@
 
 `VideoRegistry.start()` starts the relays that feed pre-event buffers; `stop()` closes every
 peer connection and relay. `encoders` / `upstreams_running` are what tests and metrics read:
-the hub itself runs no encoder, and at most one upstream per camera × rendition.
+the hub opens no video encoder for a viewer (it counts any that a sender opened), and runs at
+most one upstream per camera × rendition.
 """
 
 from __future__ import annotations
@@ -49,6 +50,13 @@ class Session:
     viewer: Viewer
 
 
+def sender_encodes(sender: RTCRtpSender) -> bool:
+    """Whether aiortc opened a video encoder for this sender (it encoded a decoded frame).
+    aiortc keeps the encoder private; a sender without one has encoded nothing."""
+    encoder = getattr(sender, "_RTCRtpSender__encoder", None)
+    return getattr(encoder, "codec", None) is not None
+
+
 class VideoRegistry:
     def __init__(
         self,
@@ -69,8 +77,14 @@ class VideoRegistry:
     # -- what tests and metrics read
     @property
     def encoders(self) -> int:
-        """Encoders run by the hub: none, packets pass through (kept as a metric to prove it)."""
-        return 0
+        """Video encoders open in this process for live viewers: the peer connections'
+        senders whose encoder has a codec context, which aiortc opens only when a track
+        hands it decoded frames. The relay hands it the camera's packets (only packed for
+        RTP), so this stays 0 unless pass-through broke. MJPEG and snapshot.jpg encode JPEG
+        pictures per request and are not counted."""
+        return sum(
+            1 for s in self.sessions.values() for x in s.pc.getSenders() if sender_encodes(x)
+        )
 
     @property
     def upstreams_running(self) -> int:

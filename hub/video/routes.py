@@ -78,7 +78,8 @@ def video_router(
 
     @router.get("/stats", dependencies=all_cameras)
     async def stats() -> dict[str, Any]:
-        """Counters: encoders in this process (none), running upstreams, viewers per relay."""
+        """Counters: video encoders open for viewers (0 while packets pass through), running
+        upstreams, sessions, viewers per relay."""
         return {
             "encoders": registry.encoders,
             "upstreams_running": registry.upstreams_running,
