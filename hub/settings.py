@@ -138,6 +138,22 @@ class RecordsSettings(Strict):
         return url
 
 
+class SupervisionSettings(Strict):
+    """Supervision (督办) colours by the share of an open case's time limit used
+    (``hub.domain.supervision``); red cases get a notice."""
+
+    yellow_at: Annotated[float, Field(gt=0, le=10)] = 0.5
+    red_at: Annotated[float, Field(gt=0, le=10)] = 0.8
+    # how often one hub looks over the open cases for ones that turned red
+    scan_interval_s: Annotated[float, Field(ge=1, le=3600)] = 30.0
+
+    @model_validator(mode="after")
+    def _rising(self) -> SupervisionSettings:
+        if self.yellow_at >= self.red_at:
+            raise ValueError(f"yellow_at {self.yellow_at} must be below red_at {self.red_at}")
+        return self
+
+
 class HubSettings(Strict):
     district_dir: Path
     mqtt: HubMqtt = HubMqtt()
@@ -151,6 +167,7 @@ class HubSettings(Strict):
     enrol: EnrolSettings = EnrolSettings()
     fleet: FleetSettings = FleetSettings()
     records: RecordsSettings = RecordsSettings()
+    supervision: SupervisionSettings = SupervisionSettings()
     intake: IntakeSettings = IntakeSettings()
     demo_mode: bool = False
 
