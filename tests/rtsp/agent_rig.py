@@ -17,7 +17,7 @@ from edge.agent import Agent
 from edge.settings import parse_edge_config
 from tests.edge.helpers import Recorder, box_config, camera
 
-FAST_RECOVERY = {"offline_after_s": 2.0, "reconnect_max_s": 0.5, "source_timeout_s": 1.0}
+FAST_RECOVERY = {"offline_after_s": 1.0, "reconnect_max_s": 0.5, "source_timeout_s": 1.0}
 """Short timeouts so a fault and its recovery fit in a few seconds (the defaults: 10, 15, 5)."""
 
 

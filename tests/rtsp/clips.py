@@ -1,5 +1,6 @@
 """Test clips for the RTSP server, made at test time from the synthetic scenes.
 
+A scene is rendered once (``render``) and may be encoded several times (``write_clip``).
 Each clip is an Annex B elementary stream (H.264 by x264, H.265 by x265, through PyAV) with
 its parameter sets in-band, so the server can loop it and a client can start on any keyframe.
 ``garbled`` keeps a clip's start codes and NAL headers but overwrites the payload after some
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import av
+import numpy as np
+import numpy.typing as npt
 
 from edge.synth import SceneScript, SyntheticScene
 
@@ -22,25 +25,35 @@ ENCODERS = {"h264": "libx264", "h265": "libx265"}
 _START = re.compile(b"\x00\x00\x01")
 
 
-def write_clip(
-    path: Path,
-    codec: str,
+def render(
     script: dict[str, Any] | None = None,
     *,
     preset: str = "construction_site",
     resolution_wh: tuple[int, int] = (640, 360),
     fps: int = 5,
-    seconds: float = 4.0,
+    seconds: float = 3.0,
     seed: int = 3,
+) -> list[npt.NDArray[np.uint8]]:
+    """The pictures of a synthetic scene (a preset, or an inline script), BGR."""
+    scene_script = SceneScript.from_dict(script) if script else SceneScript.preset(preset)
+    scene = SyntheticScene(scene_script, resolution_wh, fps, seed)
+    return [scene.next_frame().image for _ in range(round(seconds * fps))]
+
+
+def write_clip(
+    path: Path,
+    codec: str,
+    pictures: list[npt.NDArray[np.uint8]],
+    *,
+    fps: int = 5,
     keyframe_every: int = 5,
     bitrate_bps: int = 600_000,
 ) -> list[bytes]:
-    """Render and encode a clip; returns its access units (one per picture) as written."""
-    scene_script = SceneScript.from_dict(script) if script else SceneScript.preset(preset)
-    scene = SyntheticScene(scene_script, resolution_wh, fps, seed)
+    """Encode pictures (all one size) to an Annex B file; returns its access units."""
+    height, width = pictures[0].shape[:2]
     ctx = av.CodecContext.create(ENCODERS[codec], "w")
     assert isinstance(ctx, av.VideoCodecContext)
-    ctx.width, ctx.height = resolution_wh
+    ctx.width, ctx.height = width, height
     ctx.pix_fmt = "yuv420p"
     ctx.time_base = fractions.Fraction(1, fps)
     ctx.framerate = fractions.Fraction(fps)
@@ -57,8 +70,8 @@ def write_clip(
             "x265-params": f"{params}:repeat-headers=1:log-level=error",
         }
     units: list[bytes] = []
-    for i in range(round(seconds * fps)):
-        frame = av.VideoFrame.from_ndarray(scene.next_frame().image, format="bgr24")
+    for i, picture in enumerate(pictures):
+        frame = av.VideoFrame.from_ndarray(picture, format="bgr24")
         frame.pts = i
         units += [bytes(p) for p in ctx.encode(frame)]
     units += [bytes(p) for p in ctx.encode(None)]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 
-from tests.rtsp.clips import write_clip
+from tests.rtsp.clips import render, write_clip
 from tests.rtsp.server import MountSpec, RtspServer, require_gst
 
 FPS = 5
@@ -16,15 +18,18 @@ WH = (640, 360)
 
 @pytest.fixture(scope="session")
 def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Street-scene clips: 3 s per codec at 640x360, and one that switches to 960x540."""
+    """One street scene, 3 s at 640x360, encoded as H.264 and as H.265; and the H.264 one
+    followed by 2 s of the same street at 960x540 (a camera whose resolution changes)."""
     require_gst()
     folder = tmp_path_factory.mktemp("clips")
+    pictures = render(resolution_wh=WH, fps=FPS, seconds=3.0)
     out: dict[str, Path] = {}
     for codec in ("h264", "h265"):
         out[codec] = folder / f"street.{codec}"
-        write_clip(out[codec], codec, resolution_wh=WH, fps=FPS, seconds=3.0)
+        write_clip(out[codec], codec, pictures, fps=FPS)
     big = folder / "big.h264"
-    write_clip(big, "h264", resolution_wh=(960, 540), fps=FPS, seconds=2.0, seed=4)
+    larger = [np.asarray(cv2.resize(p, (960, 540)), np.uint8) for p in pictures[: 2 * FPS]]
+    write_clip(big, "h264", larger, fps=FPS)
     out["resize"] = folder / "resize.h264"
     out["resize"].write_bytes(out["h264"].read_bytes() + big.read_bytes())
     return out

@@ -15,7 +15,7 @@ offered; the client chooses. Commands on stdin, one per line, each answered on s
 
     stall /street     drop every buffer of that mount (sessions stay up, no data flows)
     resume /street    let the data flow again
-    garbage /street   overwrite a share of every picture's bytes with random ones
+    garbage /street   overwrite one byte in ten of every picture with a random one
     clean /street     stop doing that
     clients           the number of client connections
 The line ``ready PORT`` on stdout says the server listens.
@@ -110,7 +110,7 @@ def main() -> int:
             if verb in ("stall", "resume"):
                 mount.stalled = verb == "stall"
             else:
-                mount.noise_probability = 0.02 if verb == "garbage" else 0.0
+                mount.noise_probability = 0.1 if verb == "garbage" else 0.0
             mount.apply()
             print(f"ok {verb} {path}", flush=True)
         else:

@@ -7,6 +7,7 @@ or the GStreamer packages are missing; CI installs them (``scripts/services --rt
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -94,8 +95,7 @@ class RtspServer:
             if line.startswith("ready"):
                 self._proc = proc
                 return self
-            proc.kill()
-            proc.wait(10)
+            _end(proc)
             if time.monotonic() > deadline:
                 raise RuntimeError(f"RTSP server did not start: {line!r}")
             time.sleep(0.2)
@@ -113,22 +113,31 @@ class RtspServer:
         """SIGKILL: connections drop without a TEARDOWN, as when a camera loses power."""
         if self._proc is not None:
             self._proc.send_signal(signal.SIGKILL)
-            self._proc.wait(10)
+            _end(self._proc)
             self._proc = None
 
     def stop(self) -> None:
         if self._proc is None:
             return
         assert self._proc.stdin is not None
-        self._proc.stdin.close()
+        self._proc.stdin.close()  # the server stops when its stdin closes
         try:
             self._proc.wait(10)
         except subprocess.TimeoutExpired:
             self._proc.kill()
-            self._proc.wait(10)
-        if self._proc.stdout is not None:
-            self._proc.stdout.close()
+        _end(self._proc)
         self._proc = None
+
+
+def _end(proc: subprocess.Popen[str]) -> None:
+    """Kill if still running, reap, and close our ends of its pipes."""
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(10)
+    for pipe in (proc.stdin, proc.stdout):
+        if pipe is not None and not pipe.closed:
+            with contextlib.suppress(BrokenPipeError):
+                pipe.close()
 
 
 def _stdout(proc: subprocess.Popen[str]) -> IO[str]:
