@@ -28,6 +28,7 @@ from hub.intake import public as intake_public
 from hub.push import responder_api
 from hub.runtime import HubRuntime
 from hub.settings import HubSettings
+from hub.supervision import api as supervision_api
 from hub.video.mount import mount_video, with_video
 from hub.wall.app import attach_wall
 
@@ -45,6 +46,7 @@ ROUTERS: list[APIRouter] = [
     intake_imports.router,
     intake_public.router,
     departments.router,
+    supervision_api.router,
 ]
 
 

@@ -28,6 +28,7 @@ from hub.services.timers import Timers
 from hub.settings import HubSettings
 from hub.store.cases import CaseStore
 from hub.store.keys import Keys
+from hub.supervision.service import Supervision
 
 log = logging.getLogger(__name__)
 # a dead Redis host or a cut link is found by TCP keepalive: ~10 s idle, then 3 probes 5 s apart
@@ -88,6 +89,9 @@ class HubRuntime:
             claim_idle_ms=int(settings.correlation.claim_idle_s * 1000),
         )
         self.timers = Timers(self.redis, self.keys, self.ctx, self.cases, self.clock)
+        self.supervision = Supervision(
+            self.redis, self.keys, self.store, self.cases, self.ctx, self.clock
+        )
         # the case history in PostgreSQL (hub/records): off while no database URL is set
         self.records: RecordsFollower | None = None
         if settings.records.database_url:
@@ -143,6 +147,7 @@ class HubRuntime:
             self._tasks.append(asyncio.create_task(self.processor.run(), name="correlate"))
         if self._want_timer_loop:
             self._tasks.append(asyncio.create_task(self.timers.run(), name="timers"))
+            self._tasks.append(asyncio.create_task(self.supervision.run(), name="supervision"))
         if self.records is not None and self._want_workers:
             self._tasks.append(asyncio.create_task(self.records.run(), name="records"))
 
