@@ -179,9 +179,22 @@ async def operator_case(
 
 @router.get("/api/intake/triage")
 async def triage_queue(rt: Runtime, p: Operator, limit: int = 200) -> list[dict[str, Any]]:
-    """Citizens' reports waiting for an operator, oldest first."""
+    """Citizens' reports waiting for an operator, oldest first, with their note, phone,
+    place and photo ids (``GET /api/media/{id}``)."""
     raw: Any = await rt.redis.zrange(rt.keys.triage, 0, max(1, min(limit, 1000)) - 1)
-    return [case_summary(r) for r in await rt.store.records([text(x) for x in raw])]
+    out = []
+    for rec in await rt.store.records([text(x) for x in raw]):
+        facts = (await rt.store.view(rec["case_no"])).facts
+        out.append(
+            case_summary(rec)
+            | {
+                "note": facts.get("note"),
+                "phone": facts.get("phone"),
+                "place": (facts.get("place") or {}).get("name"),
+                "photos": [m["media_id"] for m in facts.get("media") or []],
+            }
+        )
+    return out
 
 
 class TriageDecision(BaseModel):

@@ -79,6 +79,13 @@ export const paths = {
   caseCandidates: (no) => `${base}/api/cases/${enc(no)}/candidates`,
   caseClip: (no) => withToken(`${base}/video/cases/${enc(no)}/clip`),
   kpis: () => `${base}/api/kpis?by=street`,
+  // hub/intake: an operator's case, the citizens' triage queue, the 12345 CSV upload
+  intakeOperator: () => `${base}/api/intake/operator`,
+  triage: () => `${base}/api/intake/triage`,
+  triageDecide: (no) => `${base}/api/intake/triage/${enc(no)}`,
+  importCsv: (source) => `${base}/api/intake/import.csv?source=${enc(source)}`,
+  media: (id) => withToken(`${base}/api/media/${enc(id)}`),
+  liveStill: (camera) => `${videoBase}/video/${enc(camera)}/snapshot.jpg`,
 };
 
 export class ApiError extends Error {
@@ -91,7 +98,12 @@ export class ApiError extends Error {
 
 export async function call(method, url, body) {
   const init = { method, headers: authHeaders() };
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    init.body = body; // multipart: the browser writes the boundary
+  } else if (body instanceof Blob) {
+    init.headers["Content-Type"] = body.type || "application/octet-stream";
+    init.body = body;
+  } else if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }

@@ -1,9 +1,11 @@
 // The operator console (/console/): verification queue (confirm with edits, reject with a
 // reason), case list with filters, case detail with timeline, snapshot, the camera check
 // (alarm and after frames side by side), clip and actions, and the wall: send a camera or a
-// case to a tile, layouts, scenes and tours.
+// case to a tile, layouts, scenes and tours; the intake panel (intake-panel.js) files cases
+// from calls and wall tiles and triages citizens' reports.
 import { ApiError, del, get, keepTicket, paths, post, put } from "./api.js";
 import { catName, lang, loadLang, setLang, t } from "./i18n.js";
+import { startIntakePanel } from "./intake-panel.js";
 import { subscribe } from "./live.js";
 
 const $ = (sel) => document.querySelector(sel);
@@ -272,10 +274,17 @@ function drawPreview(p) {
     const slots = lay.slots.map((s, j) => {
       const tile = m.tiles[j];
       const label = s.kind !== "video" ? s.kind : tile ? (tile.kind === "alarm" ? "⚠ " : "") + tile.camera_id : "";
-      return `<div class="s ${s.kind} ${tile?.kind || ""}" style="grid-area:${s.row + 1}/${s.col + 1}/span ${s.h}/span ${s.w}">${esc(label)}</div>`;
+      const pick = tile?.camera_id ? ` data-camera="${esc(tile.camera_id)}" data-alarm="${esc(tile.alarm_id || "")}"` : "";
+      return `<div class="s ${s.kind} ${tile?.kind || ""}"${pick} style="grid-area:${s.row + 1}/${s.col + 1}/span ${s.h}/span ${s.w}">${esc(label)}</div>`;
     }).join("");
     return `<div class="mon" data-monitor="${i}" style="grid-template-columns:repeat(${lay.cols},1fr);grid-template-rows:repeat(${lay.rows},1fr)">${slots}</div>`;
   }).join("");
+  // a tile clicked here is what the intake panel files a case from
+  for (const el of prev.querySelectorAll(".s[data-camera]")) {
+    el.addEventListener("click", () => dispatchEvent(new CustomEvent("tile-picked", {
+      detail: { camera_id: el.dataset.camera, alarm_id: el.dataset.alarm || null },
+    })));
+  }
 }
 
 function watchWall() {
@@ -365,6 +374,7 @@ async function main() {
   $("#case-filter [name=grid]").innerHTML = `<option value=""></option>` +
     Object.values(district.streets).map((s) => `<option value="${s.code}">${esc(s.name_zh)}</option>`).join("");
   wallForms();
+  startIntakePanel(categoryOptions);
   await fillScenes();
   watchWall();
   await Promise.all([refreshQueue(), refreshCases()]);
