@@ -38,6 +38,7 @@ from edge.frame_tap import FrameTap
 from edge.metrics import EdgeMetrics
 from edge.mqtt_link import MqttLink
 from edge.outbox import Outbox
+from edge.packet_tap import PacketTap
 from edge.pipeline import CameraPipeline, StepContext
 from edge.reference_frames import ReferenceFrames
 from edge.sensors import SensorBoard
@@ -77,6 +78,7 @@ class Agent:
         self.box_id = self.settings.box_id
         self.config_id: str | None = None
         self.frame_tap = FrameTap()
+        self.packet_tap = PacketTap()  # RTSP H.264 cameras' own packets, for pass-through
         self.video: VideoService | None = None  # set when GRIDWALL_EDGE_VIDEO is
         self.sensors = SensorBoard()
         self.metrics = EdgeMetrics()
@@ -118,7 +120,7 @@ class Agent:
             )
         for t in self._threads:
             t.start()
-        self.video = video_from_env(self.frame_tap)
+        self.video = video_from_env(self.frame_tap, packets=self.packet_tap)
         health.cpu_percent()
         self.link.start()
 
@@ -157,7 +159,9 @@ class Agent:
             config.categories,
             self.detector,
             config.settings.pipeline,
-            make_source(cam.stream, self.base_dir, timeout_s=timeout_s),
+            make_source(
+                cam.stream, self.base_dir, timeout_s=timeout_s, packets=(self.packet_tap, camera_id)
+            ),
             self.frame_tap,
             self.alerts,
             box_id=self.box_id,

@@ -11,6 +11,7 @@ from contracts.cameras import (
     UrlStream,
     UsbStream,
 )
+from edge.packet_tap import PacketTap
 from edge.sources.base import FrameSource
 from edge.sources.folder import ImageFolderSource
 from edge.sources.opencv import OpenCvSource
@@ -19,11 +20,16 @@ from edge.sources.synthetic import SyntheticSource
 
 
 def make_source(
-    stream: StreamSettings, base: Path | None = None, which: str = "main", timeout_s: float = 5.0
+    stream: StreamSettings,
+    base: Path | None = None,
+    which: str = "main",
+    timeout_s: float = 5.0,
+    packets: tuple[PacketTap, str] | None = None,
 ) -> FrameSource:
     """The main (viewing) or sub (detection) stream's source; relative file and folder
     paths resolve against ``base``. A synthetic sub stream renders at the detect size.
-    ``timeout_s`` bounds a network camera's open and reads."""
+    ``timeout_s`` bounds a network camera's open and reads; an RTSP camera publishes its
+    H.264 packets to ``packets`` (tap, camera id) when given."""
     src = stream.sub if which == "sub" and stream.sub is not None else stream.main
     if isinstance(src, SyntheticStream):
         wh = stream.detect_resolution_wh if src is stream.sub else stream.resolution_wh
@@ -35,7 +41,9 @@ def make_source(
                 path = base / path
             return OpenCvSource(str(path), fps=stream.fps, is_file=True, loop=src.loop)
         if src.kind == "rtsp":
-            return RtspSource(src.url, transport=src.transport, timeout_s=timeout_s)
+            return RtspSource(
+                src.url, transport=src.transport, timeout_s=timeout_s, packets=packets
+            )
         return OpenCvSource(src.url, fps=stream.fps, timeout_ms=round(timeout_s * 1000))
     if isinstance(src, UsbStream):
         return OpenCvSource(src.device, fps=stream.fps)

@@ -28,6 +28,7 @@ import av
 import av.error
 import numpy as np
 
+from edge.packet_tap import CameraPacket, PacketTap
 from edge.sources.base import Frame, SourceError
 
 PROBE_US = "500000"  # how much of the stream FFmpeg reads to learn its codec and size
@@ -51,7 +52,10 @@ class RtspSource:
         transport: str = "tcp",
         timeout_s: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
+        packets: tuple[PacketTap, str] | None = None,
     ) -> None:
+        """``packets`` (tap, camera id): publish the camera's H.264 packets as they come,
+        before decoding, for the box's pass-through video (``edge.video.passthrough``)."""
         if transport not in ("tcp", "udp"):
             raise ValueError(f"transport must be tcp or udp, got {transport!r}")
         self.name = redact(url)
@@ -69,6 +73,9 @@ class RtspSource:
         self._window = [0, 0]  # good, bad packets since _window_start_s
         self._last_error = ""
         self._index = 0
+        self._packet_tap = packets
+        self._stream: Any = None
+        self._size_wh = (0, 0)
 
     def open(self) -> None:
         self.close()
@@ -91,6 +98,8 @@ class RtspSource:
         stream = container.streams.video[0]
         stream.codec_context.options = {"err_detect": "explode"}
         self.codec = stream.codec_context.name
+        self._stream = stream
+        self._size_wh = (stream.width, stream.height)
         self._container = container
         self._packets = container.demux(stream)
         self._last_picture_s = self._window_start_s = self._clock()
@@ -116,6 +125,7 @@ class RtspSource:
             if now - self._window_start_s >= self._timeout_s:
                 self._window_start_s, self._window = now, [0, 0]
         picture = self._pending.popleft()
+        self._size_wh = (picture.width, picture.height)
         image = np.ascontiguousarray(picture.to_ndarray(format="bgr24"), np.uint8)
         self._index += 1
         return Frame(image, time.time_ns() // 1_000_000, self._index - 1)
@@ -124,13 +134,34 @@ class RtspSource:
         if self._packets is None:
             raise SourceError(f"{self.name} is not open")
         try:
-            return next(self._packets)
+            packet = next(self._packets)
+            if self._packet_tap is not None and self.codec == "h264" and packet.size:
+                self._publish(packet)
+            return packet
         except StopIteration:
             raise SourceError(f"{self.name}: the stream ended") from None
         except av.error.ExitError:
             raise SourceError(f"{self.name} stalled: no data for {self._timeout_s:g} s") from None
         except (av.error.FFmpegError, OSError) as exc:
             raise SourceError(f"{self.name} dropped: {_say(exc)}") from None
+
+    def _publish(self, packet: av.Packet[Any]) -> None:
+        assert self._packet_tap is not None
+        tap, camera_id = self._packet_tap
+        pts = packet.pts or 0
+        base = packet.time_base
+        tap.publish(
+            CameraPacket(
+                camera_id,
+                "h264",
+                self._size_wh,
+                float(self._stream.average_rate or 0) if self._stream is not None else 0.0,
+                bytes(packet),
+                bool(packet.is_keyframe),
+                int(pts * base * 90_000) if base is not None else 0,
+                time.time_ns() // 1_000_000,
+            )
+        )
 
     def _decode(self, packet: av.Packet[Any]) -> list[av.VideoFrame]:
         if packet.size == 0:
@@ -148,6 +179,7 @@ class RtspSource:
     def close(self) -> None:
         self._pending.clear()
         self._packets = None
+        self._stream = None
         if self._container is not None:
             container, self._container = self._container, None
             container.close()

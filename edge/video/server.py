@@ -3,6 +3,7 @@
 A deliberately small HTTP/1.1 server on asyncio (the edge has no web framework): one request
 per connection, bearer token, then the body is the wire records of `contracts.video_wire`
 until either side closes. Codec and size travel in ``X-Gridwall-*`` response headers.
+Rendition ``camera`` is an RTSP H.264 camera's own stream, passed through (`passthrough.py`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import re
 
 from contracts.video_wire import pack_record
 from edge.frame_tap import FrameTap
+from edge.packet_tap import PacketTap
+from edge.video.passthrough import PASSTHROUGH, PassthroughStream
 from edge.video.settings import EdgeVideoSettings
 from edge.video.stream import RenditionStream
 
@@ -26,13 +29,20 @@ _MAX_HEADER_BYTES = 8192
 class EdgeVideoServer:
     """Serves every camera published to ``tap``; one `RenditionStream` per camera × rendition."""
 
-    def __init__(self, settings: EdgeVideoSettings, tap: FrameTap, token: str) -> None:
+    def __init__(
+        self,
+        settings: EdgeVideoSettings,
+        tap: FrameTap,
+        token: str,
+        packets: PacketTap | None = None,
+    ) -> None:
         if not token:
             raise ValueError("the video token is empty: set the variable named by token_env")
         self.settings = settings
         self._tap = tap
+        self._packets = packets
         self._token = token
-        self._streams: dict[tuple[str, str], RenditionStream] = {}
+        self._streams: dict[tuple[str, str], RenditionStream | PassthroughStream] = {}
         self._server: asyncio.Server | None = None
         self.port = settings.port
 
@@ -40,7 +50,7 @@ class EdgeVideoServer:
     def encoders_running(self) -> int:
         return sum(1 for s in self._streams.values() if s.encoding)
 
-    def stream(self, camera_id: str, rendition: str) -> RenditionStream | None:
+    def stream(self, camera_id: str, rendition: str) -> RenditionStream | PassthroughStream | None:
         return self._streams.get((camera_id, rendition))
 
     async def start(self) -> None:
@@ -58,8 +68,18 @@ class EdgeVideoServer:
             stream.end_clients()
             await asyncio.to_thread(stream.stop)
 
-    def _stream_for(self, camera_id: str, rendition: str) -> RenditionStream:
+    def _stream_for(self, camera_id: str, rendition: str) -> RenditionStream | PassthroughStream:
         key = (camera_id, rendition)
+        if key not in self._streams and rendition == PASSTHROUGH:
+            latest = self._packets.latest(camera_id) if self._packets is not None else None
+            assert latest is not None  # _check made sure
+            self._streams[key] = PassthroughStream(
+                camera_id,
+                latest,
+                self._packets,  # type: ignore[arg-type]
+                idle_stop_s=self.settings.idle_stop_s,
+                client_queue_packets=self.settings.client_queue_packets,
+            )
         if key not in self._streams:
             s = self.settings
             self._streams[key] = RenditionStream(
@@ -86,6 +106,8 @@ class EdgeVideoServer:
             for k, _, v in (ln.partition(":") for ln in lines[1:] if ln)
         )
         status, reason = self._check(parts, headers)
+        if status == 200:
+            status, reason = self._check_passthrough(parts[1])
         if status != 200:
             writer.write(_response(status, reason))
             await _close(writer)
@@ -101,15 +123,31 @@ class EdgeVideoServer:
         match = _PATH.match(parts[1])
         if match is None:
             return 404, f"path {parts[1][:80]!r} is not /video/<camera>/<rendition>"
-        if match[2] not in self.settings.renditions:
+        if match[2] not in self.settings.renditions and match[2] != PASSTHROUGH:
             return 404, f"rendition {match[2]!r} is not one of {sorted(self.settings.renditions)}"
         given = headers.get("authorization", "").removeprefix("Bearer ").encode()
         if not hmac.compare_digest(given, self._token.encode()):
             return 401, "missing or wrong bearer token"
         return 200, "OK"
 
+    def _check_passthrough(self, path: str) -> tuple[int, str]:
+        match = _PATH.match(path)
+        assert match is not None
+        if match[2] != PASSTHROUGH:
+            return 200, "OK"
+        latest = self._packets.latest(match[1]) if self._packets is not None else None
+        if latest is None:
+            return 404, (
+                f"camera {match[1]!r} sends no H.264 of its own to pass through "
+                "(only RTSP H.264 cameras do; ask for an encoded rendition)"
+            )
+        return 200, "OK"
+
     async def _serve(
-        self, stream: RenditionStream, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        self,
+        stream: RenditionStream | PassthroughStream,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
     ) -> None:
         r = stream.rendition
         writer.write(

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from edge.frame_tap import FrameTap
+from edge.packet_tap import PacketTap
 from edge.video.server import EdgeVideoServer
 from edge.video.settings import EdgeVideoSettings
 
@@ -24,8 +25,14 @@ log = logging.getLogger(__name__)
 
 
 class VideoService:
-    def __init__(self, settings: EdgeVideoSettings, tap: FrameTap, token: str) -> None:
-        self.server = EdgeVideoServer(settings, tap, token)
+    def __init__(
+        self,
+        settings: EdgeVideoSettings,
+        tap: FrameTap,
+        token: str,
+        packets: PacketTap | None = None,
+    ) -> None:
+        self.server = EdgeVideoServer(settings, tap, token, packets)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="video", daemon=True)
 
@@ -50,7 +57,9 @@ def load_edge_video_settings(path: Path) -> EdgeVideoSettings:
     return EdgeVideoSettings.model_validate(raw)
 
 
-def video_from_env(tap: FrameTap, env: dict[str, str] | None = None) -> VideoService | None:
+def video_from_env(
+    tap: FrameTap, env: dict[str, str] | None = None, packets: PacketTap | None = None
+) -> VideoService | None:
     env = dict(os.environ) if env is None else env
     path = env.get("GRIDWALL_EDGE_VIDEO")
     if not path:
@@ -59,6 +68,6 @@ def video_from_env(tap: FrameTap, env: dict[str, str] | None = None) -> VideoSer
     token = env.get(settings.token_env, "")
     if not token:
         raise ValueError(f"environment variable {settings.token_env} holds no video token")
-    service = VideoService(settings, tap, token).start()
+    service = VideoService(settings, tap, token, packets).start()
     log.info("video served on %s:%d", settings.host, service.server.port)
     return service

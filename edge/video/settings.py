@@ -45,6 +45,8 @@ class EdgeVideoSettings(_Strict):
         for name in self.renditions:
             if not name.isidentifier():
                 raise ValueError(f"rendition name {name!r} must be a plain identifier")
+            if name == "camera":
+                raise ValueError("rendition name 'camera' is kept for a camera's own H.264")
         if not self.renditions:
             raise ValueError("renditions must name at least one rendition")
         return self

@@ -69,6 +69,10 @@ def test_one_alert_per_episode_on_h264_over_tcp_and_h265_over_udp(
             alerted = wait_for(lambda: len(rec.of(AlertEvent)) >= 2, 30.0, 0.1)
             stats = [p.stats() for p in agent.pipelines.values()]
             assert alerted, f"alerts: {rec.of(AlertEvent)}; cameras: {stats}"
+            # the H.264 camera's own packets are there for pass-through; H.265 has none
+            own = agent.packet_tap.latest("cam-h264")
+            assert own is not None and own.resolution_wh == WH
+            assert agent.packet_tap.latest("cam-h265") is None
             print(f"\nboth cameras alerted {time.monotonic() - started_s:.1f} s after start")
             # the clip plays to its end: still one alert
             time.sleep(max(0.0, started_s + EPISODE_S[1] + 1.0 - time.monotonic()))
