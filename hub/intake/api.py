@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, HTTPException, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.api.deps import Anyone, Operator, Runtime
@@ -17,6 +18,7 @@ from hub.domain.case_state import TransitionError
 from hub.intake.deps import Intake, Places, http_error, read_photos
 from hub.intake.exif import read_exif
 from hub.intake.place_tokens import Place
+from hub.intake.qr import place_qr_svg
 from hub.intake.rules import (
     IntakeRejected,
     Report,
@@ -241,3 +243,20 @@ async def place_token(
     place = Place("grid", grid) if grid is not None else Place("camera", str(camera))
     token = places.sign(place)
     return {"token": token, "path": f"/report/?place={token}"}
+
+
+@router.get("/api/intake/place-qr.svg")
+async def place_qr(
+    request: Request,
+    rt: Runtime,
+    places: Places,
+    p: Operator,
+    grid: str | None = None,
+    camera: str | None = None,
+) -> Response:
+    """The printable QR code (SVG) of a grid's or a camera site's report page, with the
+    place's name and the address under it."""
+    got = await place_token(rt, places, p, grid, camera)
+    base = rt.settings.intake.public_url or str(request.base_url).rstrip("/")
+    title = rt.district.grids[grid].name_zh if grid else rt.district.cameras[str(camera)].name
+    return Response(place_qr_svg(base + got["path"], title), media_type="image/svg+xml")

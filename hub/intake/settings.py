@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class IntakeSettings(BaseModel):
@@ -25,3 +25,13 @@ class IntakeSettings(BaseModel):
     place_key_env: Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")] = "GRIDWALL_HUB_PLACE_KEY"
     """Environment variable holding the key that signs place tokens (QR codes); unset, a key
     made once and kept in Redis signs them."""
+    public_url: Annotated[str, Field(max_length=200)] | None = None
+    """The hub's address as citizens' phones reach it (``https://…``), printed in the QR
+    codes; unset, the address the operator's request came to."""
+
+    @field_validator("public_url")
+    @classmethod
+    def _url(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith(("https://", "http://")):
+            raise ValueError(f"public_url {url!r} must start with https:// or http://")
+        return url.rstrip("/") if url else url

@@ -1,4 +1,5 @@
-"""The citizens' page in headless Chromium at phone size: a place's QR page, a wrong file
+"""The citizens' page in headless Chromium at phone size: a place's printed QR code scanned
+to its page, a wrong file
 refused by name (nothing stored), a report with a photo into triage, then its progress."""
 
 from __future__ import annotations
@@ -7,6 +8,8 @@ import asyncio
 import time
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 from playwright.async_api import Page, async_playwright
 
@@ -30,7 +33,8 @@ async def wait_text(page: Page, selector: str, want: str, timeout_s: float = 20)
 
 
 async def test_citizen_reports_from_a_qr_page(hub: Hub, tmp_path: Path) -> None:
-    tok = (await hub.http.get("/api/intake/place-token", headers=OP, params={"grid": GRID})).json()
+    qr = await hub.http.get("/api/intake/place-qr.svg", headers=OP, params={"grid": GRID})
+    assert qr.status_code == 200 and qr.headers["content-type"] == "image/svg+xml"
     not_a_photo = tmp_path / "pile.jpg"
     not_a_photo.write_bytes(b"this is text, not a picture" * 10)
     photo = tmp_path / "photo.jpg"
@@ -42,7 +46,14 @@ async def test_citizen_reports_from_a_qr_page(hub: Hub, tmp_path: Path) -> None:
             page = await ctx.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
-            await page.goto(f"{hub.base_url}{tok['path']}")
+            # the printed code, scanned: its picture decoded to the page's address
+            await page.set_content(f"<body style='margin:0'>{qr.text}</body>")
+            shot = await page.screenshot()
+            picture = cv2.imdecode(np.frombuffer(shot, np.uint8), cv2.IMREAD_COLOR)
+            assert picture is not None
+            url, _, _ = cv2.QRCodeDetector().detectAndDecode(picture)
+            assert url.startswith(f"{hub.base_url}/report/?place=g.{GRID}."), url
+            await page.goto(url)
             await wait_text(page, "#place", "Place")
             await page.check('input[name=category][value="06010"]')
             await page.set_input_files("#photo", str(not_a_photo))
