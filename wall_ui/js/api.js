@@ -77,6 +77,8 @@ export const paths = {
   caseTimeline: (no) => `${base}/api/cases/${enc(no)}/timeline`,
   caseAction: (no) => `${base}/api/cases/${enc(no)}/actions`,
   caseCandidates: (no) => `${base}/api/cases/${enc(no)}/candidates`,
+  supervision: `${base}/api/supervision`,
+  supervisionOrder: (no) => `${base}/api/cases/${enc(no)}/supervision-orders`,
   caseClip: (no) => withToken(`${base}/video/cases/${enc(no)}/clip`),
   kpis: () => `${base}/api/kpis?by=street`,
   // hub/intake: an operator's case, the citizens' triage queue, the 12345 CSV upload

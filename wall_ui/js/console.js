@@ -7,6 +7,7 @@ import { ApiError, del, get, keepTicket, paths, post, put } from "./api.js";
 import { catName, lang, loadLang, setLang, t } from "./i18n.js";
 import { startIntakePanel } from "./intake-panel.js";
 import { subscribe } from "./live.js";
+import { badge, block, colourOf, loadBoard, wireOrder } from "./supervision.js";
 
 const $ = (sel) => document.querySelector(sel);
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -127,7 +128,7 @@ async function refreshCases() {
   $("#cases-note").textContent = "";
   let cases = [];
   try {
-    cases = await get(paths.cases(q));
+    [cases] = await Promise.all([get(paths.cases(q)), loadBoard()]);
   } catch (e) {
     $("#cases-note").textContent = t("console.error", { detail: e.detail || e });
   }
@@ -139,9 +140,10 @@ async function refreshCases() {
     li.dataset.caseNo = c.case_no;
     li.dataset.state = c.state;
     li.dataset.category = c.category;
+    li.dataset.colour = colourOf(c.case_no);
     const cat = district.categories[c.category];
     const name = cat ? (lang === "en" ? cat.name_en : cat.name_zh) : c.category;
-    li.innerHTML = `<b>${esc(c.case_no)}</b> <span>${esc(name)}</span> <span class="dim">${esc(gridName(c.grid_code))} · ${t(`status.${c.state}`)}</span>`;
+    li.innerHTML = `<b>${esc(c.case_no)}</b> <span>${esc(name)}</span> <span class="dim">${esc(gridName(c.grid_code))} · ${t(`status.${c.state}`)}</span> ${badge(c.case_no)}`;
     li.addEventListener("click", () => showCase(c.case_no));
     ol.append(li);
   }
@@ -171,9 +173,10 @@ function eventLine(e, detail) {
     extra += ` ${t("console.commander")} ${personName(detail, j.commander)} · ${t("console.lead")} ${personName(detail, j.lead)} · ${t("console.cooperating")} ${(j.cooperating || []).map((id) => personName(detail, id)).join("、")}`;
   }
   const when = new Date(e.at_ms).toLocaleString(lang === "en" ? "en-GB" : "zh-CN", { hour12: false });
-  return `<li data-action="${esc(e.action)}" data-seq="${e.seq}">${esc(when)} <b>${esc(e.action)}</b> ${esc(e.actor)}
+  const sv = d.supervision ? ` data-supervision="${esc(d.supervision)}"` : "";
+  return `<li data-action="${esc(e.action)}" data-seq="${e.seq}"${sv}>${esc(when)} <b>${esc(e.action)}</b> ${esc(e.actor)}
     ${e.from_state !== e.to_state ? `${e.from_state ? t(`status.${e.from_state}`) : ""} → ${t(`status.${e.to_state}`)}` : ""}
-    ${esc(e.reason || "")} <span class="who">${extra}</span></li>`;
+    ${esc(e.reason || "")} ${d.supervision ? esc(e.note || "") : ""} <span class="who">${extra}</span></li>`;
 }
 
 function peopleOptions(list, selected) {
@@ -187,6 +190,7 @@ async function showCase(no) {
   try {
     [detail, events, cand] = await Promise.all([
       get(paths.caseDetail(no)), get(paths.caseTimeline(no)), get(paths.caseCandidates(no)),
+      loadBoard(),
     ]);
   } catch (e) {
     box.innerHTML = `<p class="note">${esc(t("console.error", { detail: e.detail || e }))}</p>`;
@@ -205,6 +209,7 @@ async function showCase(no) {
       <span class="state">${t(`status.${detail.state}`)}</span> · ${t(`console.urgency.${f.urgency || cat?.urgency || "routine"}`)}</p>
     <p class="assignees">${t("case.assignees")} ${detail.assignees.map((id) => personName(detail, id)).join("、")}</p>
     ${detail.joint ? `<p class="joint">1+1+X: ${t("console.commander")} ${personName(detail, j.commander)} · ${t("console.lead")} ${personName(detail, j.lead)} · ${t("console.cooperating")} ${(j.cooperating || []).map((id) => personName(detail, id)).join("、")}</p>` : ""}
+    ${block(no)}
     ${cameraCheck(detail, events)}
     ${f.camera_id ? `<video controls muted preload="none" src="${paths.caseClip(no)}" style="max-width:100%" aria-label="${t("console.clip")}"></video>` : ""}
     <h4>${t("console.timeline")}</h4>
@@ -238,6 +243,9 @@ async function showCase(no) {
         box.querySelector(".note").textContent = t("console.error", { detail: e.detail || e });
       }
     }));
+  wireOrder(box, no, () => Promise.all([showCase(no), refreshCases()]), (e) => {
+    box.querySelector(".note").textContent = t("console.error", { detail: e.detail || e });
+  });
   box.querySelector("form.reassign").addEventListener("submit", (ev) => {
     ev.preventDefault();
     run({ action: "reassign", assignees: [ev.target.assignee.value] });
