@@ -113,9 +113,23 @@ class CaptureWorker:
                     )
                     self._set_state(state, str(exc))
                     self.source.close()
-                    self._stop.wait(backoff_s(attempt, self._reconnect_max_s))
+                    self._wait_reporting(
+                        backoff_s(attempt, self._reconnect_max_s),
+                        down_since + self._offline_after_s,
+                        str(exc),
+                    )
         finally:
             self.source.close()
+
+    def _wait_reporting(self, wait_s: float, offline_at: float, reason: str) -> None:
+        """Wait before the next attempt; if the outage reaches ``offline_after_s`` meanwhile,
+        say ``offline`` then, not at the next attempt (which may be ``reconnect_max_s`` off)."""
+        until = time.monotonic() + wait_s
+        if self.state != "offline" and offline_at < until:
+            if self._stop.wait(max(0.0, offline_at - time.monotonic())):
+                return
+            self._set_state("offline", reason)
+        self._stop.wait(max(0.0, until - time.monotonic()))
 
     def _pump(self) -> None:
         while not self._stop.is_set():

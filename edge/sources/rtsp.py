@@ -5,7 +5,8 @@ loop reconnects with backoff and reports the camera's state:
 
 - refused, unreachable, not RTSP, no video stream: at ``open``;
 - a drop (the connection closes) or the stream ending: at ``read``;
-- a stall (the session stays up, no data): no packet for ``timeout_s``;
+- a stall (the session stays up, no data): no packet for ``timeout_s`` (FFmpeg's RTSP
+  demuxer gives up after about twice the read timeout it is given, measured: it gets half);
 - garbage (packets arrive that do not decode): the decoder runs with ``err_detect=explode``,
   so a damaged packet is an error rather than a smeared picture, and its pictures are
   dropped (``decode_errors`` counts them); more bad packets than good ones over
@@ -86,7 +87,7 @@ class RtspSource:
         }
         try:
             container = av.open(
-                self._url, options=options, timeout=(self._timeout_s, self._timeout_s)
+                self._url, options=options, timeout=(self._timeout_s, self._timeout_s / 2)
             )
         except (av.error.FFmpegError, OSError) as exc:
             raise SourceError(
