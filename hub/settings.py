@@ -154,6 +154,13 @@ class SupervisionSettings(Strict):
         return self
 
 
+class EvaluationSettings(Strict):
+    """Ratings of closed cases (``hub.domain.evaluation``)."""
+
+    # a score below this (1-5) lets the case be reopened on that rating
+    reopen_below: Annotated[int, Field(ge=1, le=6)] = 3
+
+
 class HubSettings(Strict):
     district_dir: Path
     mqtt: HubMqtt = HubMqtt()
@@ -168,6 +175,7 @@ class HubSettings(Strict):
     fleet: FleetSettings = FleetSettings()
     records: RecordsSettings = RecordsSettings()
     supervision: SupervisionSettings = SupervisionSettings()
+    evaluation: EvaluationSettings = EvaluationSettings()
     intake: IntakeSettings = IntakeSettings()
     demo_mode: bool = False
 
