@@ -17,9 +17,11 @@ from hub.api.body_limit import BodyLimit
 from hub.api.deps import get_principal, require
 from hub.api.errors import validation_error
 from hub.api.limits import FailureLimit
+from hub.api.openapi_errors import with_documented_errors
 from hub.api.tickets import Tickets, ticket_key
 from hub.domain.clock import Clock
 from hub.enrol import api as enrol_api
+from hub.evaluation import api as evaluation_api
 from hub.fleet import api as fleet_api
 from hub.fleet.wiring import FieldServices
 from hub.intake import api as intake_api
@@ -47,6 +49,7 @@ ROUTERS: list[APIRouter] = [
     intake_public.router,
     departments.router,
     supervision_api.router,
+    evaluation_api.router,
 ]
 
 
@@ -104,6 +107,7 @@ def create_app(
         authenticated=known_bearer(tokens),
     )
     app.add_exception_handler(RequestValidationError, validation_error)
+    with_documented_errors(app)
     app.state.tickets = Tickets(ticket_key(tokens))
     app.state.auth_limit = FailureLimit(auth.failures_allowed, auth.failure_window_s)
     redact.install()
