@@ -67,9 +67,10 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def migrate(engine: Engine) -> str:
-    """Upgrade the schema to the newest revision (under the copy lock); returns it."""
+def migrate(engine: Engine, target: str = "head") -> str:
+    """Upgrade the schema to ``target`` (the newest revision by default; under the copy
+    lock); returns the revision reached."""
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": COPY_LOCK})
-        command.upgrade(_config(conn), "head")
-    return head_revision()
+        command.upgrade(_config(conn), target)
+    return head_revision() if target == "head" else target

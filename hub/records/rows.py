@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from hub.domain.case_state import CaseEvent, fold
+from hub.domain.evaluation import satisfaction
+from hub.domain.supervision import NOTICE, ORDER
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 DISPATCHING = frozenset({"dispatch", "escalate", "reassign"})
@@ -100,7 +102,14 @@ def case_row(case_no: str, log: Sequence[CaseEvent]) -> dict[str, Any]:
         "escalations": len(view.escalations),
         "events": len(log),
         "last_event_at": at(log[-1].at_ms),
+        "satisfaction": satisfaction(log),
+        "supervision_notices": _supervision(log, NOTICE),
+        "supervision_orders": _supervision(log, ORDER),
     }
+
+
+def _supervision(log: Sequence[CaseEvent], kind: str) -> int:
+    return sum(1 for ev in log if ev.action == "note" and ev.data.get("supervision") == kind)
 
 
 def assignment_rows(case_no: str, ev: CaseEvent) -> list[dict[str, Any]]:

@@ -94,6 +94,10 @@ cases = Table(
     Column("escalations", SmallInteger, nullable=False),
     Column("events", Integer, nullable=False),
     _at("last_event_at", nullable=False),
+    # revision 0002: the latest rating, supervision notices and orders
+    Column("satisfaction", SmallInteger),
+    Column("supervision_notices", SmallInteger, nullable=False, server_default="0"),
+    Column("supervision_orders", SmallInteger, nullable=False, server_default="0"),
     Index("cases_reported_at", "reported_at"),
     Index("cases_closed_at", "closed_at"),
     Index("cases_grid", "grid_code", "reported_at"),

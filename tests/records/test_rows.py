@@ -92,6 +92,34 @@ def test_case_row(log: list[CaseEvent], want: dict[str, Any]) -> None:
     assert {k: row[k] for k in want} == want
 
 
+def _note(seq: int, **data: Any) -> CaseEvent:
+    return CaseEvent(seq, T + seq * MIN, "system", "note", "closed", "closed", None, "n", data)
+
+
+@pytest.mark.parametrize(
+    ("extra", "want"),
+    [
+        ([], (None, 0, 0)),
+        (
+            [
+                _note(9, supervision="notice", due_ms=1),
+                _note(10, supervision="order", deadline_ms=2),
+                _note(11, supervision="order", deadline_ms=3),
+                _note(12, verification="human"),
+            ],
+            (None, 1, 2),
+        ),
+        ([ev(9, "evaluate", "closed", "evaluated", 70, score=2, by="citizen")], (2, 0, 0)),
+    ],
+)
+def test_case_row_ratings_and_supervision(
+    extra: list[CaseEvent], want: tuple[int | None, int, int]
+) -> None:
+    log = [*OPEN_LOG, ESCALATE, RESOLVE_EARLY, VERIFY, CLOSE, *extra]
+    row = case_row(NO, log)
+    assert (row["satisfaction"], row["supervision_notices"], row["supervision_orders"]) == want
+
+
 def test_an_empty_log_has_no_row() -> None:
     with pytest.raises(ValueError, match="empty log"):
         case_row(NO, [])
