@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Response
+from fastapi.responses import PlainTextResponse
 from prometheus_client import generate_latest
 
 from hub.api.deps import Anyone, Operator, Runtime, Technician
@@ -79,7 +80,7 @@ async def snapshot(snapshot_id: str, rt: Runtime, p: Anyone, case: CaseQuery = N
     return Response(content=body, media_type="image/jpeg")
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=PlainTextResponse)  # documented as text/plain
 async def metrics(rt: Runtime) -> Response:
     try:
         info: Any = await rt.redis.xinfo_groups(rt.keys.inbox)

@@ -16,6 +16,7 @@ from fastapi.responses import StreamingResponse
 
 from hub.api.auth import Principal
 from hub.api.deps import Anyone, Runtime
+from hub.api.stream_ids import check_stream_id
 from hub.domain.case_state import CaseEvent
 from hub.push.case_scope import ResponderScope
 from hub.runtime import HubRuntime
@@ -57,6 +58,8 @@ async def stream(
     """``text/event-stream`` of case and alarm changes. Each event's id is its Redis stream
     id: reconnect with ``Last-Event-ID`` (or ``?since=``) to resume without a gap."""
     start = last_event_id or since or "$"
+    if start != "$":
+        check_stream_id(start, "Last-Event-ID" if last_event_id else "since")
     scope = _scope(rt, p)
 
     async def events() -> AsyncIterator[bytes]:

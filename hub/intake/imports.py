@@ -17,6 +17,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hub.api.deps import Operator, Runtime
+from hub.api.stream_ids import check_stream_id
 from hub.intake.api import Ref, result
 from hub.intake.deps import Intake
 from hub.intake.rules import IntakeRejected, Report, check_category, check_ref, place_in_grid
@@ -160,6 +161,7 @@ async def change_feed(
     """Status back to a source: the case events of its cases after the cursor ``after`` (a
     change-stream id), each with the source's reference; ``next`` is the cursor to send next
     time (it moves on past events of other cases too)."""
+    check_stream_id(after, "after")
     refs: Any = await rt.redis.hgetall(intake.sources_key(source))
     mine = {text(k): text(v) for k, v in refs.items()}
     entries: Any = await rt.redis.xrange(rt.keys.changes, f"({after}", "+", count=limit)
