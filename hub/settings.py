@@ -84,6 +84,8 @@ class CorrelationSettings(Strict):
     clear_after_min: Annotated[float, Field(ge=0, le=1440)] = 10.0
     rearm_min: Annotated[float, Field(ge=0, le=1440)] = 5.0
     joint_categories: list[Annotated[str, Field(pattern=r"^[0-9]{5}$")]] = []
+    # 1+1+X: every named unit should acknowledge the joint command within this (turnout)
+    joint_turnout_min: Annotated[float, Field(gt=0, le=1440)] = 10.0
     # an inbox entry a worker took this long ago and never acknowledged is claimed by another
     claim_idle_s: Annotated[float, Field(ge=1, le=3600)] = 30.0
 

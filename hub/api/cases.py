@@ -17,6 +17,7 @@ from hub.api.auth import Principal
 from hub.api.deps import Anyone, Runtime
 from hub.api.scope import on_case
 from hub.domain.case_state import TRANSITIONS, TransitionError
+from hub.domain.turnout import TurnoutError, check_ack, turnout
 from hub.services.case_people import BadActionData, candidates, person
 from hub.services.cases import case_summary
 from hub.store.cases import Conflict
@@ -39,6 +40,12 @@ class ActionRequest(BaseModel):
     lead: str | None = Field(default=None, description="joint: the lead unit")
     cooperating: list[str] | None = Field(
         default=None, max_length=30, description="joint: the X cooperating units"
+    )
+    unit: str | None = Field(
+        default=None,
+        max_length=64,
+        description="joint_ack by an operator: the named unit that acknowledged (by phone); "
+        "a responder acknowledges as themself",
     )
 
     def data(self) -> dict[str, Any]:
@@ -117,7 +124,16 @@ async def case_detail(no: str, rt: Runtime, p: Anyone) -> dict[str, Any]:
         "alarms": list(view.alarms),
         "escalations": list(view.escalations),
         "rework_count": view.rework_count,
+        "sources": list(view.sources),
+        "turnout": turnout_of(rt, view.facts),
     }
+
+
+def turnout_of(rt: Runtime, facts: dict[str, Any]) -> dict[str, Any] | None:
+    """The 1+1+X turnout now (``hub.domain.turnout``), or None without a joint command."""
+    target_s = rt.settings.correlation.joint_turnout_min * 60
+    t = turnout(facts, rt.clock.now_ms(), target_s)
+    return t.to_dict() if t else None
 
 
 @router.get("/api/cases/{no}/candidates")
@@ -139,9 +155,9 @@ async def act(no: str, body: ActionRequest, rt: Runtime, p: Anyone) -> dict[str,
     rec = await _record(rt, p, no)
     allowed: set[str] | Literal["all"] = "all"
     if p.role == "responder":
-        # the 1+1+X command sees the case and writes notes; the assignees work it
+        # the 1+1+X command sees the case, writes notes and acknowledges; the assignees work it
         assigned = (p.person_id or "") in rec.get("assignees", "").split()
-        allowed = RESPONDER_ACTIONS if assigned else {"note"}
+        allowed = (RESPONDER_ACTIONS if assigned else {"note"}) | {"joint_ack"}
     elif p.role == "technician":
         allowed = {"note"}
     if allowed != "all" and body.action not in allowed:
@@ -150,8 +166,18 @@ async def act(no: str, body: ActionRequest, rt: Runtime, p: Anyone) -> dict[str,
         raise HTTPException(
             422, f"{sorted(body.data())} belong to reassign or joint, not {body.action!r}"
         )
-    if body.action in ("report", "attach_alarm"):
-        raise HTTPException(422, f"{body.action!r} is done by the hub itself")
+    if body.action in ("report", "attach_alarm", "attach_report", "hand_over"):
+        where = "POST /api/cases/{no}/hand-over" if body.action == "hand_over" else "the hub"
+        raise HTTPException(422, f"{body.action!r} is done by {where}")
+    data = body.data() if body.action in ("reassign", "joint") else None
+    if body.action == "joint_ack":
+        unit = p.person_id if p.role == "responder" else body.unit
+        try:
+            data = {"person": check_ack((await rt.store.view(no)).facts.get("joint"), unit)}
+        except TurnoutError as exc:
+            raise HTTPException(403 if p.role == "responder" else 422, str(exc)) from None
+    elif body.unit is not None:
+        raise HTTPException(422, f"'unit' belongs to joint_ack, not {body.action!r}")
     try:
         view = await rt.cases.act(
             no,
@@ -159,7 +185,7 @@ async def act(no: str, body: ActionRequest, rt: Runtime, p: Anyone) -> dict[str,
             f"{p.role}:{p.name}",
             reason=body.reason,
             note=body.note,
-            data=body.data() if body.action in ("reassign", "joint") else None,
+            data=data,
         )
     except BadActionData as exc:
         raise HTTPException(422, str(exc)) from None

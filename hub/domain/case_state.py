@@ -63,6 +63,8 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     # on the log so the timeline says who was put on the case and by whom
     "reassign": (frozenset(_WORKING), None),
     "joint": (frozenset({"filed", *_WORKING, "suspended", "reopened"}), None),
+    # a unit named in the 1+1+X command acknowledges it (hub.domain.turnout)
+    "joint_ack": (frozenset({"filed", *_WORKING, "suspended", "reopened", "resolved"}), None),
     "attach_alarm": (frozenset(STATES), None),
     # another source's report of the same problem (a patrol, a citizen, a hotline record)
     "attach_report": (frozenset(STATES), None),
@@ -201,6 +203,8 @@ def apply(view: CaseView, ev: CaseEvent) -> CaseView:
         )
         if "tier" in d:
             v = replace(v, tier=int(d["tier"]))
+        if d.get("joint"):  # a joint command given with the dispatch: its turnout starts
+            v = replace(v, facts={**v.facts, "joint_ms": ev.at_ms, "joint_acks": {}})
     elif ev.action == "accept":
         v = replace(v, accepted_ms=ev.at_ms)
     elif ev.action == "resolve":
@@ -221,7 +225,11 @@ def apply(view: CaseView, ev: CaseEvent) -> CaseView:
         v = replace(v, assignees=tuple(d.get("assignees", v.assignees)))
     elif ev.action == "joint":
         joint = {k: d.get(k) for k in ("commander", "lead", "cooperating")}
-        v = replace(v, facts={**v.facts, "joint": joint})
+        v = replace(v, facts={**v.facts, "joint": joint, "joint_ms": ev.at_ms, "joint_acks": {}})
+    elif ev.action == "joint_ack":  # a named unit acknowledged the command (the first one counts)
+        acks = dict(v.facts.get("joint_acks") or {})
+        acks.setdefault(str(d.get("person")), ev.at_ms)
+        v = replace(v, facts={**v.facts, "joint_acks": acks})
     elif ev.action == "reopen":
         v = replace(
             v,
