@@ -216,6 +216,9 @@ async def main_async(a: argparse.Namespace) -> dict[str, Any]:
             "lost_outside_window": max(0, lost - run.redis_bound),
             "drain_s": drain_s,
             "correlation_backlog": backlog,
+            "hubs_running_at_end": sorted(
+                n for n, h in run.hubs.items() if h.proc is not None and h.proc.poll() is None
+            ),
             "faults": run.faults,
             "load_avg_1m": round(os.getloadavg()[0], 2),
         }
