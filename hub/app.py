@@ -28,6 +28,7 @@ from hub.intake import api as intake_api
 from hub.intake import imports as intake_imports
 from hub.intake import public as intake_public
 from hub.push import responder_api
+from hub.records import api as records_api
 from hub.runtime import HubRuntime
 from hub.settings import HubSettings
 from hub.supervision import api as supervision_api
@@ -50,6 +51,7 @@ ROUTERS: list[APIRouter] = [
     departments.router,
     supervision_api.router,
     evaluation_api.router,
+    records_api.router,
 ]
 
 
