@@ -140,10 +140,16 @@ class CameraUpstream:
             container.close()
         except Exception as exc:
             if not info.done():
-                loop.call_soon_threadsafe(info.set_exception, UpstreamError(f"{self.url}: {exc}"))
+                with contextlib.suppress(RuntimeError):  # the loop may be gone already
+                    loop.call_soon_threadsafe(
+                        info.set_exception, UpstreamError(f"{self.url}: {exc}")
+                    )
         finally:
-            with contextlib.suppress(RuntimeError):
-                asyncio.run_coroutine_threadsafe(self._queue.put(None), loop)
+            end = self._queue.put(None)
+            try:
+                asyncio.run_coroutine_threadsafe(end, loop)
+            except RuntimeError:
+                end.close()  # the loop closed before this thread ended: no one waits for it
 
     async def packets(self) -> AsyncIterator[EncodedPacket]:
         while (packet := await self._queue.get()) is not None:
