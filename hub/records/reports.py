@@ -71,9 +71,15 @@ def _median_minutes(later: Any) -> Any:
 
 
 def report(
-    conn: Connection, level: str, start: dt.datetime, end: dt.datetime, tiers: Sequence[str]
+    conn: Connection,
+    level: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    tiers: Sequence[str],
+    only: str | None = None,
 ) -> list[dict[str, Any]]:
-    """One row of figures per key of ``level`` with cases in [start, end), by key."""
+    """One row of figures per key of ``level`` with cases in [start, end), by key (or the
+    row of the key ``only`` alone)."""
     source, key = _source(level)
     closed = cases.c.closed_at.is_not(None)
     n = func.count()
@@ -97,7 +103,11 @@ def report(
         for i in range(len(tiers))
     ]
     stmt = (
-        select(*columns).select_from(source).where(_counted(start, end)).group_by(key).order_by(key)
+        select(*columns)
+        .select_from(source)
+        .where(_counted(start, end), *([key == only] if only is not None else []))
+        .group_by(key)
+        .order_by(key)
     )
     return [_figures(dict(r), tiers) for r in conn.execute(stmt).mappings()]
 

@@ -215,6 +215,8 @@ def test_report_counts_per_level(engine: Engine, level: str, counts: dict[str, i
 def test_each_figure_traces_to_its_cases_and_periods_have_edges(engine: Engine) -> None:
     with engine.connect() as conn:
         assert cases_behind(conn, "street", "339901001", *NOV) == ["c1", "c2", "c3"]
+        [one] = report(conn, "street", *NOV, TIERS, only="339901002")
+        assert (one["key"], one["cases"], one["satisfaction"]) == ("339901002", 3, 4.0)
         assert cases_behind(conn, "person", "pB", *NOV) == ["c2", "c3"]
         dec = period_bounds("month", dt.date(2026, 12, 1), "Asia/Shanghai")
         assert [r["cases"] for r in report(conn, "county", *dec, TIERS)] == [1]
