@@ -91,6 +91,7 @@ class AlarmDesk:
                     view.reported_ms or 0,
                     old,
                     await alarm_detection(self.rt, key),
+                    self.rt.settings.correlation.joint_turnout_min * 60,
                 )
             except UnknownPlace as exc:
                 log.warning("case %s not shown: %s", case_no, exc)

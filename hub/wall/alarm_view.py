@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hub.district.load import District
+from hub.domain.turnout import named_units
 
 SEVERITY = {"routine": 1, "urgent": 2}
 
@@ -126,6 +127,7 @@ def case_alarm(
     reported_ms: int,
     old: Mapping[str, Any] | None = None,
     detection: Mapping[str, Any] | None = None,
+    turnout_target_s: float = 600.0,
 ) -> dict[str, Any]:
     """The wall's view of alarm ``key`` once it belongs to a case (facts from the case log).
     The boxes and their snapshot come from ``detection`` (the hub's alarm record:
@@ -160,4 +162,21 @@ def case_alarm(
         "case_no": str(facts["case_no"]),
         "assignees": assignees,
         "joint": facts.get("joint"),
+        "turnout": _turnout(facts, turnout_target_s),
+    }
+
+
+def _turnout(facts: Mapping[str, Any], target_s: float) -> dict[str, Any] | None:
+    """The 1+1+X command's units and acknowledgements; the tile counts the time itself."""
+    units = named_units(facts.get("joint"))
+    if not units or facts.get("joint_ms") is None:
+        return None
+    acks = facts.get("joint_acks") or {}
+    acked = [int(acks[u]) for u in units if u in acks]
+    return {
+        "units": len(units),
+        "acked": len(acked),
+        "commanded_ms": int(facts["joint_ms"]),
+        "complete_ms": max(acked) if len(acked) == len(units) else None,
+        "target_s": target_s,
     }

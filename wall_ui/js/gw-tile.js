@@ -21,7 +21,7 @@ const html = `
     <div class="inset"><img class="snap" alt=""><svg class="boxes" viewBox="0 0 1 1" preserveAspectRatio="none"></svg>
       <video class="replay" muted playsinline></video></div>
     <div class="foot"><span class="agrid"></span><span class="caseno"></span><span class="who"></span>
-      <span class="due"></span></div>
+      <span class="due"></span><span class="turnout"></span></div>
   </div>
 </div>`;
 
@@ -241,6 +241,7 @@ export class GwTile extends HTMLElement {
       this.lost(this.session);
     }
     const a = this.alarmData;
+    this.showTurnout(a && a.turnout);
     if (a && a.deadline_ms == null) {
       this.$(".countdown").textContent = "";
       delete this.dataset.secondsLeft;
@@ -254,6 +255,21 @@ export class GwTile extends HTMLElement {
     }
   }
 }
+
+// 1+1+X: units that acknowledged of those named, and the time since the command (until the
+// last acknowledgement); past the target it turns red
+GwTile.prototype.showTurnout = function showTurnout(tu) {
+  const el = this.$(".turnout");
+  if (!tu) {
+    el.textContent = "";
+    delete this.dataset.turnout;
+    return;
+  }
+  const s = Math.max(0, Math.round(((tu.complete_ms ?? Date.now()) - tu.commanded_ms) / 1000));
+  el.textContent = `1+1+X ${tu.acked}/${tu.units} · ${formatLeft(s)}`;
+  el.classList.toggle("over", s > tu.target_s);
+  this.dataset.turnout = `${tu.acked}/${tu.units}`;
+};
 
 export function formatLeft(s) {
   const sign = s < 0 ? "-" : "";
