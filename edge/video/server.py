@@ -50,8 +50,15 @@ class EdgeVideoServer:
     def encoders_running(self) -> int:
         return sum(1 for s in self._streams.values() if s.encoding)
 
-    def stream(self, camera_id: str, rendition: str) -> RenditionStream | PassthroughStream | None:
-        return self._streams.get((camera_id, rendition))
+    def stream(self, camera_id: str, rendition: str) -> RenditionStream | None:
+        """The encoded rendition's stream, if a client ever asked for it."""
+        found = self._streams.get((camera_id, rendition))
+        return found if isinstance(found, RenditionStream) else None
+
+    def passthrough(self, camera_id: str) -> PassthroughStream | None:
+        """The camera's own H.264 stream, if a client ever asked for it."""
+        found = self._streams.get((camera_id, PASSTHROUGH))
+        return found if isinstance(found, PassthroughStream) else None
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(
