@@ -9,12 +9,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from typing import TYPE_CHECKING
 
 from redis.asyncio import Redis
 
 from hub.district import District, load_district
 from hub.domain.clock import Clock, SystemClock
-from hub.records.follower import RecordsFollower
 from hub.services import faults
 from hub.services.cancellation import stop_tasks
 from hub.services.cases import CaseService
@@ -29,6 +29,9 @@ from hub.settings import HubSettings
 from hub.store.cases import CaseStore
 from hub.store.keys import Keys
 from hub.supervision.service import Supervision
+
+if TYPE_CHECKING:
+    from hub.records.follower import RecordsFollower
 
 log = logging.getLogger(__name__)
 # a dead Redis host or a cut link is found by TCP keepalive: ~10 s idle, then 3 probes 5 s apart
@@ -95,6 +98,9 @@ class HubRuntime:
         # the case history in PostgreSQL (hub/records): off while no database URL is set
         self.records: RecordsFollower | None = None
         if settings.records.database_url:
+            # imported here: SQLAlchemy and Alembic cost a hub without records start-up time
+            from hub.records.follower import RecordsFollower
+
             self.records = RecordsFollower(settings, self.keys, self.district, self.redis)
         self._want_mqtt = mqtt
         self._want_workers = workers

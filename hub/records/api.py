@@ -16,7 +16,6 @@ from fastapi import APIRouter, HTTPException
 
 from hub.api.deps import Operator, Runtime
 from hub.records.periods import period_bounds
-from hub.records.reports import cases_behind, report
 
 router = APIRouter(tags=["reports"])
 
@@ -41,6 +40,8 @@ async def reports(
     engine = rt.records.engine
 
     def run() -> Any:
+        from hub.records.reports import cases_behind, report  # SQLAlchemy: only when asked
+
         with engine.connect() as conn:
             if key is not None:
                 return cases_behind(conn, level, key, start, end)
