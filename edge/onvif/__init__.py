@@ -1,0 +1,1 @@
+"""ONVIF cameras: discovery, Profile S media and PTZ presets."""
