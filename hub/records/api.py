@@ -3,7 +3,7 @@
 ``?period=day|week|month|quarter&day=YYYY-MM-DD&level=county|street|community|grid|department|person``
 gives one row of figures per key of the level for the cases reported in the period that holds
 ``day`` (local time of the district); ``&key=K`` gives instead the case numbers behind that
-row. 503 while the case history is off (no ``GRIDWALL_DATABASE_URL``)."""
+row. 404 while the case history is off (no ``GRIDWALL_DATABASE_URL``)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ async def reports(
     key: str | None = None,
 ) -> dict[str, Any]:
     if rt.records is None:
-        raise HTTPException(503, "reports need the case history: set GRIDWALL_DATABASE_URL")
+        # 404, not 503: nothing is down, this hub keeps no history to report from
+        raise HTTPException(404, "reports need the case history: set GRIDWALL_DATABASE_URL")
     zone = rt.ctx.district.calendar.timezone
     on = day or dt.datetime.fromtimestamp(rt.clock.now_ms() / 1000, ZoneInfo(zone)).date()
     try:
