@@ -15,11 +15,15 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from redis.exceptions import RedisError
+
 from hub.services.cancellation import raise_if_cancelled, stop_tasks
 from hub.wall.service import WallNotFound, WallService
 
 log = logging.getLogger(__name__)
 KEEPALIVE_S = 15.0
+RETRY_FIRST_S = 0.2  # the first wait before subscribing again; doubles up to the last
+RETRY_MAX_S = 5.0
 
 
 class LiveHub:
@@ -27,36 +31,79 @@ class LiveHub:
         self.service = service
         self._streams: dict[str, set[asyncio.Queue[dict[str, Any]]]] = {}
         self._task: asyncio.Task[None] | None = None
+        self.resubscribes = 0  # subscriptions made again after a lost connection
 
     async def start(self) -> None:
-        pubsub = self.service.store.redis.pubsub()
-        await pubsub.subscribe(self.service.store.channel)
-        self._task = asyncio.create_task(self._listen(pubsub))
+        """Subscribe to the change channel (a Redis that does not answer fails the start)
+        and listen from there on, subscribing again whenever the connection is lost."""
+        pubsub = await self._subscribe()
+        self._task = asyncio.create_task(self._listen(pubsub), name="wall-live")
 
     async def stop(self) -> None:
         """Stop listening; bounded even when a read below lost the cancel (``stop_tasks``)."""
         if self._task is not None:
             await stop_tasks([self._task])
 
-    async def _listen(self, pubsub: Any) -> None:
+    async def _subscribe(self) -> Any:
+        pubsub = self.service.store.redis.pubsub()
         try:
-            async for msg in pubsub.listen():
+            await pubsub.subscribe(self.service.store.channel)
+        except BaseException:
+            await _close(pubsub)
+            raise
+        return pubsub
+
+    async def _listen(self, pubsub: Any) -> None:
+        """Relay changes to the streams; a lost connection (Redis restarted, a failover) is
+        subscribed again with backoff, and every stream then resends its wall's state, since
+        changes published while the channel was away are not replayed."""
+        backoff_s = RETRY_FIRST_S
+        try:
+            while True:
                 raise_if_cancelled()
-                if msg.get("type") != "message":
-                    continue
                 try:
-                    change = json.loads(msg["data"])
-                except ValueError:
-                    log.warning("wall change channel: not JSON: %r", msg["data"][:80])
-                    continue
-                target = change.get("wall")
-                for wall, queues in self._streams.items():
-                    if target in ("*", wall):
-                        for q in queues:
-                            _offer(q, change)
+                    if pubsub is None:
+                        pubsub = await self._subscribe()
+                        self.resubscribes += 1
+                        log.info("wall change channel subscribed again")
+                        backoff_s = RETRY_FIRST_S
+                        self._wake_all()
+                    await self._relay(pubsub)
+                    log.warning("wall change channel: subscription ended; subscribing again")
+                except (RedisError, OSError) as exc:
+                    log.warning(
+                        "wall change channel lost (%s); subscribing again in %.1f s",
+                        exc,
+                        backoff_s,
+                    )
+                await _close(pubsub)
+                pubsub = None
+                await asyncio.sleep(backoff_s)
+                backoff_s = min(backoff_s * 2, RETRY_MAX_S)
         finally:
-            with contextlib.suppress(Exception):
-                await pubsub.aclose()
+            await _close(pubsub)
+
+    async def _relay(self, pubsub: Any) -> None:
+        async for msg in pubsub.listen():
+            raise_if_cancelled()
+            if msg.get("type") != "message":
+                continue
+            try:
+                change = json.loads(msg["data"])
+            except ValueError:
+                log.warning("wall change channel: not JSON: %r", msg["data"][:80])
+                continue
+            target = change.get("wall")
+            for wall, queues in self._streams.items():
+                if target in ("*", wall):
+                    for q in queues:
+                        _offer(q, change)
+
+    def _wake_all(self) -> None:
+        """Every stream sends its wall's state now (a change naming no kind does just that)."""
+        for queues in self._streams.values():
+            for q in queues:
+                _offer(q, {"wall": "*"})
 
     async def stream(self, wall: str) -> AsyncIterator[str]:
         """SSE text for one monitor: the state now, then the state after each change."""
@@ -89,6 +136,12 @@ class LiveHub:
         except WallNotFound:
             return _event("gone", {"wall": wall}, None)
         return _event("state", payload, payload["state"]["version"])
+
+
+async def _close(pubsub: Any) -> None:
+    if pubsub is not None:
+        with contextlib.suppress(Exception):
+            await pubsub.aclose()
 
 
 def _offer(queue: asyncio.Queue[dict[str, Any]], change: dict[str, Any]) -> None:
