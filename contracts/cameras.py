@@ -116,6 +116,19 @@ class Zone(Strict):
     rules: ZoneRules = ZoneRules()
 
 
+class PtzOnAlarm(Strict):
+    """An ONVIF PTZ camera (this one or another) that turns to a preset when this camera
+    raises an alert, and back to its home preset ``return_after_s`` after the last one."""
+
+    device_url: Annotated[str, Field(pattern=r"^https?://\S+$", max_length=500)]
+    username_env: Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")] | None = None
+    password_env: Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")] | None = None
+    profile: Annotated[str, Field(min_length=1, max_length=64)]
+    preset: Annotated[str, Field(min_length=1, max_length=64)]
+    home_preset: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    return_after_s: Annotated[float, Field(ge=1, le=3600)] = 60.0
+
+
 class Camera(Strict):
     camera_id: Identifier
     name: Annotated[str, Field(min_length=1, max_length=80)]
@@ -124,6 +137,7 @@ class Camera(Strict):
     stream: StreamSettings
     zones: Annotated[list[Zone], Field(min_length=1, max_length=32)]
     masks_norm: list[Annotated[list[PointNorm], Field(min_length=3)]] = []
+    ptz_on_alarm: PtzOnAlarm | None = None
 
     @model_validator(mode="after")
     def _unique_zones(self) -> Camera:

@@ -7,6 +7,7 @@ path. Remote config and zone checks run on one control thread, never on paho's l
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 import time
@@ -37,6 +38,7 @@ from edge.detect.base import Detector, DetectorError, build_detector
 from edge.frame_tap import FrameTap
 from edge.metrics import EdgeMetrics
 from edge.mqtt_link import MqttLink
+from edge.onvif.alarm_ptz import PtzDispatcher, PtzOnAlarmSink
 from edge.outbox import Outbox
 from edge.packet_tap import PacketTap
 from edge.pipeline import CameraPipeline, StepContext
@@ -79,6 +81,7 @@ class Agent:
         self.config_id: str | None = None
         self.frame_tap = FrameTap()
         self.packet_tap = PacketTap()  # RTSP H.264 cameras' own packets, for pass-through
+        self.ptz = PtzDispatcher(dict(os.environ))  # cameras with ptz_on_alarm
         self.video: VideoService | None = None  # set when GRIDWALL_EDGE_VIDEO is
         self.sensors = SensorBoard()
         self.metrics = EdgeMetrics()
@@ -132,6 +135,7 @@ class Agent:
             p.stop()
         if self.video is not None:
             self.video.stop()
+        self.ptz.stop()
         for t in self._threads:
             t.join(5)
         self.link.stop()
@@ -163,7 +167,11 @@ class Agent:
                 cam.stream, self.base_dir, timeout_s=timeout_s, packets=(self.packet_tap, camera_id)
             ),
             self.frame_tap,
-            self.alerts,
+            (
+                PtzOnAlarmSink(self.alerts, cam.ptz_on_alarm, self.ptz)
+                if cam.ptz_on_alarm is not None
+                else self.alerts
+            ),
             box_id=self.box_id,
             pm10=self.sensors.pm10,
             on_state=self._on_camera_state,
