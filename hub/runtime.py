@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 from typing import TYPE_CHECKING
-
-from redis.asyncio import Redis
 
 from hub.district import District, load_district
 from hub.domain.clock import Clock, SystemClock
@@ -28,32 +25,13 @@ from hub.services.timers import Timers
 from hub.settings import HubSettings
 from hub.store.cases import CaseStore
 from hub.store.keys import Keys
+from hub.store.redis_client import hub_redis
 from hub.supervision.service import Supervision
 
 if TYPE_CHECKING:
     from hub.records.follower import RecordsFollower
 
 log = logging.getLogger(__name__)
-# a dead Redis host or a cut link is found by TCP keepalive: ~10 s idle, then 3 probes 5 s apart
-KEEPALIVE = {
-    getattr(socket, name): value
-    for name, value in (("TCP_KEEPIDLE", 10), ("TCP_KEEPINTVL", 5), ("TCP_KEEPCNT", 3))
-    if hasattr(socket, name)
-}
-
-
-def hub_redis(url: str) -> Redis:
-    """A Redis client for the hub's loops: no socket timeout, so that redis-py never sends
-    a command through Python 3.11's ``asyncio.wait_for``, which can lose a cancel (see
-    ``hub.services.cancellation``; it also costs a task per command). Connecting is still
-    bounded (5 s) and a dead peer is found by TCP keepalive instead."""
-    return Redis.from_url(
-        url,
-        socket_timeout=None,
-        socket_connect_timeout=5.0,
-        socket_keepalive=True,
-        socket_keepalive_options=KEEPALIVE,
-    )
 
 
 class HubRuntime:
@@ -72,7 +50,7 @@ class HubRuntime:
         self.ctx = HubContext(settings, self.district)
         self.clock = clock or SystemClock()
         self.keys = Keys(settings.redis.key_prefix)
-        self.redis = hub_redis(settings.redis.url)
+        self.redis = hub_redis(settings.redis)
         self.store = CaseStore(self.redis, self.keys, settings.ingest.changes_max)
         # the instance name is claimed at start (hub.services.instance); until then a pinned
         # client id or a placeholder names the consumer

@@ -3,7 +3,8 @@
 Unknown keys are errors. The broker and Redis URLs may be overridden from the environment
 (``GRIDWALL_MQTT_URL``, ``GRIDWALL_REDIS_URL``, ``GRIDWALL_REDIS_PREFIX``,
 ``GRIDWALL_TOPIC_PREFIX``) so tests and a
-demo never share state; ``GRIDWALL_DATABASE_URL`` turns the case history in PostgreSQL on.
+demo never share state; ``GRIDWALL_REDIS_SENTINELS`` and ``GRIDWALL_REDIS_MASTER`` put Redis
+behind Sentinel; ``GRIDWALL_DATABASE_URL`` turns the case history in PostgreSQL on.
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ class Strict(BaseModel):
 class RedisSettings(Strict):
     url: str = "redis://127.0.0.1:6379/0"
     key_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9_:-]{1,40}$")] = "gw"
+    # Redis behind Sentinel (docs/hub.md "Redis that fails over"): host:port of each
+    # sentinel (GRIDWALL_REDIS_SENTINELS, comma-separated); the hub asks them for the primary
+    # of ``sentinel_master`` and follows a failover. ``url`` then gives only the database,
+    # user and password (its host and port are not used).
+    sentinels: list[str] = []
+    sentinel_master: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")] = "gridwall"
 
     @field_validator("url")
     @classmethod
@@ -43,6 +50,30 @@ class RedisSettings(Strict):
         if not url.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError(f"Redis URL {url!r} must start with redis://, rediss:// or unix://")
         return url
+
+    @field_validator("sentinels", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        if isinstance(value, str):  # from the environment: "host:port,host:port"
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("sentinels")
+    @classmethod
+    def _sentinels(cls, value: list[str]) -> list[str]:
+        for addr in value:
+            host, _, port = addr.rpartition(":")
+            if not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"sentinel {addr!r} must be host:port with a port 1-65535")
+        if len(set(value)) != len(value):
+            raise ValueError(f"sentinels {value!r} name one twice")
+        return value
+
+    @model_validator(mode="after")
+    def _sentinel_url(self) -> RedisSettings:
+        if self.sentinels and self.url.startswith("unix://"):
+            raise ValueError(f"with sentinels the Redis URL {self.url!r} cannot be unix://")
+        return self
 
 
 class HttpSettings(Strict):
@@ -187,6 +218,8 @@ ENV_OVERRIDES = {
     "GRIDWALL_TOPIC_PREFIX": ("mqtt", "topic_prefix"),
     "GRIDWALL_REDIS_URL": ("redis", "url"),
     "GRIDWALL_REDIS_PREFIX": ("redis", "key_prefix"),
+    "GRIDWALL_REDIS_SENTINELS": ("redis", "sentinels"),
+    "GRIDWALL_REDIS_MASTER": ("redis", "sentinel_master"),
     "GRIDWALL_MQTT_CLIENT_ID": ("mqtt", "client_id"),
     "GRIDWALL_HUB_INSTANCE": ("mqtt", "instance"),
     "GRIDWALL_HTTP_PORT": ("http", "port"),

@@ -16,11 +16,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from redis.asyncio import Redis
-
 from hub.district import District
 from hub.enrol.service import EnrolService
 from hub.settings import HubSettings
+from hub.store.redis_client import async_redis
 
 CONF = "mosquitto.conf"
 PID = "mosquitto.pid"
@@ -87,7 +86,7 @@ async def prepare(
     enrol = settings.enrol
     hub_password = secrets.token_urlsafe(24)
     env = {**os.environ, enrol.hub_password_env: hub_password}
-    redis = Redis.from_url(settings.redis.url)
+    redis = async_redis(settings.redis)
     try:
         svc = EnrolService(
             redis,

@@ -12,18 +12,17 @@ import asyncio
 import sys
 from pathlib import Path
 
-from redis.asyncio import Redis
-
 from contracts.config_problems import ConfigError
 from hub.district import load_district
 from hub.enrol.service import EnrolService
 from hub.settings import load_hub_settings
+from hub.store.redis_client import async_redis
 
 
 async def render(config: Path) -> Path:
     settings = load_hub_settings(config)
     district = load_district(settings.district_dir)
-    redis = Redis.from_url(settings.redis.url)
+    redis = async_redis(settings.redis)
     try:
         svc = EnrolService(
             redis,

@@ -16,6 +16,7 @@ from hub.records.database import RecordsError, current_revision, migrate, open_e
 from hub.records.schema import cases, events
 from hub.settings import HubSettings, load_hub_settings
 from hub.store.keys import Keys
+from hub.store.redis_client import sync_redis
 
 
 def _settings(config: Path) -> HubSettings | None:
@@ -41,7 +42,7 @@ def run(action: str, config: Path) -> int:
     url = settings.records.database_url or ""
     engine = open_engine(url)
     keys = Keys(settings.redis.key_prefix)
-    r = redis.Redis.from_url(settings.redis.url, socket_timeout=60)
+    r = sync_redis(settings.redis, socket_timeout=60)
     try:
         if action == "migrate":
             print(f"{safe_url(url)}: schema at revision {migrate(engine)}")

@@ -10,7 +10,6 @@ import asyncio
 import logging
 from typing import Any
 
-import redis
 from redis.asyncio import Redis
 
 from hub.district import District
@@ -20,6 +19,7 @@ from hub.services.cancellation import raise_if_cancelled
 from hub.services.metrics import METRICS
 from hub.settings import HubSettings
 from hub.store.keys import Keys, text
+from hub.store.redis_client import sync_redis
 
 log = logging.getLogger(__name__)
 RETRY_S = 2.0
@@ -33,7 +33,7 @@ class RecordsFollower:
             raise ValueError("records are off: no database_url")
         self.url = safe_url(url)
         self.engine = open_engine(url)
-        self.sync_redis = redis.Redis.from_url(settings.redis.url, socket_timeout=30)
+        self.sync_redis = sync_redis(settings.redis, socket_timeout=30)
         self.copier = Copier(self.engine, self.sync_redis, keys, settings.records.batch_max)
         self.district, self.r, self.k = district, r, keys
         self.position = ZERO

@@ -21,9 +21,10 @@ from fastapi import FastAPI
 from hub.domain.clock import Clock
 from hub.domain.wall_overview import overview_monitors
 from hub.fleet.service import alarms_key
-from hub.runtime import HubRuntime, hub_redis
+from hub.runtime import HubRuntime
 from hub.services.cancellation import raise_if_cancelled, stop_tasks
 from hub.settings import HubSettings
+from hub.store.redis_client import hub_redis
 from hub.wall.alarm_desk import AlarmDesk
 from hub.wall.codec import SceneBody, SceneMonitorBody, WallSpec
 from hub.wall.hub_feed import HubFeed
@@ -92,7 +93,7 @@ async def wall_parts(
 ) -> AsyncIterator[WallParts]:
     """Start the wall's parts on a running hub runtime; stop them after. ``streamed``:
     the cameras the hub's video relay has a source for (the demo wall shows them first)."""
-    redis = hub_redis(rt.settings.redis.url)
+    redis = hub_redis(rt.settings.redis)
     store = WallStore(redis, rt.settings.redis.key_prefix)
     service = WallService(
         store, rt.district, clock or rt.clock, alarms_key(rt.keys.prefix), rt.keys.edges

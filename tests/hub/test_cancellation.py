@@ -9,9 +9,10 @@ import sys
 
 import pytest
 
-from hub.runtime import hub_redis
 from hub.services import cancellation
 from hub.services.cancellation import stop_tasks
+from hub.settings import RedisSettings
+from hub.store.redis_client import hub_redis
 
 LOSES_CANCELS = sys.version_info < (3, 12)
 
@@ -78,7 +79,7 @@ async def test_a_grace_that_is_not_positive_is_refused(grace_s: float) -> None:
 
 @pytest.mark.integration
 async def test_the_hub_redis_client_has_no_socket_timeout(redis_url: str) -> None:
-    r = hub_redis(redis_url)
+    r = hub_redis(RedisSettings(url=redis_url))
     try:
         assert await r.ping()
         conn = await r.connection_pool.get_connection()  # type: ignore[no-untyped-call]
