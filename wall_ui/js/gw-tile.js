@@ -241,7 +241,7 @@ export class GwTile extends HTMLElement {
       this.lost(this.session);
     }
     const a = this.alarmData;
-    this.showTurnout(a && a.turnout);
+    if (a?.turnout || this.dataset.turnout) this.showTurnout(a && a.turnout); // alarm tiles only
     if (a && a.deadline_ms == null) {
       this.$(".countdown").textContent = "";
       delete this.dataset.secondsLeft;
