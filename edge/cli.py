@@ -4,6 +4,7 @@
 - ``run --config PATH``: run the agent until SIGINT/SIGTERM.
 - ``detect FILE``: run the detector on an image or a video, print detections and write an
   annotated copy beside it (a technician's first check of a new camera).
+- ``onvif-discover``: the ONVIF cameras on the network, their stream URIs and PTZ presets.
 """
 
 from __future__ import annotations
@@ -127,6 +128,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     sup.add_argument("--config", type=Path, required=True)
     sup.add_argument("--settle-s", type=float, default=10.0)
+    ovf = sub.add_parser("onvif-discover", help="list the ONVIF cameras on this network")
+    ovf.add_argument("--timeout-s", type=float, default=3.0)
+    ovf.add_argument("--target", help="probe one HOST:PORT instead of the multicast group")
+    ovf.add_argument("--username-env", help="variable holding the cameras' user name")
+    ovf.add_argument("--password-env", help="variable holding their password")
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -145,6 +151,13 @@ def main(argv: list[str] | None = None) -> int:
         from edge import supervise
 
         return supervise.main(args.config, args.settle_s)
+    if args.command == "onvif-discover":
+        from edge.onvif.discovery import MULTICAST
+        from edge.onvif.survey import survey
+
+        host, _, port = (args.target or "").rpartition(":")
+        target = (host, int(port)) if args.target else MULTICAST
+        return survey(sys.stdout, args.timeout_s, target, args.username_env, args.password_env)
     parser.error(f"unknown command {args.command!r}")
     return 2
 

@@ -98,3 +98,32 @@ def rtsp(clips: dict[str, Path]) -> Iterator[RtspServer]:
         yield server
     finally:
         server.stop()
+
+
+def test_the_technicians_survey_lists_streams_and_presets(
+    device: OnvifStandIn, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from edge.cli import main
+
+    monkeypatch.setenv("GW_TEST_ONVIF_USER", "admin")
+    monkeypatch.setenv("GW_TEST_ONVIF_PASSWORD", "s3cret")
+    code = main(
+        [
+            "onvif-discover",
+            "--timeout-s",
+            "1",
+            "--target",
+            f"127.0.0.1:{device.discovery_port}",
+            "--username-env",
+            "GW_TEST_ONVIF_USER",
+            "--password-env",
+            "GW_TEST_ONVIF_PASSWORD",
+        ]
+    )
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert "name=StandIn-PTZ" in printed and "location=gate-3" in printed
+    assert "profile main (MainStream, H264 640x360)" in printed
+    assert "stream   rtsp://127.0.0.1:1/none" in printed
+    assert "presets  1=home, 2=gate" in printed
+    assert "1 camera(s) answered" in printed
