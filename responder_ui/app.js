@@ -91,7 +91,24 @@ function can(state, action) {
   return {
     accept: ["dispatched"], return: ["dispatched", "accepted"], start: ["accepted"],
     resolve: ["accepted", "in_progress", "rework"],
-  }[action].includes(state);
+  }[action]?.includes(state) ?? true;  // joint_ack: any state the case shows it in
+}
+
+// 1+1+X: my acknowledgement of the joint command, or how many units have given theirs
+let me = localStorage.getItem("gw-me") || "";
+async function whoAmI() {
+  try {
+    me = (await api("/api/responder/me")).person_id;
+    localStorage.setItem("gw-me", me);
+  } catch { /* offline: the last one seen */ }
+}
+
+function jointLine(c, queued) {
+  const tu = c.turnout;
+  if (!tu) return "";
+  const mine = tu.pending.includes(me) && !queued.some((q) => q.action === "joint_ack");
+  return mine ? `<button data-action="joint_ack" id="joint-ack">收到 1+1+X 指令 · Acknowledge</button>`
+    : `<p class="joint" id="joint-state">1+1+X ${tu.units.length - tu.pending.length}/${tu.units.length}</p>`;
 }
 
 async function caseView(no) {
@@ -111,6 +128,7 @@ async function caseView(no) {
        ${queued.length ? `<span class="queued" id="case-queued">${queued.length} 待发送</span>` : ""}</p>
     ${snap}
     ${f.camera_id ? `<button class="secondary" id="live-btn">实时画面 · live view</button><img class="live" id="live" hidden alt="live">` : ""}
+    ${jointLine(c, queued)}
     <div class="actions">
       <button data-action="accept" ${can(c.state, "accept") ? "" : "disabled"}>接单 Accept</button>
       <button data-action="start" ${can(c.state, "start") ? "" : "disabled"}>到场 On scene</button>
@@ -221,7 +239,7 @@ showNet();
 async function start() {
   // a ticket first: the case page's snapshot and live view need one (offline, this fails and
   // the cached pages show; the renewal and the streams retry)
-  if (token()) await keepTicket();
+  if (token()) await Promise.all([keepTicket(), whoAmI()]);
   route();
   if (!token()) return;
   followLive((p) => {

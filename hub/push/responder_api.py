@@ -20,6 +20,7 @@ from hub.api.auth import Principal
 from hub.api.deps import Anyone, Runtime
 from hub.api.scope import may_see_case
 from hub.domain.case_state import TransitionError
+from hub.domain.turnout import TurnoutError, check_ack
 from hub.push.channels import live_key
 from hub.push.photos import PhotoRejected, check_photos
 from hub.push.settings import PushSettings
@@ -41,7 +42,7 @@ class ResponderAction(BaseModel):
 
     action_id: ActionId
     case_no: Annotated[str, Field(pattern=r"^[0-9]{20}$")]
-    action: Literal["accept", "return", "start", "note"]
+    action: Literal["accept", "return", "start", "note", "joint_ack"]
     reason: Annotated[str, Field(max_length=500)] | None = None
     note: Annotated[str, Field(max_length=2000)] | None = None
 
@@ -186,9 +187,31 @@ async def act(body: ResponderAction, rt: Runtime, p: Anyone) -> dict[str, Any]:
     done = await _claim(rt, key, body.action_id)
     if done is not None:
         return done
+    if body.action == "joint_ack":
+        return await _acknowledge(rt, person, key, body.action_id, body.case_no)
     return await _perform(
         rt, person, key, body.action_id, body.case_no, body.action, body.reason, body.note
     )
+
+
+async def _acknowledge(
+    rt: HubRuntime, person: str, key: str, action_id: str, no: str
+) -> dict[str, Any]:
+    """A unit named in the case's 1+1+X command acknowledges it (assigned or not)."""
+    view = await rt.store.view(no)
+    try:
+        check_ack(view.facts.get("joint"), person)
+    except TurnoutError:
+        await rt.redis.delete(key)
+        raise HTTPException(404, f"no 1+1+X command naming you on case {no!r}") from None
+    try:
+        new = await rt.cases.act(no, "joint_ack", f"responder:{person}", data={"person": person})
+    except (TransitionError, Conflict) as exc:
+        return await _finish(
+            rt, key, {"action_id": action_id, "case_no": no, "ok": False, "error": str(exc)}
+        )
+    result = {"action_id": action_id, "case_no": no, "ok": True, "state": new.state}
+    return await _finish(rt, key, result | {"events": new.events})
 
 
 @router.post(RESOLVE_PATH)
