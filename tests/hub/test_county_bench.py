@@ -1,0 +1,60 @@
+"""bench/county.py on a tiny county: the simulated boxes connect, alarm (a storm included)
+and flap against the real broker and a real hub process, and the bench finds every event the
+broker acknowledged in the hub's Redis (lost 0), so its figures at county size can be read."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+@pytest.mark.skipif(
+    not (shutil.which("mosquitto") and shutil.which("redis-server")),
+    reason="the bench starts its own mosquitto and redis-server",
+)
+def test_county_bench_short_run_loses_nothing() -> None:
+    boxes, per_box = 4, 3
+    out = subprocess.run(
+        [
+            sys.executable,
+            "bench/county.py",
+            f"--boxes={boxes}",
+            f"--cameras-per-box={per_box}",
+            "--hubs=1",
+            "--duration-s=5",
+            "--ramp-s=1",
+            "--workers=1",
+            "--alarms-per-camera-day=20000",  # about one alarm per camera in the run
+            "--storm-at-s=1",
+            "--storm-window-s=3",
+            "--storm-share=0.5",
+            "--flaps-per-box-hour=600",
+            "--stall-s=10",
+            "--hub-start-timeout-s=120",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    run = result["runs"][0]
+    assert run["hubs"] == 1 and run["cameras"] == boxes * per_box
+    assert run["boxes_connected_at_end"] == boxes
+    assert run["storm_alarms"] == round(boxes * per_box * 0.5)
+    assert run["events_acked_by_broker"] >= 2 * run["storm_alarms"]  # new + end at least
+    assert run["events_in_redis"] >= run["events_acked_by_broker"]
+    assert run["lost"] == 0 and run["dead_letters"] == 0 and run["unacked_events"] == 0
+    assert run["publish_to_case_p99_ms"] is not None
+    assert run["hub_rss_mb"][0] > 0 and run["redis_used_mb"] > 0
