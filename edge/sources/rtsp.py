@@ -10,8 +10,10 @@ loop reconnects with backoff and reports the camera's state:
 - garbage (packets arrive that do not decode): the decoder runs with ``err_detect=explode``,
   so a damaged packet is an error rather than a smeared picture, and its pictures are
   dropped (``decode_errors`` counts them); more bad packets than good ones over
-  ``timeout_s``, or no picture at all for ``timeout_s``, is a broken stream. A few bad
-  packets (a lost UDP datagram) only cost pictures until the next keyframe.
+  ``timeout_s``, or no picture at all for ``timeout_s``, is a broken stream. A camera
+  joined in the middle of a GOP is no garbage: FFmpeg skips the pictures before the first
+  keyframe without an error, but ``timeout_s`` must exceed the camera's keyframe interval.
+  A few bad packets (a lost UDP datagram) only cost pictures until the next keyframe.
 
 A change of resolution needs no reconnect: pictures simply come at the new size (the
 capture loop reports it). Credentials in the URL never appear in a reason or a log line.

@@ -60,7 +60,12 @@ def write_clip(
     ctx.bit_rate = bitrate_bps
     ctx.thread_count = 1
     if codec == "h264":
-        ctx.options = {"preset": "ultrafast", "tune": "zerolatency", "bf": "0"}
+        ctx.options = {
+            "preset": "ultrafast",
+            "tune": "zerolatency",
+            "bf": "0",
+            "x264-params": "repeat-headers=1",  # SPS/PPS at every keyframe, as cameras send
+        }
         ctx.gop_size = keyframe_every
     else:
         params = f"keyint={keyframe_every}:min-keyint={keyframe_every}:bframes=0"
