@@ -222,7 +222,13 @@ async def triage_decide(
             view = await rt.cases.act(no, "reject", actor, reason=body.reason)
     except (TransitionError, Conflict) as exc:
         raise HTTPException(409, str(exc)) from None
-    return {"case_no": no, "state": view.state, "assignees": list(view.assignees)}
+    merged = (await rt.store.record(no)).get("merged_into")
+    return {
+        "case_no": no,
+        "state": view.state,
+        "assignees": list(view.assignees),
+        "merged_into": merged,
+    }
 
 
 @router.get("/api/intake/place-token")

@@ -146,6 +146,7 @@ async def case_progress(no: str, request: Request, rt: Runtime) -> dict[str, Any
         "category": cat.name_zh if cat else None,
         "reported_ms": int(rec.get("created_ms", 0)),
         "done": state in ("verified", "closed", "evaluated"),
+        "merged_into": rec.get("merged_into"),
     }
 
 

@@ -205,12 +205,26 @@ class IntakeService:
         return out
 
     async def file_from_triage(self, no: str, actor: str, reason: str | None) -> CaseView:
-        """An operator takes a citizen's report: filed, into the open-case index, dispatched."""
+        """An operator takes a citizen's report: filed, into the open-case index, dispatched;
+        or, when an open case of the same grid and category lies within the merge radius
+        (another report of the same problem filed meanwhile), merged into that case as one
+        more source."""
         view = await self.rt.store.view(no)
         if not view.events:
             raise KeyError(no)
         grid, cat = str(view.facts["grid_code"]), str(view.facts["category"])
         lon, lat = str(float(view.facts["lon"])), str(float(view.facts["lat"]))
+        near: Any = await self.rt.redis.geosearch(
+            self.rt.keys.open_cases(grid, cat),
+            longitude=float(lon),
+            latitude=float(lat),
+            radius=self.rt.ctx.rules.merge_radius_m,
+            unit="m",
+            sort="ASC",
+            count=1,
+        )
+        if near:
+            return await self._merge_triaged(no, view, _s(near[0]), actor)
         dep = str(view.facts.get("department") or "")
         join: Effects = [
             ["ZREM", self.rt.keys.triage, no],
@@ -222,6 +236,26 @@ class IntakeService:
             )
         await self.rt.cases.act(no, "file", actor, reason=reason, effects=join)
         return await self.rt.cases.act(no, "dispatch", actor)
+
+    async def _merge_triaged(self, no: str, view: CaseView, into: str, actor: str) -> CaseView:
+        f = view.facts
+        keep = ("source", "ref", "lon", "lat", "media", "note", "phone", "place")
+        await self.rt.cases.act(
+            into,
+            "attach_report",
+            actor,
+            reason=f"citizen report {no} of the same problem",
+            data={k: f[k] for k in keep if k in f} | {"case_no": no},
+            effects=[["HSET", self.sources_key("public"), into, str(f.get("ref", ""))]],
+        )
+        return await self.rt.cases.act(
+            no,
+            "merge",
+            actor,
+            reason=f"the same problem as case {into}",
+            data={"into": into},
+            fields={"merged_into": into},
+        )
 
 
 def _holds(view: CaseView, events: list[CaseEvent], report: Report) -> bool:

@@ -205,3 +205,32 @@ async def test_csv_upload_is_the_same_import(hub: Hub) -> None:
     r = await hub.http.post(url, headers=headers, content=wrong.encode())
     assert r.status_code == 422 and "missing ['external_ref']" in r.text
     assert len(await hub.cases()) == 2
+
+
+async def test_two_citizens_one_pile_filed_from_triage_make_one_case(hub: Hub) -> None:
+    token = await _token(hub, grid=GRID)
+    nos = []
+    for i in range(2):
+        form = {"place": token, "form_id": f"f-twopiles-{i:08d}", "category": "06010"}
+        xy = {"lon": str(PILE[0] + 0.0001 * i), "lat": str(PILE[1])}
+        r = await hub.http.post("/public/reports", data=form | xy, files=PHOTO)
+        assert r.status_code == 201, r.text
+        nos.append(r.json()["case_no"])
+    assert nos[0] != nos[1]  # neither filed yet: two reports wait in triage
+    first = await hub.http.post(
+        f"/api/intake/triage/{nos[0]}", headers=OP, json={"decision": "file"}
+    )
+    assert first.json()["state"] == "dispatched"
+    second = await hub.http.post(
+        f"/api/intake/triage/{nos[1]}", headers=OP, json={"decision": "file"}
+    )
+    assert second.status_code == 200, second.text
+    assert (second.json()["state"], second.json()["merged_into"]) == ("merged", nos[0])
+    timeline = (await hub.http.get(f"/api/cases/{nos[0]}/timeline", headers=OP)).json()
+    assert timeline[-1]["action"] == "attach_report"
+    assert timeline[-1]["data"]["case_no"] == nos[1]
+    assert (await hub.http.get("/api/intake/triage", headers=OP)).json() == []
+    seen = (await hub.http.get(f"/public/cases/{nos[1]}")).json()
+    assert seen["merged_into"] == nos[0] and seen["status"].startswith("joined with another")
+    open_cases = [c for c in await hub.cases() if c["state"] not in ("merged",)]
+    assert [c["case_no"] for c in open_cases] == [nos[0]]
