@@ -153,10 +153,13 @@ class Stream:
         self.sent_at: list[float] = []
         self._seq = 0
         self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
 
     def _run(self, n: int, per_s: float) -> None:
         t0 = time.monotonic()
         for i in range(n):
+            if self._stop.is_set():
+                break
             cam, box = CAMERAS[self._seq % len(CAMERAS)]
             seq = self._seq // len(CAMERAS)
             ev = make_alert(
@@ -179,6 +182,10 @@ class Stream:
     def start(self, n: int, per_s: float) -> None:
         self._thread = threading.Thread(target=self._run, args=(n, per_s), daemon=True)
         self._thread.start()
+
+    def stop(self) -> None:
+        """End the stream after the alert being sent (``join`` then returns)."""
+        self._stop.set()
 
     async def join(self, timeout_s: float = 60) -> None:
         assert self._thread is not None

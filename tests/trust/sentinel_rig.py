@@ -86,11 +86,24 @@ class SentinelGroup:
         self.replica.start()
         for s in self.sentinels:
             s.start()
-        self._until(self._can_fail_over, timeout_s, "sentinels ready to fail over")
+        self.ready(timeout_s)
+
+    @property
+    def nodes(self) -> list[OwnRedis]:
+        return [self.primary, self.replica]
+
+    def standby(self) -> OwnRedis | None:
+        """The node that is not the primary the sentinels name now."""
+        port = self.master_port()
+        others = [n for n in self.nodes if n.port != port]
+        return others[0] if port is not None and len(others) == 1 else None
 
     def _can_fail_over(self) -> bool:
         try:
-            with redis.Redis(port=self.replica.port, socket_timeout=2) as r:
+            node = self.standby()
+            if node is None:
+                return False
+            with redis.Redis(port=node.port, socket_timeout=2) as r:
                 info = r.info("replication")
             if info.get("master_link_status") != "up":
                 return False
@@ -98,11 +111,23 @@ class SentinelGroup:
                 with s.client() as c:
                     c.execute_command("SENTINEL", "CKQUORUM", MASTER)  # raises until it holds
                     master = c.sentinel_master(MASTER)
-                    if int(master["num-other-sentinels"]) < 2 or int(master["num-slaves"]) < 1:
+                    if int(master["num-other-sentinels"]) < 2:
+                        return False
+                    replicas = c.sentinel_slaves(MASTER)
+                    if not any(
+                        int(r["port"]) == node.port
+                        and not r["is_sdown"]
+                        and not r["is_disconnected"]
+                        for r in replicas
+                    ):
                         return False
             return True
         except (redis.RedisError, OSError):
             return False
+
+    def ready(self, timeout_s: float = 30) -> None:
+        """Wait until a failover could happen again (after a node came back)."""
+        self._until(self._can_fail_over, timeout_s, "sentinels ready to fail over")
 
     def master_port(self) -> int | None:
         """The primary's port as a majority of sentinels name it now."""

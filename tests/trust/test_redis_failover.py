@@ -17,6 +17,7 @@ the primary's URL) it never resumes: the test then fails at ``RESUME_S``.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from pathlib import Path
 
@@ -120,7 +121,7 @@ async def test_kill9_of_the_primary_fails_the_hub_over_to_the_replica(
             f"stored again {resume_s:.2f} s after it; {len(stream.acked)} acknowledged, "
             f"{len(got)} stored, {lost} lost; bound {bound} (taken in the {WINDOW_S} s before "
             f"the kill); cases made before the window {len(old_cases)}, lost or renumbered "
-            f"{len(lost_cases)}"
+            f"{len(lost_cases)}; load average {os.getloadavg()[0]:.1f}"
         )
         assert stored_at_kill - bound >= OLD_STORED
         assert old_cases, "no case made before the window"
