@@ -76,6 +76,8 @@ class LiveHub:
                         exc,
                         backoff_s,
                     )
+                except Exception:  # the outermost loop of a long-running task
+                    log.exception("wall change channel failed; subscribing again")
                 await _close(pubsub)
                 pubsub = None
                 await asyncio.sleep(backoff_s)
