@@ -257,7 +257,9 @@ class HubProcess:
                 stderr=subprocess.STDOUT,
             )
 
-    async def wait_ready(self, timeout_s: float = 30) -> None:
+    async def wait_ready(self, timeout_s: float = 150) -> None:
+        """Until its /healthz answers; a start can take a minute and more on a loaded machine
+        (importing hub.app alone took 12.6 s at load 26; 30 s ran out at load 17)."""
         async with httpx.AsyncClient(timeout=2) as c:
 
             async def up() -> bool:

@@ -52,6 +52,11 @@ def wait_for(check: Any, timeout_s: float, what: str, every_s: float = 0.05) -> 
         time.sleep(every_s)
 
 
+# A browser wait for something that must happen (a tile, a banner, a list item): generous,
+# since the machine is shared (5 to 8 s ran out at load 17-20) and a wait ends as soon as it
+# holds. Figures (an alarm tile within a second) are asserted on their own.
+WAIT_MS = 20_000
+
 TOKEN = "wall-operator-token-0123"
 TOKENS = {TOKEN: Principal("op1", "operator")}
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

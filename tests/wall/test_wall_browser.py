@@ -16,7 +16,7 @@ from contracts.codec import encode
 from contracts.messages import Availability
 from contracts.topics import TopicKind, topic_for
 from hub.wall.app import ensure_demo_wall
-from tests.wall.conftest import ARTIFACTS, Publisher, WallServer, wait_for
+from tests.wall.conftest import ARTIFACTS, WAIT_MS, Publisher, WallServer, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -136,15 +136,15 @@ def test_console_confirm_files_a_case_and_reject_removes_the_alarm(
         )
         publisher.alert(d, cam_a, "06901", snapshot=jpeg())
         item = console.locator(f'li.item[data-alarm-id^="{cam_a}:"]')
-        item.wait_for(timeout=8_000)
-        wall.wait_for_function("() => document.querySelector('gw-tile[alarm]')", timeout=5_000)
+        item.wait_for(timeout=WAIT_MS)
+        wall.wait_for_function("() => document.querySelector('gw-tile[alarm]')", timeout=WAIT_MS)
         # confirm with an urgency edit: the hub files and dispatches the case, the wall
         # shows its number
         item.locator("select[name=urgency]").select_option("urgent")
         item.locator("button.confirm").click()
         wall.wait_for_function(
             "() => document.querySelector('gw-tile[alarm]')?.dataset.status === 'dispatched'",
-            timeout=5_000,
+            timeout=WAIT_MS,
         )
         text = _alarm_tile_of(wall).evaluate(
             "t => t.shadowRoot.querySelector('.caseno').textContent"
@@ -153,7 +153,7 @@ def test_console_confirm_files_a_case_and_reject_removes_the_alarm(
         assert len(case_no) == 20 and case_no.startswith(d.county.code), text
         assert case_no[14] == "1"  # source: video AI
         assert cylinder.name_zh in _alarm_tile_of(wall).evaluate("t => t.shadowRoot.innerHTML")
-        console.locator(f'#cases li.case[data-case-no="{case_no}"]').wait_for(timeout=5_000)
+        console.locator(f'#cases li.case[data-case-no="{case_no}"]').wait_for(timeout=WAIT_MS)
         wall.screenshot(path=str(ARTIFACTS / "wall-case-filed.png"))
         # a second alarm, rejected with a reason: it leaves the wall, the reason is kept
         cam_b = next(c for c in cams[1:] if c != cam_a and d.cameras[c].zones[0].categories)
@@ -162,9 +162,9 @@ def test_console_confirm_files_a_case_and_reject_removes_the_alarm(
         item_b = console.locator(
             f'li.item[data-alarm-id="{cam_b}:{d.cameras[cam_b].zones[0].zone_id}:{cat_b}"]'
         )
-        item_b.wait_for(timeout=8_000)
+        item_b.wait_for(timeout=WAIT_MS)
         wall.wait_for_function(
-            "() => document.querySelectorAll('gw-tile[alarm]').length === 2", timeout=5_000
+            "() => document.querySelectorAll('gw-tile[alarm]').length === 2", timeout=WAIT_MS
         )
         item_b.locator("button.reject").click()  # no reason: refused, nothing lost
         assert "驳回原因" in item_b.locator(".note").inner_text()
@@ -172,7 +172,7 @@ def test_console_confirm_files_a_case_and_reject_removes_the_alarm(
         item_b.locator("input[name=reason]").fill("误报：树影")
         item_b.locator("button.reject").click()
         wall.wait_for_function(
-            "() => document.querySelectorAll('gw-tile[alarm]').length === 1", timeout=5_000
+            "() => document.querySelectorAll('gw-tile[alarm]').length === 1", timeout=WAIT_MS
         )
         assert wall.locator("gw-tile[alarm]").get_attribute("camera") == cam_a
         with wall_server.client() as c:
@@ -181,7 +181,7 @@ def test_console_confirm_files_a_case_and_reject_removes_the_alarm(
         console.screenshot(path=str(ARTIFACTS / "console.png"))
         # acknowledging the case reverts the tile to what it displaced (an empty tile here)
         console.locator(f'li.item[data-alarm-id^="{cam_a}:"] button.ack').click()
-        wall.wait_for_function("() => !document.querySelector('gw-tile[alarm]')", timeout=5_000)
+        wall.wait_for_function("() => !document.querySelector('gw-tile[alarm]')", timeout=WAIT_MS)
     finally:
         wall.close()
         console.close()
@@ -205,11 +205,11 @@ def test_reloaded_monitor_returns_to_the_same_layout_and_alarm(
             wall_server.district.cameras[cam].zones[0].categories[0],
             snapshot=jpeg(),
         )
-        page.wait_for_function("() => document.querySelector('gw-tile[alarm]')", timeout=5_000)
+        page.wait_for_function("() => document.querySelector('gw-tile[alarm]')", timeout=WAIT_MS)
         before = page.evaluate(SNAPSHOT_OF_SCREEN)
         assert before["layout"] == "1+5" and before["alarm"][:2] == ["0", cam]  # oldest tile
         page.reload()
-        page.wait_for_function("() => document.querySelector('gw-tile[alarm]')", timeout=5_000)
+        page.wait_for_function("() => document.querySelector('gw-tile[alarm]')", timeout=WAIT_MS)
         page.wait_for_function(ALL_LIVE, timeout=20_000)
         after = page.evaluate(SNAPSHOT_OF_SCREEN)
         assert after == before
@@ -282,11 +282,11 @@ def test_demo_wall_map_panel_and_whole_wall_view(
         cat = d.cameras[cam].zones[0].categories[0]
         publisher.alert(d, cam, cat, snapshot=jpeg())
         tile = page.locator('.monitor[data-monitor="3"] gw-tile[alarm]')
-        tile.wait_for(timeout=5_000)
+        tile.wait_for(timeout=WAIT_MS)
         grid = tile.evaluate("t => t.alarm.grid_code")
         page.wait_for_function(
             f"() => document.querySelector('path.cell[data-code=\"{grid}\"]').dataset.open === '1'",
-            timeout=5_000,
+            timeout=WAIT_MS,
         )
         assert page.locator("svg.map path.mark").count() == 1
         page.wait_for_function(ALL_LIVE, timeout=20_000)
@@ -297,7 +297,7 @@ def test_demo_wall_map_panel_and_whole_wall_view(
         page.locator(f'circle.pin[data-camera="{focus}"]').dispatch_event("click")
         page.wait_for_function(
             f"() => document.querySelector('.monitor[data-monitor=\"0\"] gw-tile').getAttribute('camera') === '{focus}'",
-            timeout=5_000,
+            timeout=WAIT_MS,
         )
     finally:
         page.close()
@@ -320,7 +320,7 @@ def test_tile_states_offline_lost_and_reconnect(
         tile_a = page.locator(f'gw-tile[camera="{a}"]')
         page.wait_for_function(  # the hub's fleet service raises the alarm (1 s checks)
             f"() => document.querySelector('gw-tile[camera=\"{a}\"]').state === 'offline'",
-            timeout=8_000,
+            timeout=WAIT_MS,
         )
         assert "摄像头离线" in tile_a.evaluate(
             "t => t.shadowRoot.querySelector('.state').textContent"

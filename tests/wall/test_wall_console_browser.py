@@ -14,7 +14,7 @@ from contracts.codec import encode
 from contracts.messages import Availability
 from contracts.topics import TopicKind, topic_for
 from hub.wall.app import ensure_demo_wall
-from tests.wall.conftest import ARTIFACTS, FIXED_DAY_MS, Publisher, WallServer, wait_for
+from tests.wall.conftest import ARTIFACTS, FIXED_DAY_MS, WAIT_MS, Publisher, WallServer, wait_for
 from tests.wall.test_wall_browser import ALL_LIVE, define_wall, jpeg, open_monitor
 
 pytestmark = pytest.mark.integration
@@ -54,7 +54,7 @@ def test_console_case_list_detail_and_actions_reach_the_hub(
     page = browser.new_page(viewport=DESK)
     try:
         page.goto(wall_server.page_url("/console/?wall=desk"))
-        page.locator("#cases li.case").nth(1).wait_for(timeout=8_000)
+        page.locator("#cases li.case").nth(1).wait_for(timeout=WAIT_MS)
         # the filter: only exposed garbage
         page.locator("#case-filter [name=category]").select_option("06010")
         page.locator("#case-filter button").click()
@@ -62,7 +62,7 @@ def test_console_case_list_detail_and_actions_reach_the_hub(
         assert page.locator("#cases li.case").get_attribute("data-case-no") == no
         # the detail with its timeline: reported, filed, dispatched
         page.locator(f'#cases li.case[data-case-no="{no}"]').click()
-        page.locator("#detail .timeline li").nth(2).wait_for(timeout=5_000)
+        page.locator("#detail .timeline li").nth(2).wait_for(timeout=WAIT_MS)
         acts = page.eval_on_selector_all(
             "#detail .timeline li", "l => l.map(x => x.dataset.action)"
         )
@@ -152,7 +152,7 @@ def test_auto_filed_case_on_the_wall_with_number_and_countdown(
         page.wait_for_function(ALL_LIVE, timeout=20_000)
         publisher.alert(wall_server.district, "cam-03", "06901", confidence=0.99, snapshot=jpeg())
         page.wait_for_function(
-            "() => document.querySelector('gw-tile[alarm]')?.dataset.caseNo", timeout=5_000
+            "() => document.querySelector('gw-tile[alarm]')?.dataset.caseNo", timeout=WAIT_MS
         )
         tile = page.locator("gw-tile[alarm]")
         no = tile.get_attribute("data-case-no") or ""
@@ -183,15 +183,15 @@ def test_confirm_with_a_category_edit_files_that_category_and_the_wall_shows_it(
         console.goto(wall_server.page_url("/console/?wall=ce"))
         publisher.alert(d, "cam-01", "06010", snapshot=jpeg())
         item = console.locator('li.item[data-alarm-id^="cam-01:"]')
-        item.wait_for(timeout=8_000)
+        item.wait_for(timeout=WAIT_MS)
         wall.wait_for_function(
             "() => document.querySelector('gw-tile[alarm]')?.dataset.status === 'verifying'",
-            timeout=5_000,
+            timeout=WAIT_MS,
         )
         item.locator("select[name=category]").select_option("06036")
         item.locator("button.confirm").click()
         wall.wait_for_function(
-            "() => document.querySelector('gw-tile[alarm]')?.dataset.caseNo", timeout=5_000
+            "() => document.querySelector('gw-tile[alarm]')?.dataset.caseNo", timeout=WAIT_MS
         )
         tile = wall.locator("gw-tile[alarm]")
         no = tile.get_attribute("data-case-no") or ""
@@ -224,7 +224,7 @@ def test_fleet_alarm_shows_on_the_wall_until_it_clears(
         publisher.client.publish(topic, encode(Availability(box_id=box, state="offline")), qos=1)
         page.wait_for_function(
             f"() => document.querySelector('#fleet-banner [data-key=\"box:{box}\"]')",
-            timeout=8_000,
+            timeout=WAIT_MS,
         )
         assert box in page.locator("#fleet-banner").inner_text()
         page.wait_for_function(
@@ -237,7 +237,7 @@ def test_fleet_alarm_shows_on_the_wall_until_it_clears(
         page.screenshot(path=str(ARTIFACTS / "wall-fleet-alarm.png"))
         publisher.client.publish(topic, encode(Availability(box_id=box, state="online")), qos=1)
         page.wait_for_function(
-            "() => document.querySelector('#fleet-banner').hidden", timeout=8_000
+            "() => document.querySelector('#fleet-banner').hidden", timeout=WAIT_MS
         )
         page.wait_for_function(
             f"() => document.querySelector('gw-tile[camera=\"{cam}\"]').state === 'live'",
@@ -261,7 +261,7 @@ def test_english_switch_on_the_console_and_the_wall(
         console.goto(wall_server.page_url("/console/?wall=en"))
         wall.goto(wall_server.page_url("/wall/?wall=en&monitor=0&lang=en"))
         publisher.alert(d, "cam-01", "06010")
-        console.locator("li.item").wait_for(timeout=8_000)
+        console.locator("li.item").wait_for(timeout=WAIT_MS)
         assert console.locator("#queue-box h2").inner_text() == "待核实告警"
         console.locator("#lang").click()
         console.wait_for_function(
@@ -271,7 +271,7 @@ def test_english_switch_on_the_console_and_the_wall(
             "() => document.querySelector('li.item button.confirm')?.textContent === 'Confirm as case'"
         )
         assert console.locator("#case-filter option[value=dispatched]").inner_text() == "Dispatched"
-        wall.wait_for_function("() => document.querySelector('gw-tile[alarm]')", timeout=5_000)
+        wall.wait_for_function("() => document.querySelector('gw-tile[alarm]')", timeout=WAIT_MS)
         tile = wall.locator("gw-tile[alarm]")
         assert (
             tile.evaluate("t => t.shadowRoot.querySelector('.status').textContent") == "To verify"
@@ -307,7 +307,7 @@ def test_kpi_panel_shows_the_hubs_figures(
     try:
         page.wait_for_function(
             "() => document.querySelector('.panel.kpi .fig b')?.textContent === '3'",
-            timeout=8_000,
+            timeout=WAIT_MS,
         )
         figs = page.eval_on_selector_all(".panel.kpi .fig b", "l => l.map(x => x.textContent)")
         assert figs[:2] == ["3", "1"]
