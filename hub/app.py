@@ -12,13 +12,14 @@ from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
 
 from hub.api import alarms, cases, departments, ops, places, redact, scope, stream, ticket_api
-from hub.api.auth import Principal, known_bearer, load_tokens
+from hub.api.auth import Principal, check_areas, known_bearer, load_tokens
 from hub.api.body_limit import BodyLimit
 from hub.api.deps import get_principal, require
 from hub.api.errors import validation_error
 from hub.api.limits import FailureLimit
 from hub.api.openapi_errors import with_documented_errors
 from hub.api.tickets import Tickets, ticket_key
+from hub.district import load_district
 from hub.domain.clock import Clock
 from hub.enrol import api as enrol_api
 from hub.evaluation import api as evaluation_api
@@ -70,6 +71,8 @@ def create_app(
         if tokens is not None
         else load_tokens(auth.tokens_env, auth.tokens_file, settings.demo_mode)
     )
+    district = runtime.district if runtime is not None else load_district(settings.district_dir)
+    check_areas(tokens, district)  # an unknown street or community stops the hub here
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -77,7 +80,7 @@ def create_app(
             app.state.runtime = runtime
             yield
             return
-        rt = HubRuntime(settings, clock=clock)
+        rt = HubRuntime(settings, district=district, clock=clock)
         await rt.start()
         app.state.runtime = rt
         field = FieldServices(rt)

@@ -18,8 +18,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
+from hub.api.auth import Principal
 from hub.api.deps import Anyone, Operator, Runtime
-from hub.api.scope import on_case
+from hub.api.scope import in_area, sees_case
 from hub.runtime import HubRuntime
 from hub.services.cases import dumps
 from hub.store.boxes import BadBoxes
@@ -82,20 +83,33 @@ async def _alarms(rt: Runtime, keys: list[str]) -> list[dict[str, Any]]:
 
 @router.get("/api/alarms")
 async def alarms(rt: Runtime, p: Anyone, limit: int = 200) -> list[dict[str, Any]]:
-    """The latest alarms; a responder gets only the alarms of cases they are on."""
+    """The latest alarms; a responder gets only the alarms of cases they are on, a token with
+    an area only the alarms whose grid lies in it."""
     keys = await rt.redis.zrevrange(rt.keys.alarms, 0, min(max(limit, 1), 5000) - 1)
-    rows = await _alarms(rt, [text(k) for k in keys])
+    rows = [
+        r for r in await _alarms(rt, [text(k) for k in keys]) if in_area(rt, p, r.get("grid_code"))
+    ]
     if p.role != "responder":
         return rows
     numbers = sorted({r["case_no"] for r in rows if r.get("case_no")})
-    mine = {rec["case_no"] for rec in await rt.store.records(numbers) if on_case(p, rec)}
+    mine = {rec["case_no"] for rec in await rt.store.records(numbers) if sees_case(rt, p, rec)}
     return [r for r in rows if r.get("case_no") in mine]
 
 
 @router.get("/api/verification-queue")
-async def queue(rt: Runtime, _p: Operator) -> list[dict[str, Any]]:
+async def queue(rt: Runtime, p: Operator) -> list[dict[str, Any]]:
     keys = await rt.redis.zrange(rt.keys.vqueue, 0, 999)
-    return await _alarms(rt, [text(k) for k in keys])
+    return [
+        r for r in await _alarms(rt, [text(k) for k in keys]) if in_area(rt, p, r.get("grid_code"))
+    ]
+
+
+async def _alarm_in_area(rt: HubRuntime, p: Principal, key: str) -> None:
+    """404 for an alarm outside the caller's area, as for one not waiting."""
+    if p.area is not None and not in_area(
+        rt, p, text(await rt.redis.hget(rt.keys.alarm(key), "grid_code") or b"") or None
+    ):
+        raise HTTPException(404, f"alarm {key!r} is not waiting for verification")
 
 
 async def confirm_alarm(
@@ -166,6 +180,7 @@ async def confirm(
 ) -> dict[str, Any]:
     """Confirm a queued alarm into a case, optionally with a category or urgency edit."""
     body = body or ConfirmRequest()
+    await _alarm_in_area(rt, p, key)
     try:
         no = await confirm_alarm(rt, key, f"{p.role}:{p.name}", body.category, body.urgency)
     except ValueError as exc:
@@ -181,6 +196,7 @@ async def reject(
 ) -> dict[str, Any]:
     """Reject a queued alarm (a false alarm); the reason comes as ``?reason=`` or in the body."""
     why = body.reason if body is not None and body.reason else reason
+    await _alarm_in_area(rt, p, key)
     if not await reject_alarm(rt, key, p.name, why):
         raise HTTPException(404, f"alarm {key!r} is not waiting for verification")
     return {"alarm_key": key, "rejected": True}

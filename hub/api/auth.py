@@ -1,8 +1,11 @@
 """Bearer tokens with roles. Tokens come from the environment or a tokens file, never code.
 
 Format (env var or file, one entry per line or separated by commas):
-``TOKEN ROLE [PERSON_ID]`` with ROLE one of operator, responder, technician, admin.
-A responder needs the person id whose cases they see.
+``TOKEN ROLE [PERSON_ID] [area=PLACE]`` with ROLE one of operator, responder, technician,
+admin. A responder needs the person id whose cases they see. ``area=`` scopes the token to
+a street, community or grid code of the district (``hub.domain.area``); without it the token
+sees the whole county. Each area is checked against the district at start
+(``check_areas``): an unknown code stops the hub.
 """
 
 from __future__ import annotations
@@ -12,7 +15,12 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from hub.domain.area import LEVELS, Area, AreaError, parse_area
+
+if TYPE_CHECKING:
+    from hub.district import District
 
 ROLES = ("operator", "responder", "technician", "admin")
 
@@ -22,6 +30,7 @@ class Principal:
     name: str
     role: str
     person_id: str | None = None
+    area: Area | None = None  # None: the whole county
 
 
 class TokenError(ValueError):
@@ -34,8 +43,11 @@ def parse_tokens(text: str, where: str) -> dict[str, Principal]:
         parts = entry.split("#", 1)[0].split()
         if not parts:
             continue
+        area = _area(parts[-1], f"{where} entry {n}") if parts[-1].startswith("area=") else None
+        if area is not None:
+            parts.pop()
         if len(parts) not in (2, 3):
-            raise TokenError(f"{where} entry {n}: expected 'TOKEN ROLE [PERSON_ID]'")
+            raise TokenError(f"{where} entry {n}: expected 'TOKEN ROLE [PERSON_ID] [area=PLACE]'")
         token, role = parts[0], parts[1]
         if role not in ROLES:
             raise TokenError(f"{where} entry {n}: unknown role {role!r}; roles are {ROLES}")
@@ -44,8 +56,34 @@ def parse_tokens(text: str, where: str) -> dict[str, Principal]:
         person = parts[2] if len(parts) == 3 else None
         if role == "responder" and person is None:
             raise TokenError(f"{where} entry {n}: a responder token needs a person id")
-        out[token] = Principal(person or role, role, person)
+        out[token] = Principal(person or role, role, person, area)
     return out
+
+
+def _area(field: str, where: str) -> Area:
+    code = field.removeprefix("area=")
+    level = LEVELS.get(len(code)) if code.isdigit() else None
+    if level is None:
+        raise TokenError(
+            f"{where}: area {code!r} must be a county (6 digits), street (9), "
+            "community (12) or grid (15) code"
+        )
+    return Area(level, code)
+
+
+def check_areas(tokens: Mapping[str, Principal], district: District) -> None:
+    """Every token's area is a place of ``district``; ``TokenError`` names the first that is
+    not (by role and person, never the token)."""
+    grids = district.grids
+    for p in tokens.values():
+        if p.area is None:
+            continue
+        try:
+            parse_area(
+                p.area.code, district.county.code, district.streets, district.communities, grids
+            )
+        except AreaError as exc:
+            raise TokenError(f"API token of {p.role} {p.name!r}: {exc}") from None
 
 
 def load_tokens(env_var: str, file: Path | None, demo_mode: bool) -> dict[str, Principal]:

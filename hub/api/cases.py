@@ -1,4 +1,5 @@
-"""Cases: filter, detail, timeline and actions; a responder sees only their own cases.
+"""Cases: filter, detail, timeline and actions; a responder sees only their own cases, a
+token with an area only the cases in it (``hub.api.scope``).
 
 A case's detail carries the latest detection boxes of its alarm (``boxes``, ``boxes_ms``,
 ``boxes_snapshot_id``; see ``hub.api.alarms``), so a tile or a console draws them on the
@@ -15,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hub.api.alarms import alarm_detection
 from hub.api.auth import Principal
 from hub.api.deps import Anyone, Runtime
-from hub.api.scope import on_case
+from hub.api.scope import sees_case
 from hub.domain.case_state import TRANSITIONS, TransitionError
 from hub.domain.turnout import TurnoutError, check_ack, turnout
 from hub.services.case_people import BadActionData, candidates, person
@@ -80,7 +81,7 @@ async def list_cases(
             "merged",
         ):
             continue
-        if on_case(p, rec):
+        if sees_case(rt, p, rec):
             out.append(case_summary(rec))
         if len(out) >= limit:
             break
@@ -89,7 +90,7 @@ async def list_cases(
 
 async def _record(rt: Runtime, p: Principal, no: str) -> dict[str, str]:
     rec = await rt.store.record(no)
-    if not rec or not on_case(p, rec):
+    if not rec or not sees_case(rt, p, rec):
         raise HTTPException(404, f"no case {no!r}")
     return rec
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.api.deps import Anyone, Operator, Runtime
+from hub.api.scope import sees_case
 from hub.domain.case_state import TransitionError
 from hub.domain.owners import OwnerError, hand_over
 from hub.runtime import HubRuntime
@@ -50,13 +51,14 @@ async def departments(rt: Runtime, p: Anyone) -> dict[str, Any]:
 
 @router.get("/api/departments/{dep}/queue")
 async def department_queue(dep: str, rt: Runtime, p: Operator, limit: int = 200) -> Any:
-    """The department's open cases, oldest first."""
+    """The department's open cases, oldest first (a token with an area: those in it)."""
     try:
         rt.ctx.owners.department(dep)
     except OwnerError as exc:
         raise HTTPException(404, str(exc)) from None
     raw: Any = await rt.redis.zrange(rt.keys.department_queue(dep), 0, max(1, min(limit, 5000)) - 1)
-    return [case_summary(r) for r in await rt.store.records([text(x) for x in raw])]
+    records = await rt.store.records([text(x) for x in raw])
+    return [case_summary(r) for r in records if sees_case(rt, p, r)]
 
 
 class HandOverRequest(BaseModel):
@@ -71,7 +73,7 @@ async def hand_over_case(
     no: str, body: HandOverRequest, rt: Runtime, p: Operator
 ) -> dict[str, Any]:
     view = await rt.store.view(no)
-    if not view.events:
+    if not view.events or not sees_case(rt, p, await rt.store.record(no)):
         raise HTTPException(404, f"no case {no!r}")
     current = str(view.facts.get("department") or "")
     events = await rt.store.events(no)

@@ -4,7 +4,8 @@ A caller proves who they are with ``Authorization: Bearer TOKEN``; streams and p
 fetched by the browser itself also take ``?ticket=`` (``hub/api/tickets.py``). A token in
 the URL (``?access_token=``) is refused: URLs end up in logs. Failed attempts are limited
 per client and per identity (``hub/api/limits.py``): past the limit every attempt from there
-gets 429, a right one too.
+gets 429, a right one too. A token with an area is refused the routes not yet filtered by
+place (``hub/api/area_gate.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from hub.api.area_gate import refuse_unscoped
 from hub.api.auth import Principal
 from hub.api.limits import FailureLimit
 from hub.api.tickets import Tickets, ticket_route
@@ -65,6 +67,7 @@ async def get_principal(
         tokens: dict[str, Principal] = state.tokens
         known = tokens.get(cred.credentials)
         if known is not None:
+            refuse_unscoped(request.url.path, known)
             return known
         limit.failed(client)
         raise HTTPException(401, "missing or unknown bearer token", CHALLENGE)
@@ -78,6 +81,7 @@ async def get_principal(
         tickets: Tickets = state.tickets
         holder = tickets.verify(ticket, int(time.time() * 1000))
         if holder is not None:
+            refuse_unscoped(request.url.path, holder)
             return holder
         limit.failed(*keys)
         raise HTTPException(401, "ticket expired or not genuine: get a new one", CHALLENGE)

@@ -12,7 +12,7 @@ from fastapi.responses import PlainTextResponse
 from prometheus_client import generate_latest
 
 from hub.api.deps import Anyone, Operator, Runtime, Technician
-from hub.api.scope import CaseQuery, may_see_snapshot
+from hub.api.scope import AlarmQuery, CaseQuery, in_area, may_see_snapshot
 from hub.domain.case_state import CaseView
 from hub.domain.kpi import backlog, compute, grouped
 from hub.services.metrics import METRICS
@@ -48,16 +48,21 @@ async def _views(rt: Runtime, since_ms: int) -> list[CaseView]:
 
 @router.get("/api/kpis")
 async def kpis(
-    rt: Runtime, _p: Operator, day: dt.date | None = None, by: str | None = None
+    rt: Runtime, p: Operator, day: dt.date | None = None, by: str | None = None
 ) -> dict[str, Any]:
-    """Figures of cases reported on ``day`` (default today), optionally by grid/community/street."""
+    """Figures of cases reported on ``day`` (default today), optionally by grid/community/street;
+    a token with an area counts only the cases in it."""
     tz = ZoneInfo(rt.ctx.calendar.timezone)
     now = rt.clock.now_ms()
     day = day or dt.datetime.fromtimestamp(now / 1000, tz).date()
     start = int(dt.datetime.combine(day, dt.time(), tz).timestamp() * 1000)
     end = start + 86_400_000
     views = [
-        v for v in await _views(rt, start) if v.reported_ms is not None and v.reported_ms < end
+        v
+        for v in await _views(rt, start)
+        if v.reported_ms is not None
+        and v.reported_ms < end
+        and in_area(rt, p, str(v.facts.get("grid_code") or "") or None)
     ]
     out: dict[str, Any] = {"day": day.isoformat(), "total": compute(views, rt.ctx.tiers).to_dict()}
     if by:
@@ -68,10 +73,13 @@ async def kpis(
 
 
 @router.get("/api/snapshots/{snapshot_id}")
-async def snapshot(snapshot_id: str, rt: Runtime, p: Anyone, case: CaseQuery = None) -> Response:
+async def snapshot(
+    snapshot_id: str, rt: Runtime, p: Anyone, case: CaseQuery = None, alarm: AlarmQuery = None
+) -> Response:
     """A snapshot JPEG; a responder names the case it is for (``?case=``) and gets only the
-    snapshots of cases they are on."""
-    if not await may_see_snapshot(rt, p, snapshot_id, case):
+    snapshots of cases they are on; a token with an area names the case or alarm
+    (``?alarm=``) in its area that the snapshot is of."""
+    if not await may_see_snapshot(rt, p, snapshot_id, case, alarm):
         raise HTTPException(404, f"no snapshot {snapshot_id!r}")
     data = await rt.redis.get(rt.keys.snapshot(snapshot_id))
     if data is None:

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 
 from hub.api.deps import Anyone, Runtime, Technician
+from hub.api.scope import camera_in_area
 from hub.store.keys import text_map
 
 router = APIRouter(tags=["places"])
@@ -28,9 +29,12 @@ async def grid(code: str, rt: Runtime, _p: Anyone) -> dict[str, Any]:
 
 
 @router.get("/api/cameras")
-async def cameras(rt: Runtime, _p: Anyone) -> list[dict[str, Any]]:
+async def cameras(rt: Runtime, p: Anyone) -> list[dict[str, Any]]:
+    """The district's cameras; a token with an area gets those with a zone looking into it."""
     out = []
     for cam in rt.district.cameras.values():
+        if not camera_in_area(rt, p, cam.camera_id):
+            continue
         d = cam.model_dump(mode="json")
         d["zones"] = [
             z | {"grid_code": rt.ctx.zones[(cam.camera_id, z["zone_id"])].grid_code}

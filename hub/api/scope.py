@@ -1,20 +1,29 @@
-"""What a responder may see: the cases they are on, and only through those cases their
-alarms, snapshots, clips, photos and cameras. Staff (operator, technician, admin) see all.
+"""What a caller may see.
+
+A responder: the cases they are on, and only through those cases their alarms, snapshots,
+clips, photos and cameras. A token with an area (a street, community or grid,
+``hub.domain.area``): the cases and alarms whose grid lies in it, the cameras with a zone
+looking into it, and the snapshots of those cases and alarms. Staff without an area
+(operator, technician, admin) see all. Both limits hold together: a responder with an area
+sees the cases they are on inside it.
 
 A responder's request for a snapshot or a camera names the case it is for (``?case=``):
 the hub checks that the responder is on that case and that the snapshot or camera is the
 case's, without scanning anything. Answers outside the scope are 404, as for a thing that
-does not exist, so ids cannot be probed.
+does not exist, so ids cannot be probed. An area-scoped caller names the case or alarm a snapshot is for the
+same way (``?case=`` or ``?alarm=``), and is answered 404 for anything of another place.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Query, Request
 
 from hub.api.auth import Principal
 from hub.api.deps import get_principal
+from hub.domain.area import covers, covers_any
 from hub.domain.case_state import TERMINAL_STATES
 from hub.runtime import HubRuntime
 from hub.store.keys import text
@@ -29,13 +38,43 @@ def on_case(p: Principal, rec: dict[str, str]) -> bool:
     return bool(p.person_id) and p.person_id in people
 
 
+def grid_parents(rt: HubRuntime) -> Mapping[str, str | None]:
+    return {code: g.parent_code for code, g in rt.district.grids.items()}
+
+
+def in_area(rt: HubRuntime, p: Principal, grid_code: str | None) -> bool:
+    """Whether a thing in ``grid_code`` lies in the caller's area (always, without one)."""
+    return p.area is None or covers(p.area, grid_code, grid_parents(rt))
+
+
+def camera_in_area(rt: HubRuntime, p: Principal, camera_id: str) -> bool:
+    """A camera is in the caller's area when one of its zones looks at a grid there."""
+    if p.area is None:
+        return True
+    grids = [place.grid_code for (cam, _), place in rt.ctx.zones.items() if cam == camera_id]
+    return covers_any(p.area, grids, grid_parents(rt))
+
+
+def sees_case(rt: HubRuntime, p: Principal, rec: dict[str, str]) -> bool:
+    """A case the caller may see: on it (responder) and in their area (if they have one)."""
+    return bool(rec) and on_case(p, rec) and in_area(rt, p, rec.get("grid_code"))
+
+
 async def may_see_case(rt: HubRuntime, p: Principal, case_no: str | None) -> bool:
-    if p.role != "responder":
+    if p.role != "responder" and p.area is None:
         return True
     if not case_no:
         return False
-    rec = await rt.store.record(case_no)
-    return bool(rec) and on_case(p, rec)
+    return sees_case(rt, p, await rt.store.record(case_no))
+
+
+async def alarm_snapshots(rt: HubRuntime, key: str) -> tuple[str | None, set[str]]:
+    """An alarm's grid and the snapshots it names (none if there is no such alarm)."""
+    raw: Any = await rt.redis.hmget(
+        rt.keys.alarm(key), ["grid_code", "snapshot_id", "boxes_snapshot_id"]
+    )
+    grid, *snaps = (text(x) if x is not None else None for x in raw)
+    return grid, {x for x in snaps if x}
 
 
 async def case_snapshots(rt: HubRuntime, case_no: str) -> set[str]:
@@ -49,25 +88,30 @@ async def case_snapshots(rt: HubRuntime, case_no: str) -> set[str]:
 
 
 async def may_see_snapshot(
-    rt: HubRuntime, p: Principal, snapshot_id: str, case_no: str | None
+    rt: HubRuntime, p: Principal, snapshot_id: str, case_no: str | None, alarm: str | None = None
 ) -> bool:
-    if p.role != "responder":
+    """Responders name the case; area-scoped staff the case or the alarm (one in their area
+    that names the snapshot)."""
+    if p.role != "responder" and p.area is None:
         return True
+    if alarm is not None and p.role != "responder":
+        grid, snaps = await alarm_snapshots(rt, alarm)
+        return grid is not None and in_area(rt, p, grid) and snapshot_id in snaps
     if not await may_see_case(rt, p, case_no):
         return False
     return snapshot_id in await case_snapshots(rt, case_no or "")
 
 
 async def may_watch(rt: HubRuntime, p: Principal, camera_id: str, case_no: str | None) -> bool:
-    """A responder watches a camera only for an open case of theirs from that camera."""
+    """A responder watches a camera only for an open case of theirs from that camera; staff
+    with an area only a camera looking into it."""
     if p.role != "responder":
-        return True
+        return camera_in_area(rt, p, camera_id)
     if not case_no:
         return False
     rec = await rt.store.record(case_no)
     return (
-        bool(rec)
-        and on_case(p, rec)
+        sees_case(rt, p, rec)
         and rec.get("camera_id") == camera_id
         and rec.get("state") not in TERMINAL_STATES
     )
@@ -82,6 +126,7 @@ def _runtime(request: Request) -> HubRuntime:
 
 Caller = Annotated[Principal, Depends(get_principal)]
 CaseQuery = Annotated[str | None, Query(alias="case", pattern=r"^[0-9]{20}$")]
+AlarmQuery = Annotated[str | None, Query(alias="alarm", max_length=200)]
 
 
 async def camera_in_scope(
@@ -90,15 +135,22 @@ async def camera_in_scope(
     """Route dependency of the live video routes (WHEP, snapshot.jpg, MJPEG, clip)."""
     if p.role == "responder" and not await may_watch(_runtime(request), p, camera_id, case):
         raise HTTPException(404, f"no camera {camera_id!r} on an open case of yours")
+    if p.area is not None and not camera_in_area(_runtime(request), p, camera_id):
+        raise HTTPException(404, f"no camera {camera_id!r} in your area")
 
 
 async def case_in_scope(case_no: str, request: Request, p: Caller) -> None:
     """Route dependency of ``/video/cases/{case_no}/clip``."""
-    if p.role == "responder" and not await may_see_case(_runtime(request), p, case_no):
+    if not await may_see_case(_runtime(request), p, case_no):
         raise HTTPException(404, f"case {case_no!r} has no clip")
 
 
-def staff_only(p: Caller) -> None:
-    """Route dependency of what lists every camera (video config and stats)."""
+def staff_only(request: Request, p: Caller) -> None:
+    """Route dependency of what lists every camera (video config and stats); a token with
+    an area gets the config (ICE servers) but not every camera's stats."""
     if p.role == "responder":
         raise HTTPException(403, "role 'responder' may not do this")
+    if p.area is not None and request.url.path.endswith("/stats"):
+        raise HTTPException(
+            403, f"a token of {p.area.level} {p.area.code} sees no county-wide stats"
+        )

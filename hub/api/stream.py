@@ -3,6 +3,8 @@
 Operators, technicians and admins get every change. A responder gets only the changes of
 cases they are on as of each change (``hub/push/case_scope.py``): no alarms, no fleet, no
 other people's cases. Ids are the change stream's, so a responder resumes the same way.
+A token with an area gets only the changes of cases and alarms whose grid lies in it (a
+case's grid is looked up once per connection), no fleet or config changes.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from fastapi.responses import StreamingResponse
 
 from hub.api.auth import Principal
 from hub.api.deps import Anyone, Runtime
+from hub.api.scope import in_area
 from hub.api.stream_ids import check_stream_id
 from hub.domain.case_state import CaseEvent
 from hub.push.case_scope import ResponderScope
@@ -47,6 +50,28 @@ async def _visible(scope: ResponderScope | None, f: dict[bytes, bytes]) -> bool:
     return await scope.admits(text(f[b"case_no"]), json.loads(f[b"event"]))
 
 
+class AreaFilter:
+    """Which changes a caller with an area sees: those of cases and alarms in it."""
+
+    def __init__(self, rt: HubRuntime, p: Principal) -> None:
+        self.rt, self.p = rt, p
+        self._case_grid: dict[str, str | None] = {}
+
+    async def admits(self, f: dict[bytes, bytes]) -> bool:
+        if self.p.area is None:
+            return True
+        kind = f.get(b"kind", b"")
+        if kind == b"case" and b"case_no" in f:
+            no = text(f[b"case_no"])
+            if no not in self._case_grid:
+                self._case_grid[no] = (await self.rt.store.record(no)).get("grid_code")
+            return in_area(self.rt, self.p, self._case_grid[no])
+        if kind.startswith(b"alarm_") and b"alarm_key" in f:
+            grid = await self.rt.redis.hget(self.rt.keys.alarm(text(f[b"alarm_key"])), "grid_code")
+            return grid is not None and in_area(self.rt, self.p, text(grid))
+        return False
+
+
 @router.get("/api/stream")
 async def stream(
     request: Request,
@@ -61,6 +86,7 @@ async def stream(
     if start != "$":
         check_stream_id(start, "Last-Event-ID" if last_event_id else "since")
     scope = _scope(rt, p)
+    area = AreaFilter(rt, p)
 
     async def events() -> AsyncIterator[bytes]:
         cursor = start
@@ -76,7 +102,7 @@ async def stream(
                 continue
             for entry_id, f in resp[0][1]:
                 cursor = text(entry_id)
-                if not await _visible(scope, f):
+                if not await _visible(scope, f) or not await area.admits(f):
                     continue
                 data = f.get(b"event", b"{}").decode()
                 kind = text(f.get(b"kind", b"change"))

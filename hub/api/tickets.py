@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.api.auth import Principal
+from hub.domain.area import LEVELS, Area
 
 TICKET_TTL_S = 300
 KEY_ENV = "GRIDWALL_HUB_TICKET_KEY"
@@ -65,7 +66,10 @@ def ticket_key(tokens: Mapping[str, Principal], env: Mapping[str, str] | None = 
         if len(given) < 32:
             raise ValueError(f"${KEY_ENV} must be at least 32 characters")
         return hashlib.sha256(given.encode()).digest()
-    lines = sorted(f"{t} {p.role} {p.person_id or ''}" for t, p in tokens.items())
+    lines = sorted(
+        f"{t} {p.role} {p.person_id or ''}" + (f" area={p.area.code}" if p.area else "")
+        for t, p in tokens.items()
+    )
     return hmac.new(b"gridwall-ticket-key-v1", "\n".join(lines).encode(), "sha256").digest()
 
 
@@ -87,6 +91,8 @@ class Tickets:
     def issue(self, p: Principal, now_ms: int) -> tuple[str, int]:
         expires_ms = now_ms + self.ttl_s * 1000
         claims = {"n": p.name, "r": p.role, "p": p.person_id, "x": expires_ms, "u": PURPOSE}
+        if p.area is not None:
+            claims["a"] = p.area.code
         body = _b64(json.dumps(claims, separators=(",", ":")).encode())
         return f"{body}.{self._sign(body)}", expires_ms
 
@@ -100,7 +106,13 @@ class Tickets:
         claims = _claims(body)
         if claims is None or claims.get("u") != PURPOSE or int(claims.get("x", 0)) < now_ms:
             return None
-        return Principal(str(claims["n"]), str(claims["r"]), claims.get("p"))
+        code = claims.get("a")
+        area = None
+        if code is not None:  # signed by us; still, a malformed area is no ticket (fail closed)
+            if not isinstance(code, str) or len(code) not in LEVELS:
+                return None
+            area = Area(LEVELS[len(code)], code)
+        return Principal(str(claims["n"]), str(claims["r"]), claims.get("p"), area)
 
     @staticmethod
     def claimed(ticket: str) -> Claimed | None:

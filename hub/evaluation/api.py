@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.api.deps import Anyone, Runtime
-from hub.api.scope import on_case
+from hub.api.scope import sees_case
 from hub.domain.case_state import TransitionError
 from hub.domain.evaluation import RATERS, check_rating, may_reopen
 from hub.store.cases import Conflict
@@ -31,7 +31,7 @@ class EvaluationRequest(BaseModel):
 @router.post("/api/cases/{no}/evaluation")
 async def evaluate(no: str, body: EvaluationRequest, rt: Runtime, p: Anyone) -> dict[str, Any]:
     rec = await rt.store.record(no)
-    if not rec or (p.role == "responder" and not on_case(p, rec)):
+    if not rec or not sees_case(rt, p, rec):
         raise HTTPException(404, f"no case {no!r}")
     if p.role not in ("operator", "admin", "responder"):
         raise HTTPException(403, f"role {p.role!r} may not rate a case")
