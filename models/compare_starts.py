@@ -86,6 +86,10 @@ def sample_yaml(opts: CompareOptions) -> Path:
     listing.write_text("\n".join(str(p) for p in chosen) + "\n")
     spec["path"] = str(Path(spec.get("path") or opts.data.parent).absolute())
     spec["train"] = [str(listing.resolve())]
+    # Ultralytics validates at the end of a run whatever `val` says; its figures are not the
+    # comparison's (`evaluate` scores every set), so it gets the smallest val entry only.
+    vals = spec["val"] if isinstance(spec["val"], list) else [spec["val"]]
+    spec["val"] = vals[:1]
     out = opts.out / f"compare-{opts.images}-seed{opts.seed}.yaml"
     out.write_text(
         f"# {opts.data.name} trained on a seeded sample of {len(chosen)} images "
