@@ -41,13 +41,17 @@ def _counted(start: dt.datetime, end: dt.datetime) -> ColumnElement[bool]:
     )
 
 
-def _source(level: str) -> tuple[FromClause, ColumnElement[Any]]:
-    """The rows to group (cases, or cases × their assignees) and the grouping key."""
+def _source(
+    level: str, start: dt.datetime, end: dt.datetime
+) -> tuple[FromClause, ColumnElement[Any]]:
+    """The rows to group (cases, or cases × their assignees) and the grouping key. The
+    assignees are read for the period's cases only (not the whole year's)."""
     if level in ("county", "street", "community", "grid"):
         return cases, cases.c[f"{level}_code"]
+    in_period = select(cases.c.case_no).where(_counted(start, end))
     assigned = (
         select(assignments.c.case_no, assignments.c.person_id)
-        .where(assignments.c.role == "assignee")
+        .where(assignments.c.role == "assignee", assignments.c.case_no.in_(in_period))
         .distinct()
         .subquery("assigned")
     )
@@ -80,7 +84,7 @@ def report(
 ) -> list[dict[str, Any]]:
     """One row of figures per key of ``level`` with cases in [start, end), by key (or the
     row of the key ``only`` alone)."""
-    source, key = _source(level)
+    source, key = _source(level, start, end)
     closed = cases.c.closed_at.is_not(None)
     n = func.count()
     columns: list[Any] = [
@@ -143,7 +147,7 @@ def cases_behind(
     conn: Connection, level: str, key: str, start: dt.datetime, end: dt.datetime
 ) -> list[str]:
     """The case numbers counted in one row of ``report``."""
-    source, column = _source(level)
+    source, column = _source(level, start, end)
     stmt = (
         select(cases.c.case_no)
         .select_from(source)
