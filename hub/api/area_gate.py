@@ -10,7 +10,10 @@ from fastapi import HTTPException
 from hub.api.auth import Principal
 
 COUNTY_ONLY = (
-    "/api/wall/",  # the wall's feed, tiles and alarm desk (filtered per area: not yet)
+    "/api/wall/scenes",  # the wall itself is filtered (hub/wall/router.py); scenes, tours,
+    "/api/wall/tours",  # feedback and the fleet banner name the whole county
+    "/api/wall/feedback",
+    "/api/wall/fleet",
     "/api/supervision",
     "/api/reports",
     "/api/intake/triage",

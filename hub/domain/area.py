@@ -31,6 +31,9 @@ class Area:
     level: Level
     code: str
 
+    def __str__(self) -> str:
+        return f"{self.level} {self.code}"
+
 
 def parse_area(
     code: str,

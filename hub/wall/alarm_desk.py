@@ -159,7 +159,9 @@ class AlarmDesk:
     async def _put(self, detail: dict[str, Any], *, announce: bool) -> None:
         await self.store.put_alarm(detail)
         q = queued(detail)
-        await self.service.each_wall(lambda s: rules.place_alarm(s, q)[0])
+        await self.service.each_wall(
+            lambda s: rules.place_alarm(s, q)[0], detail.get("grid_code"), placed=True
+        )
         if announce:  # same tiles, new details: tell the monitors anyway
             await self.store.publish({"wall": "*", "kind": "alarm", "alarm_id": detail["alarm_id"]})
 

@@ -37,6 +37,9 @@ class WallSpec(Strict):
     monitor_wh: tuple[Annotated[int, Field(ge=320)], Annotated[int, Field(ge=240)]] = (1920, 1080)
     layout: str = "4"
     alarm_monitors: list[Annotated[int, Field(ge=0, le=63)]] = []
+    # a street's, community's or grid's room: only its place's alarms, cases and cameras
+    # (hub/wall/area.py); none: the county's wall, every place
+    area: Annotated[str, Field(pattern=r"^[0-9]{6,15}$")] | None = None
 
 
 class SceneBody(Strict):

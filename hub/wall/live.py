@@ -111,6 +111,7 @@ class LiveHub:
         """SSE text for one monitor: the state now, then the state after each change."""
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=64)
         self._streams.setdefault(wall, set()).add(queue)
+        area = await self.service.wall_area(wall)
         try:
             yield await self._state_event(wall)
             while True:
@@ -123,11 +124,12 @@ class LiveHub:
                 changes = [change]
                 while not queue.empty():
                     changes.append(queue.get_nowait())
-                for c in changes:
-                    if c.get("kind") == "case":
-                        yield _event("ticker", c["alarm"], None)
-                    elif c.get("kind") == "fleet":
-                        yield _event("fleet", c["alarm"], None)
+                for c in changes:  # a wall with an area hears of its own place only
+                    kind, note = c.get("kind"), c.get("alarm") or {}
+                    if kind == "case" and self.service.areas.shows(area, note.get("grid_code")):
+                        yield _event("ticker", note, None)
+                    elif kind == "fleet" and self.service.shows_fleet(area, note):
+                        yield _event("fleet", note, None)
                 yield await self._state_event(wall)
         finally:
             self._streams[wall].discard(queue)

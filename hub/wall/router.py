@@ -1,5 +1,10 @@
 """HTTP routes of the wall: the pages, the wall API and its live stream. Thin: the
-service does the work; errors become 404 (unknown name) or 422 (a bad value, named)."""
+service does the work; errors become 404 (unknown name) or 422 (a bad value, named).
+
+A caller whose token has an area (a street's room) opens only the walls of its area
+(``hub.wall.area.within``), sees only its place's alarms, snapshots and cameras, and may not
+apply scenes or tours (they name cameras of the whole county): another place's wall or
+alarm is 404, like one that does not exist."""
 
 from __future__ import annotations
 
@@ -11,8 +16,10 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 
+from hub.domain.area import Area
 from hub.domain.wall_rules import WallRuleError
 from hub.wall.alarm_desk import AlarmDesk
+from hub.wall.area import within
 from hub.wall.codec import (
     AssignBody,
     ConfirmBody,
@@ -62,6 +69,29 @@ def build_router(
     # who confirms or rejects: the hub's authenticated operator, for the audit trail
     caller = Depends(auth or nobody)  # a local dependency: annotations here are strings
 
+    def area_of(who: Any) -> Area | None:
+        area: Area | None = getattr(who, "area", None)
+        return area
+
+    async def own_wall(wall: str, who: Any) -> None:
+        """404 for a wall outside the caller's area (as for one that does not exist); a
+        wall that does not exist is left to the route (not found, or defined now)."""
+        if area_of(who) is None or await get_service().store.spec(wall) is None:
+            return
+        if not within(area_of(who), await get_service().wall_area(wall)):
+            raise HTTPException(404, f"no wall named {wall!r}")
+
+    async def own_alarm(alarm_id: str, who: Any) -> None:
+        if area_of(who) is None:
+            return
+        detail = await get_service().store.alarm(alarm_id)
+        if detail is None or not get_service().areas.shows(area_of(who), detail.get("grid_code")):
+            raise HTTPException(404, f"not found: {alarm_id!r}")
+
+    def no_county_scenes(who: Any) -> None:
+        if area_of(who) is not None:
+            raise HTTPException(403, "scenes and tours name the whole county's cameras")
+
     @pages.get("/wall/", include_in_schema=False)
     async def wall_page() -> FileResponse:
         return FileResponse(UI_DIR / "wall.html")
@@ -73,42 +103,63 @@ def build_router(
     r = APIRouter(tags=["wall"], dependencies=[Depends(auth)] if auth else [])
 
     @r.get("/api/wall/walls")
-    async def walls() -> list[str]:
-        return await get_service().store.walls()
+    async def walls(who: Any = caller) -> list[str]:
+        names = await get_service().store.walls()
+        if area_of(who) is None:
+            return names
+        service = get_service()
+        return [w for w in names if within(area_of(who), await service.wall_area(w))]
 
     @r.put("/api/wall/walls/{wall}")
-    async def define(wall: Name, spec: WallSpec) -> dict[str, Any]:
+    async def define(wall: Name, spec: WallSpec, who: Any = caller) -> dict[str, Any]:
+        if area_of(who) is not None:
+            await own_wall(wall, who)
+            try:
+                inside = within(area_of(who), get_service().areas.parse(spec.area))
+            except ValueError as exc:
+                raise HTTPException(422, str(exc)) from None
+            if not inside:
+                raise HTTPException(403, f"this token's walls need an area inside {area_of(who)}")
         return await _call(get_service().define_wall(wall, spec))
 
     @r.get("/api/wall/walls/{wall}")
-    async def payload(wall: Name) -> dict[str, Any]:
+    async def payload(wall: Name, who: Any = caller) -> dict[str, Any]:
+        await own_wall(wall, who)
         return await _call(get_service().payload(wall))
 
     @r.get("/api/wall/walls/{wall}/events")
-    async def events(wall: Name, request: Request) -> StreamingResponse:
+    async def events(wall: Name, request: Request, who: Any = caller) -> StreamingResponse:
+        await own_wall(wall, who)
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         return StreamingResponse(
             get_parts().live.stream(wall), media_type="text/event-stream", headers=headers
         )
 
     @r.put("/api/wall/walls/{wall}/monitors/{monitor}/layout", status_code=204)
-    async def layout(wall: Name, monitor: int, body: LayoutBody) -> None:
+    async def layout(wall: Name, monitor: int, body: LayoutBody, who: Any = caller) -> None:
+        await own_wall(wall, who)
         await _call(get_service().set_layout(wall, monitor, body.layout))
 
     @r.put("/api/wall/walls/{wall}/monitors/{monitor}/tiles/{slot}", status_code=204)
-    async def assign(wall: Name, monitor: int, slot: int, body: AssignBody) -> None:
+    async def assign(
+        wall: Name, monitor: int, slot: int, body: AssignBody, who: Any = caller
+    ) -> None:
+        await own_wall(wall, who)
         await _call(get_service().assign(wall, monitor, slot, body.camera_id))
 
     @r.post("/api/wall/walls/{wall}/scene/{name}", status_code=204)
-    async def show_scene(wall: Name, name: Name) -> None:
+    async def show_scene(wall: Name, name: Name, who: Any = caller) -> None:
+        no_county_scenes(who)
         await _call(get_service().apply_scene(wall, name))
 
     @r.post("/api/wall/walls/{wall}/tour/{name}", status_code=204)
-    async def start_tour(wall: Name, name: Name) -> None:
+    async def start_tour(wall: Name, name: Name, who: Any = caller) -> None:
+        no_county_scenes(who)
         await _call(get_service().start_tour(wall, name))
 
     @r.delete("/api/wall/walls/{wall}/tour", status_code=204)
-    async def stop_tour(wall: Name) -> None:
+    async def stop_tour(wall: Name, who: Any = caller) -> None:
+        no_county_scenes(who)
         await _call(get_service().start_tour(wall, None))
 
     @r.get("/api/wall/scenes")
@@ -128,21 +179,29 @@ def build_router(
         await _call(get_service().save_tour(name, body))
 
     @r.get("/api/wall/alarms")
-    async def queue() -> list[dict[str, Any]]:
-        return await get_desk().verification_queue()
+    async def queue(who: Any = caller) -> list[dict[str, Any]]:
+        shows = get_service().areas.shows
+        return [
+            a
+            for a in await get_desk().verification_queue()
+            if shows(area_of(who), a.get("grid_code"))
+        ]
 
     @r.post("/api/wall/alarms/{alarm_id}/confirm")
     async def confirm(alarm_id: str, body: ConfirmBody, who: Any = caller) -> dict[str, Any]:
+        await own_alarm(alarm_id, who)
         body = body.model_copy(update={"actor": getattr(who, "name", body.actor)})
         return await _call(get_desk().confirm(alarm_id, body))
 
     @r.post("/api/wall/alarms/{alarm_id}/reject")
     async def reject(alarm_id: str, body: RejectBody, who: Any = caller) -> dict[str, Any]:
+        await own_alarm(alarm_id, who)
         body = body.model_copy(update={"actor": getattr(who, "name", body.actor)})
         return await _call(get_desk().reject(alarm_id, body))
 
     @r.post("/api/wall/alarms/{alarm_id}/ack", status_code=204)
-    async def ack(alarm_id: str) -> None:
+    async def ack(alarm_id: str, who: Any = caller) -> None:
+        await own_alarm(alarm_id, who)
         await _call(get_desk().acknowledge(alarm_id))
 
     @r.get("/api/wall/feedback")
@@ -150,7 +209,11 @@ def build_router(
         return await get_service().store.feedback()
 
     @r.get("/api/wall/snapshots/{snapshot_id}")
-    async def snapshot(snapshot_id: str) -> Response:
+    async def snapshot(snapshot_id: str, who: Any = caller) -> Response:
+        if area_of(who) is not None:  # only a snapshot of an alarm on its place's walls
+            shown = [a.get("snapshot_id") for a in await queue(who)]
+            if snapshot_id not in shown:
+                raise HTTPException(404, f"no snapshot {snapshot_id!r}")
         rt = get_parts().rt
         jpeg = await rt.redis.get(rt.keys.snapshot(snapshot_id))
         if not isinstance(jpeg, bytes):
@@ -162,7 +225,7 @@ def build_router(
         return await get_service().fleet_alarms()
 
     @r.get("/api/wall/district")
-    async def district() -> dict[str, Any]:
+    async def district(who: Any = caller) -> dict[str, Any]:
         d = get_service().district
         return {
             "county": d.county.model_dump(),
@@ -170,7 +233,7 @@ def build_router(
             "communities": {c: s.model_dump() for c, s in d.communities.items()},
             "categories": {c: s.model_dump() for c, s in d.categories.items()},
             "grids": d.raw_geojson,
-            "cameras": await get_service().cameras(),
+            "cameras": await get_service().cameras(area_of(who)),
         }
 
     pages.include_router(r)

@@ -1,8 +1,8 @@
 """The wall's state: walls, what a monitor draws, layouts, scenes and tours.
 
 Thin glue between the pure rule (``hub.domain.wall_rules``) and the Redis store. Alarms
-come in through ``hub.wall.alarm_desk`` and are global: each is placed on every wall by
-the rule. A camera is offline while the fleet service holds an alarm for it or its box,
+come in through ``hub.wall.alarm_desk``: each is placed by the rule on every wall whose
+area it lies in (a wall without an area is the county's; ``hub.wall.area``). A camera is offline while the fleet service holds an alarm for it or its box,
 and ``not_started`` while the hub has never heard from its box (no heartbeat or
 availability since the hub's records began): a box not installed or not started yet, which
 is not a fault and raises no fleet alarm.
@@ -16,7 +16,9 @@ from typing import Any
 
 from hub.district.load import District
 from hub.domain import wall_rules as rules
+from hub.domain.area import Area
 from hub.domain.clock import Clock
+from hub.wall.area import WallAreas
 from hub.wall.codec import (
     SceneBody,
     TourBody,
@@ -49,13 +51,15 @@ class WallService:
         self.fleet_key = fleet_key  # the fleet service's hash of active alarms
         self.heard_key = heard_key  # the hub's set of boxes it has heard from (ingest adds)
         self._heard_count: int | None = None
+        self.areas = WallAreas(district)
 
     # walls -----------------------------------------------------------------------------
     async def define_wall(self, name: str, spec: WallSpec) -> dict[str, Any]:
+        area = self.areas.parse(spec.area)
         state = rules.WallState.new(spec.rows, spec.cols, spec.layout, spec.alarm_monitors)
         for alarm_id in await self.store.active_alarm_ids():
             detail = await self.store.alarm(alarm_id)
-            if detail:
+            if detail and self.areas.shows(area, detail.get("grid_code")):
                 state, _ = rules.place_alarm(state, queued(detail))
         await self.store.define(name, spec, state)
         await self.store.publish({"wall": name, "kind": "state", "version": state.version})
@@ -71,22 +75,35 @@ class WallService:
             t.alarm_id for m in state.monitors for t in m.tiles if isinstance(t, rules.AlarmTile)
         }
         ids |= {q.alarm_id for q in state.queue}
+        area = self.areas.parse(spec.area)
         return {
             "wall": wall,
             "spec": spec.model_dump(),
             "state": state_to_json(state),
             "alarms": await self.store.alarms(sorted(ids)),
-            "cameras": await self.cameras(),
-            "fleet": await self.fleet_alarms(),
+            "cameras": await self.cameras(area),
+            "fleet": await self.fleet_alarms(area),
             "tour": await self.store.tour(wall),
             "layouts": layouts_json(),
             "now_ms": self.clock.now_ms(),
         }
 
-    async def fleet_alarms(self) -> list[dict[str, Any]]:
-        """Active box- and camera-offline alarms of the fleet service, oldest first."""
+    async def wall_area(self, wall: str) -> Area | None:
+        """The area of a wall (None: the county's, or no such wall)."""
+        spec = await self.store.spec(wall)
+        return self.areas.parse(spec.area) if spec is not None else None
+
+    def shows_fleet(self, area: Area | None, a: dict[str, Any]) -> bool:
+        if a.get("camera_id"):
+            return self.areas.shows_camera(area, a["camera_id"])
+        return self.areas.shows_box(area, a.get("box_id"))
+
+    async def fleet_alarms(self, area: Area | None = None) -> list[dict[str, Any]]:
+        """Active box- and camera-offline alarms of the fleet service, oldest first (of
+        ``area``'s cameras and their boxes only, when given)."""
         raw = await self.store.redis.hvals(self.fleet_key)
         out = sorted((json.loads(x) for x in raw), key=lambda a: (a["at_ms"], a["key"]))
+        out = [a for a in out if self.shows_fleet(area, a)]
         for a in out:
             cam = self.district.cameras.get(a.get("camera_id") or "")
             a["camera_name"] = cam.name if cam else None
@@ -110,13 +127,16 @@ class WallService:
             await self.store.publish({"wall": "*", "kind": "boxes"})
         return changed
 
-    async def cameras(self) -> dict[str, dict[str, Any]]:
+    async def cameras(self, area: Area | None = None) -> dict[str, dict[str, Any]]:
+        """The district's cameras with their state (``area``'s only, when given)."""
         down = await self.fleet_alarms()
         boxes_down = {a["box_id"] for a in down if a["key"].startswith("box:")}
         cams_down = {a["camera_id"] for a in down if a.get("camera_id")}
         heard = await self.heard_boxes()
         out = {}
         for cam in self.district.cameras.values():
+            if not self.areas.shows_camera(area, cam.camera_id):
+                continue
             z = cam.zones[0].target
             online = cam.box_id not in boxes_down and cam.camera_id not in cams_down
             started = heard is None or cam.box_id in heard
@@ -131,8 +151,14 @@ class WallService:
             }
         return out
 
-    async def each_wall(self, change: Any) -> None:
+    async def each_wall(
+        self, change: Any, grid_code: str | None = None, *, placed: bool = False
+    ) -> None:
+        """Apply ``change`` to every wall; with ``placed``, only to the walls whose area
+        shows a thing of ``grid_code``."""
         for wall in await self.store.walls():
+            if placed and not self.areas.shows(await self.wall_area(wall), grid_code):
+                continue
             await self.store.update(wall, change)
 
     # layouts, tiles, scenes, tours -----------------------------------------------------
@@ -143,6 +169,10 @@ class WallService:
     async def assign(self, wall: str, monitor: int, slot: int, camera_id: str | None) -> None:
         if camera_id is not None and camera_id not in self.district.cameras:
             raise ValueError(f"camera {camera_id!r} is not in the district")
+        if camera_id is not None and not self.areas.shows_camera(
+            area := await self.wall_area(wall), camera_id
+        ):
+            raise ValueError(f"camera {camera_id!r} looks at no grid of the wall's area {area}")
         now = self.clock.now_ms()
         await self._update(wall, lambda s: rules.assign_camera(s, (monitor, slot), camera_id, now))
 

@@ -143,7 +143,7 @@ async def test_street_token_sees_its_street_only(
         assert no.status_code == 404, no.text
 
         # routes not filtered by place are refused, not answered whole
-        for path in ("/api/wall/walls", "/api/supervision", "/api/intake/triage"):
+        for path in ("/api/wall/scenes", "/api/supervision", "/api/intake/triage"):
             assert (await get(path, headers=STREET_A)).status_code == 403, path
         assert (await get("/api/supervision", headers=COUNTY)).status_code == 200
 
