@@ -16,13 +16,14 @@ same way (``?case=`` or ``?alarm=``), and is answered 404 for anything of anothe
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Query, Request
 
 from hub.api.auth import Principal
 from hub.api.deps import get_principal
+from hub.district import District
 from hub.domain.area import covers, covers_any
 from hub.domain.case_state import TERMINAL_STATES
 from hub.runtime import HubRuntime
@@ -38,8 +39,24 @@ def on_case(p: Principal, rec: dict[str, str]) -> bool:
     return bool(p.person_id) and p.person_id in people
 
 
+class GridParents(Mapping[str, str | None]):
+    """Each grid's ``parent_code``, read from the district as asked (nothing copied)."""
+
+    def __init__(self, district: District) -> None:
+        self._grids = district.grids
+
+    def __getitem__(self, code: str) -> str | None:
+        return self._grids[code].parent_code
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._grids)
+
+    def __len__(self) -> int:
+        return len(self._grids)
+
+
 def grid_parents(rt: HubRuntime) -> Mapping[str, str | None]:
-    return {code: g.parent_code for code, g in rt.district.grids.items()}
+    return GridParents(rt.district)
 
 
 def in_area(rt: HubRuntime, p: Principal, grid_code: str | None) -> bool:
@@ -51,8 +68,9 @@ def camera_in_area(rt: HubRuntime, p: Principal, camera_id: str) -> bool:
     """A camera is in the caller's area when one of its zones looks at a grid there."""
     if p.area is None:
         return True
-    grids = [place.grid_code for (cam, _), place in rt.ctx.zones.items() if cam == camera_id]
-    return covers_any(p.area, grids, grid_parents(rt))
+    cam = rt.district.cameras.get(camera_id)
+    zones = [rt.ctx.zones.get((camera_id, z.zone_id)) for z in cam.zones] if cam else []
+    return covers_any(p.area, [z.grid_code for z in zones if z], grid_parents(rt))
 
 
 def sees_case(rt: HubRuntime, p: Principal, rec: dict[str, str]) -> bool:
