@@ -1,7 +1,8 @@
 """A street room's wall (issue 17 item 3): a wall defined with a street as its area shows
 only that street's alarms and cameras, and a token of that street opens only such walls and
 sees only its alarms and snapshots, filtered by the hub (state, live stream, alarm desk) on
-the real Redis and Mosquitto; the county wall and token see both streets."""
+the real Redis and Mosquitto; the county wall and token see both streets. And the same in
+headless Chromium: the street's wall page pops its street's alarm tile only."""
 
 from __future__ import annotations
 
@@ -113,3 +114,43 @@ def test_a_street_wall_shows_its_street(wall_server: WallServer, publisher: Publ
         assert c.get(f"/api/wall/snapshots/{b.snapshot_id}").status_code == 200
         r = c.put("/api/wall/walls/bad", json={"rows": 1, "cols": 1, "area": "339901099"})
         assert r.status_code == 422 and "unknown street '339901099'" in r.text, r.text
+
+
+def test_a_street_token_wall_page_shows_its_street_alarm_only(
+    browser: Any, wall_server: WallServer, publisher: Publisher
+) -> None:
+    """In headless Chromium: the street's wall, opened with the street's token, pops the
+    street's alarm tile and never the other street's."""
+    cam_a = "cam-01"
+    street_a = street_of(wall_server, cam_a)
+    cam_b = next(
+        c
+        for c, cam in sorted(wall_server.district.cameras.items())
+        if street_of(wall_server, c) != street_a and "06010" in cam.zones[0].categories
+    )
+    wall_server.app.state.tokens[STREET_TOKEN] = Principal(
+        "op-a", "operator", None, Area("street", street_a)
+    )
+    with wall_server.client() as c:
+        for name, area in (("county", None), ("street-a", street_a)):
+            spec = {"rows": 1, "cols": 1, "layout": "4"} | ({"area": area} if area else {})
+            c.put(f"/api/wall/walls/{name}", json=spec).raise_for_status()
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        try:
+            page.goto(f"{wall_server.url}/wall/?wall=street-a&monitor=0#token={STREET_TOKEN}")
+            publisher.alert(wall_server.district, cam_b, "06010", snapshot=JPEG_STUB)
+            publisher.alert(wall_server.district, cam_a, "06010", snapshot=JPEG_STUB)
+            page.wait_for_function("() => document.querySelector('gw-tile[alarm]')", timeout=20_000)
+
+            def county_has(cam: str) -> bool:
+                alarms = c.get("/api/wall/walls/county").json()["alarms"].values()
+                return cam in {x["camera_id"] for x in alarms}
+
+            wait_for(lambda: county_has(cam_b), 20, "the other street's alarm on the county wall")
+            page.wait_for_timeout(500)  # a state pushed with it would have arrived by now
+            cams = page.eval_on_selector_all(
+                "gw-tile[alarm]", "ts => ts.map(t => t.getAttribute('camera'))"
+            )
+            assert cams == [cam_a], cams
+        finally:
+            page.close()
