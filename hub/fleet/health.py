@@ -69,21 +69,30 @@ class AlarmChange:
         return self.__dict__.copy()
 
 
+def parse_stats(raw: str | None) -> tuple[BoxStats | None, dict[str, Any] | None]:
+    """A heartbeat as kept in Redis → the model and its JSON form (None, None if absent or
+    not valid)."""
+    if not raw:
+        return None, None
+    try:
+        stats = BoxStats.model_validate_json(raw)
+    except ValidationError:
+        return None, None
+    return stats, stats.model_dump(mode="json")
+
+
 def box_health(
     box_id: str,
     record: dict[str, str],
     now_ms: int,
     timeout_s: float,
     expected_cameras: tuple[str, ...] = (),
+    parsed: tuple[BoxStats | None, dict[str, Any] | None] | None = None,
 ) -> BoxHealth:
-    """Health of one box from its Redis record (``state``, ``last_seen_ms``, ``stats``)."""
+    """Health of one box from its Redis record (``state``, ``last_seen_ms``, ``stats``).
+    ``parsed``: ``parse_stats(record["stats"])`` when the caller has it already."""
     last_seen = int(record["last_seen_ms"]) if record.get("last_seen_ms") else None
-    stats: BoxStats | None = None
-    if record.get("stats"):
-        try:
-            stats = BoxStats.model_validate_json(record["stats"])
-        except ValidationError:
-            stats = None
+    stats, stats_json = parsed if parsed is not None else parse_stats(record.get("stats"))
     ack = json.loads(record["config_ack"]) if record.get("config_ack") else None
     state: BoxState
     if record.get("state") == "offline":
@@ -119,7 +128,7 @@ def box_health(
         state,
         reason,
         last_seen,
-        stats.model_dump(mode="json") if stats else None,
+        stats_json,
         tuple(cams),
         ack,
     )

@@ -15,11 +15,18 @@ from typing import Any
 from redis.asyncio import Redis
 
 from contracts.codec import encode
-from contracts.messages import ConfigAck, RemoteConfig
+from contracts.messages import BoxStats, ConfigAck, RemoteConfig
 from contracts.topics import TopicKind, topic_for
 from hub.district import District
 from hub.domain.clock import Clock
-from hub.fleet.health import AlarmChange, BoxHealth, active_alarms, alarm_changes, box_health
+from hub.fleet.health import (
+    AlarmChange,
+    BoxHealth,
+    active_alarms,
+    alarm_changes,
+    box_health,
+    parse_stats,
+)
 from hub.fleet.link import FleetLink
 from hub.fleet.rollout import next_status, pick_boxes, summary
 from hub.fleet.settings import FleetSettings
@@ -66,6 +73,9 @@ class FleetService:
         for cam in district.cameras.values():
             by_box.setdefault(cam.box_id, []).append(cam.camera_id)
         self._cameras_by_box = {b: tuple(sorted(c)) for b, c in by_box.items()}
+        # box -> (its heartbeat as kept in Redis, parsed): a heartbeat comes every 10 s and the
+        # check runs every second, so most checks would parse the same text again
+        self._stats: dict[str, tuple[str, tuple[BoxStats | None, dict[str, Any] | None]]] = {}
 
     def _key(self, *parts: str) -> str:
         return ":".join((self.k.prefix, "fleet", *parts))
@@ -84,16 +94,25 @@ class FleetService:
             for b in boxes:
                 pipe.hgetall(self.k.edge(b))
             rows = await pipe.execute()
-        return [
-            box_health(
-                b,
-                {_s(k): _s(v) for k, v in row.items()},
-                now,
-                self.settings.heartbeat_timeout_s,
-                self.cameras_of(b),
+        out = []
+        for b, row in zip(boxes, rows, strict=True):
+            record = {_s(k): _s(v) for k, v in row.items()}
+            raw = record.get("stats", "")
+            kept = self._stats.get(b)
+            if kept is None or kept[0] != raw:
+                kept = (raw, parse_stats(raw))
+                self._stats[b] = kept
+            out.append(
+                box_health(
+                    b,
+                    record,
+                    now,
+                    self.settings.heartbeat_timeout_s,
+                    self.cameras_of(b),
+                    kept[1],
+                )
             )
-            for b, row in zip(boxes, rows, strict=True)
-        ]
+        return out
 
     # --- alarms --------------------------------------------------------------------------
     async def check(self) -> list[AlarmChange]:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from hub.fleet.health import active_alarms, alarm_changes, box_health
+from hub.fleet.health import active_alarms, alarm_changes, box_health, parse_stats
 from hub.fleet.rollout import next_status, pick_boxes, summary
 
 NOW = 1_800_000_000_000
@@ -101,6 +101,19 @@ def test_cameras_of_a_box_that_is_not_up(record: dict[str, str], camera_state: s
         ("cam-01", camera_state, False),
         ("cam-02", camera_state, False),
     ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "parsed"),
+    [(None, False), ("", False), ("{not json", False), ('{"v": 1}', False), (stats(), True)],
+)
+def test_parse_stats_and_health_from_a_kept_parse(raw: str | None, parsed: bool) -> None:
+    model, as_json = parse_stats(raw)
+    assert (model is not None, as_json is not None) == (parsed, parsed)
+    record = {"last_seen_ms": str(NOW)} | ({"stats": raw} if raw is not None else {})
+    fresh = box_health("edge-01", record, NOW, 30.0, ("cam-01",))
+    kept = box_health("edge-01", record, NOW, 30.0, ("cam-01",), (model, as_json))
+    assert fresh == kept
 
 
 def test_health_carries_the_fleet_page_figures() -> None:
