@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.api.deps import Operator, Runtime
+from hub.api.scope import sees_case
 from hub.store.cases import Conflict
 from hub.supervision.service import OrderError
 
@@ -30,6 +31,8 @@ async def board(rt: Runtime, p: Operator) -> list[dict[str, Any]]:
 
 @router.post("/api/cases/{no}/supervision-orders")
 async def order(no: str, body: OrderRequest, rt: Runtime, p: Operator) -> dict[str, Any]:
+    if p.area is not None and not sees_case(rt, p, await rt.store.record(no)):
+        raise HTTPException(404, f"no case {no!r}")  # another place's case, as if none
     try:
         view = await rt.supervision.order(no, f"{p.role}:{p.name}", body.note, body.deadline_ms)
     except KeyError:

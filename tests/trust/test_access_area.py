@@ -123,6 +123,9 @@ async def test_street_token_sees_its_street_only(
         assert r.status_code == 404, r.text
         r = await h.http.post(f"/api/verification-queue/{key_b}/reject", headers=STREET_A)
         assert r.status_code == 404, r.text
+        order = {"note": "hurry", "deadline_ms": int(time.time() * 1000) + 3_600_000}
+        r = await h.http.post(f"/api/cases/{no_b}/supervision-orders", json=order, headers=STREET_A)
+        assert r.status_code == 404, r.text
 
         # its own street's, and the county everything
         assert (await get(f"/api/cases/{no_a}", headers=STREET_A)).status_code == 200
