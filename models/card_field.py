@@ -54,13 +54,29 @@ def thresholds_section(report: dict[str, Any]) -> list[str]:
         " which the class fires on no more than its budget of the street-view calibration photos"
         " (street photos and the cylinder composites made of them) that do not show it (never"
         f" below {MIN_THRESHOLD}); the shared close-ups and the synthetic renders are not counted. Every field figure below is read on the"
-        " other, *report* half. `models/classes.yaml` carries them and the edge takes them as its"
-        " per-class defaults (a zone's `class_confidence` overrides).",
+        " other, *report* half. Each model file gets thresholds chosen on its own detections"
+        " (the int8 file scores a little differently from its fp32 source), and each file's"
+        " field figures are read at its own. `models/classes.yaml` carries them"
+        " (`alert_confidence`, and `alert_confidence_by_file` for a file whose own differ) and"
+        " the edge takes those of the file it loads as its per-class defaults (a zone's"
+        " `class_confidence` overrides).",
         "",
-        "| class | alert threshold | false-alarm budget (calibration) |",
-        "|---|---|---|",
     ]
-    lines += [f"| {n} | {at[n]:.2f} | {_pct(FALSE_ALARM_BUDGET[n])} |" for n in CLASS_NAMES]
+    own = {k: m["alert_conf"] for k, m in report.get("models", {}).items() if m.get("alert_conf")}
+    keys = list(own) or ["all"]
+    cols = own or {"all": at}
+    lines += [
+        "| class | "
+        + " | ".join(f"alert threshold, {k}" for k in keys)
+        + " | false-alarm budget (calibration) |",
+        "|---|" + "---|" * (len(keys) + 1),
+    ]
+    lines += [
+        f"| {n} | "
+        + " | ".join(f"{cols[k][n]:.2f}" for k in keys)
+        + f" | {_pct(FALSE_ALARM_BUDGET[n])} |"
+        for n in CLASS_NAMES
+    ]
     return [*lines, ""]
 
 

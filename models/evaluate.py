@@ -237,7 +237,9 @@ def evaluate_models(
     """Score each ONNX model on each set and write the JSON report to `out`.
 
     Alert thresholds: `conf` for every class when given, else `thresholds`, else chosen per
-    class on the calibration half from the first model's detections (`models/field.py`).
+    class on the calibration half from each model's own detections (`models/field.py`): an
+    int8 file scores differently from its fp32 source, so it gets thresholds of its own.
+    `alert_conf` of the report is the first model's.
     """
     models = models or [ONNX_FP32, ONNX_INT8]
     sets = val_images(data_dir)
@@ -260,11 +262,12 @@ def evaluate_models(
         scored = [
             s for name, xs in inferred.items() if name != "scene" for s in to_scored(name, xs)
         ]
-        if chosen is None:
-            chosen = choose_thresholds(scored, CLASS_NAMES)
-            report["thresholds_from"] = key
-        at = tuple(chosen[n] for n in CLASS_NAMES)
-        entry: dict[str, Any] = {"file": path.name, "sets": {}}
+        own = chosen
+        if own is None:
+            own = choose_thresholds(scored, CLASS_NAMES)
+            report["thresholds_from"] = "each model's own detections"
+        at = tuple(own[n] for n in CLASS_NAMES)
+        entry: dict[str, Any] = {"file": path.name, "alert_conf": own, "sets": {}}
         all_failures: list[dict[str, Any]] = []
         for set_name, xs in inferred.items():
             figures, failures = score_set(xs, at)
@@ -272,7 +275,7 @@ def evaluate_models(
             if set_name != "scene":
                 all_failures += failures
             log.info("%s %s: %s", key, set_name, json.dumps(figures["per_class"]))
-        entry["field"] = field_report(scored, chosen)
+        entry["field"] = field_report(scored, own)
         entry["precision_curve"] = {
             n: precision_curve(
                 [s for s in scored if not calibration_half(s.name) and s.set_name != "synthetic"], c
@@ -285,7 +288,8 @@ def evaluate_models(
             entry["failure_examples"] = save_examples(det, all_failures, out.parent / "card", at)
             entry["failure_counts"] = _count(all_failures)
         report["models"][key] = entry
-    report["alert_conf"] = chosen
+    first: dict[str, Any] = next(iter(report["models"].values()), {})
+    report["alert_conf"] = chosen if chosen is not None else first.get("alert_conf")
     report["summary"] = headline(report)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))

@@ -78,17 +78,39 @@ def write_checksums(files: list[Path], out: Path = CHECKSUMS) -> None:
     out.write_text("".join(f"{sha256(p)}  {p.name}\n" for p in files))
 
 
-def write_classes(thresholds: dict[str, float] | None = None, out: Path = CLASSES_YAML) -> None:
+def write_classes(
+    thresholds: dict[str, float] | None = None,
+    out: Path = CLASSES_YAML,
+    by_file: dict[str, dict[str, float]] | None = None,
+) -> None:
     """Class ids, and the per-class alert thresholds chosen on validation (`models/field.py`),
-    which the edge agent takes as its defaults."""
+    which the edge agent takes as its defaults; `by_file` holds those a model file earned on
+    its own detections where they differ (the int8 file)."""
     spec: dict[str, Any] = {"imgsz": IMGSZ, "names": dict(enumerate(CLASS_NAMES))}
     if thresholds:
         spec["alert_confidence"] = {n: float(thresholds[n]) for n in CLASS_NAMES}
+    own = {
+        name: {n: float(t[n]) for n in CLASS_NAMES}
+        for name, t in (by_file or {}).items()
+        if thresholds is None or any(float(t[n]) != float(thresholds[n]) for n in CLASS_NAMES)
+    }
+    if own:
+        spec["alert_confidence_by_file"] = own
     out.write_text(
         "# Detector class ids of gridwall-det-320 (also in the ONNX metadata key `names`) and the\n"
-        "# alert threshold per class chosen on validation (see MODEL_CARD.md).\n"
+        "# alert threshold per class chosen on validation (see MODEL_CARD.md); a model file\n"
+        "# named under alert_confidence_by_file uses its own.\n"
         + yaml.safe_dump(spec, sort_keys=False)
     )
+
+
+def thresholds_by_file(report: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Each scored model file's own alert thresholds, from an evaluate report."""
+    return {
+        str(m["file"]): dict(m["alert_conf"])
+        for m in report.get("models", {}).values()
+        if isinstance(m.get("alert_conf"), dict)
+    }
 
 
 def export_all(
@@ -132,7 +154,10 @@ def export_all(
         report = evaluate_models([ONNX_FP32, ONNX_INT8], data_dir, EVAL_SHIPPED)
     report["weights"] = source
     report["int8_quantization"] = int8
-    write_classes(report.get("alert_conf") if isinstance(report.get("alert_conf"), dict) else None)
+    write_classes(
+        report.get("alert_conf") if isinstance(report.get("alert_conf"), dict) else None,
+        by_file=thresholds_by_file(report),
+    )
     EVAL_SHIPPED.write_text(json.dumps(report, indent=2))
     write_card(report, MODEL_CARD, previous=_previous())
     write_checksums([ONNX_FP32, ONNX_INT8, PT_SHIPPED, CLASSES_YAML, EVAL_SHIPPED])

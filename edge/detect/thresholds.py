@@ -13,6 +13,9 @@ from edge.settings import DetectorSettings
 def alert_thresholds(settings: DetectorSettings) -> dict[str, float]:
     """The configured thresholds, else those shipped beside the model file, else none.
 
+    Beside the model: the `alert_confidence_by_file` entry of the model's file name when there
+    is one (an int8 file scores differently from its fp32 source), else `alert_confidence`.
+
     A `classes.yaml` that does not parse, names classes the configuration lacks or holds a
     value outside 0..1 is refused with its reason: a model's thresholds must not silently
     fall back to a generic one.
@@ -26,7 +29,15 @@ def alert_thresholds(settings: DetectorSettings) -> dict[str, float]:
         spec = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
         raise DetectorError(f"{path}: not YAML ({exc})") from None
-    table = spec.get("alert_confidence") if isinstance(spec, dict) else None
+    if not isinstance(spec, dict):
+        return {}
+    table = spec.get("alert_confidence")
+    by_file = spec.get("alert_confidence_by_file")
+    if by_file is not None and not isinstance(by_file, dict):
+        raise DetectorError(f"{path}: alert_confidence_by_file must map model file names to tables")
+    model_file = Path(settings.model_path).name
+    if by_file and model_file in by_file:  # a model file's own thresholds (the int8 file)
+        table = by_file[model_file]
     if table is None:
         return {}
     if not isinstance(table, dict):

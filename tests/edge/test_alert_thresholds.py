@@ -49,9 +49,33 @@ def test_configured_thresholds_win_and_no_file_means_none(tmp_path: Path) -> Non
     assert alert_thresholds(s) == {"waste": 0.7}
 
 
+def test_a_model_file_named_in_by_file_takes_its_own(tmp_path: Path) -> None:
+    text = (
+        "alert_confidence: {waste: 0.19}\n"
+        "alert_confidence_by_file: {m-int8.onnx: {waste: 0.16}, m.onnx: {waste: 0.2}}\n"
+    )
+    assert alert_thresholds(_settings(tmp_path, text)) == {"waste": 0.2}  # m.onnx
+    int8 = tmp_path / "m-int8.onnx"
+    int8.write_bytes(b"")
+    assert alert_thresholds(DetectorSettings(model_path=int8)) == {"waste": 0.16}
+    other = tmp_path / "other.onnx"
+    other.write_bytes(b"")
+    assert alert_thresholds(DetectorSettings(model_path=other)) == {"waste": 0.19}
+
+
+def test_the_shipped_int8_file_reads_its_own_thresholds() -> None:
+    models = Path(__file__).resolve().parents[2] / "models"
+    fp32 = alert_thresholds(DetectorSettings(model_path=models / "gridwall-det-320.onnx"))
+    int8 = alert_thresholds(DetectorSettings(model_path=models / "gridwall-det-320-int8.onnx"))
+    assert set(fp32) == set(int8) == {"gas_cylinder", "waste", "dust", "overflow"}
+    assert all(0.15 <= v <= 1.0 for v in [*fp32.values(), *int8.values()])
+
+
 @pytest.mark.parametrize(
     ("text", "match"),
     [
+        ("alert_confidence_by_file: [0.4]\n", "must map model file names"),
+        ("alert_confidence_by_file: {m.onnx: {waste: 2}}\n", "not within 0..1"),
         ("alert_confidence: {waste: 1.4}\n", "not within 0..1"),
         ("alert_confidence: {pigeon: 0.4}\n", "not one of"),
         ("alert_confidence: [0.4]\n", "must map"),
