@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from models.card_day import day_section
 from models.card_field import (
     INT8_FIELD_AIM,
     aims_met,
@@ -266,6 +267,7 @@ def write_card(
         lines += precision_section(fp32, "fp32")
     lines += [
         *field_section(report),
+        *day_section(),
         f"## Results (NMS IoU {report['nms_iou']})",
         "",
         "Produced by `python -m models evaluate` on the shipped ONNX files. P and R at the"
