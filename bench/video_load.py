@@ -172,7 +172,10 @@ async def main() -> None:
         "most_carried": carried,
         "first_drop": first_drop,
         "hub_encoders": stats["encoders"],
-        "edge_encoder_starts": [s.encoder_starts for s in bench.edge._streams.values()],
+        # a pass-through stream (the camera's own H.264) has no encoder to count
+        "edge_encoder_starts": [
+            getattr(s, "encoder_starts", 0) for s in bench.edge._streams.values()
+        ],
         "seconds": round(time.monotonic() - started, 1),
     }
     print(json.dumps(out))
