@@ -76,11 +76,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     records.add_argument(
         "action",
-        choices=["migrate", "copy", "rebuild", "status"],
+        choices=["migrate", "copy", "rebuild", "status", "evidence", "keygen", "public-key"],
         help="migrate: schema to the newest revision; copy: what the change stream holds "
         "past the position, then exit (a running hub copies by itself); rebuild: empty the "
-        "history and copy every case log from Redis again; status: revision, rows, position",
+        "history and copy every case log from Redis again; status: revision, rows, position; "
+        "evidence CASE_NO OUT_DIR: a case's signed evidence bundle; keygen: make the "
+        "evidence-signing key; public-key: print its public half and fingerprint",
     )
+    records.add_argument("operands", nargs="*", help="evidence: CASE_NO OUT_DIR")
     records.add_argument("--config", type=Path, default=Path("configs/hub.yaml"))
     args = parser.parse_args(argv)
     if args.command == "validate-config":
@@ -88,8 +91,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         return _run(args.config, args.log_level)
     if args.command == "records":
+        if args.action in ("evidence", "keygen", "public-key"):
+            from hub.records.evidence import run_command
+
+            return run_command(args.config, args.action, args.operands)
         from hub.records.commands import run as run_records
 
+        if args.operands:
+            parser.error(f"records {args.action} takes no operands")
         return run_records(args.action, args.config)
     parser.error(f"unknown command {args.command!r}")
     return 2

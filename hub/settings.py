@@ -157,6 +157,11 @@ class RecordsSettings(Strict):
     database_url: str | None = None
     # change-stream entries copied per PostgreSQL transaction
     batch_max: Annotated[int, Field(ge=1, le=10_000)] = 500
+    # Ed25519 key that signs evidence bundles (``python -m hub records keygen`` makes it)
+    signing_key_file: Path = Path("var/hub/evidence-signing.key")
+    # how long a bundle's evidence is to be kept, by default and per category code
+    retention_days: Annotated[int, Field(ge=1, le=36_500)] = 730
+    retention_days_by_category: dict[str, Annotated[int, Field(ge=1, le=36_500)]] = {}
 
     @field_validator("database_url")
     @classmethod
