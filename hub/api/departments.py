@@ -14,6 +14,7 @@ from hub.api.scope import sees_case
 from hub.domain.case_state import TransitionError
 from hub.domain.owners import OwnerError, hand_over
 from hub.runtime import HubRuntime
+from hub.services.case_people import policy_with_urgency
 from hub.services.cases import case_summary
 from hub.store.cases import Conflict
 from hub.store.keys import text
@@ -87,12 +88,26 @@ async def hand_over_case(
         ["ZADD", rt.keys.department_queue(h.to_department), str(rt.clock.now_ms()), no],
         ["HINCRBY", rework_key(rt), h.rework_against, "1"],
     ]
-    data = {
+    data: dict[str, Any] = {
         "from_department": h.from_department,
         "to_department": h.to_department,
         "to_platform": h.to_platform,
         "rework_against": h.rework_against,
     }
+    # the new department's SLA (a case not yet dispatched takes it to its dispatch), and for a
+    # dispatched case its people at the case's tier and deadlines from now
+    grid, cat = str(view.facts["grid_code"]), str(view.facts["category"])
+    urgency = str(view.facts.get("urgency") or rt.district.categories[cat].urgency)
+    policy = policy_with_urgency(
+        rt.ctx, rt.ctx.policy_for(grid, cat, h.to_department), cat, urgency
+    )
+    data["policy"] = policy.to_dict()
+    if view.dispatched_ms is not None:
+        now = rt.clock.now_ms()
+        tier = min(view.tier, len(policy.steps) - 1)
+        dispatch = rt.cases.dispatch_data(grid, cat, policy, tier, now, now, h.to_department)
+        data |= {k: dispatch[k] for k in ("assignees", "accept_due_ms", "dispose_due_ms")}
+        moved += rt.cases.step_timer(no, policy, tier, now)
     queued = await rt.redis.zscore(rt.keys.department_queue(current), no) is not None
     try:
         new = await rt.cases.act(

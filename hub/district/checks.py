@@ -31,6 +31,7 @@ def check_district(
         *_sla(d),
         *_calendar(d),
         *_escalation(d),
+        *_departments(d),
     ]
 
 
@@ -225,6 +226,40 @@ def _sla(d: District) -> list[ConfigProblem]:
             out.append(problem(f, f"overrides[{i}].category", "unknown category", o.category))
         if o.profile not in d.sla.profiles:
             out.append(problem(f, f"overrides[{i}].profile", "no such profile", o.profile))
+    return out
+
+
+def _departments(d: District) -> list[ConfigProblem]:
+    """Each department's people are enforcement teams of the roster, listed once; its
+    per-category SLA names categories it owns."""
+    out = []
+    f = "departments.yaml"
+    roster = {p.person_id: p for p in d.people}
+    for dep in d.departments.departments:
+        base = f"departments[{dep.id}]"
+        for pid in _dupes(list(dep.people)):
+            out.append(problem(f, f"{base}.people", "person listed twice", pid))
+        for pid in dep.people:
+            p = roster.get(pid)
+            if p is None:
+                out.append(problem(f, f"{base}.people", "unknown person (not in roster.yaml)", pid))
+            elif p.role != "enforcement":
+                out.append(
+                    problem(f, f"{base}.people", f"a {p.role}, not an enforcement team", pid)
+                )
+        for code in dep.category_sla:
+            c = d.categories.get(code)
+            if c is None:
+                out.append(problem(f, f"{base}.category_sla", "unknown category", code))
+            elif c.department != dep.name_zh:
+                out.append(
+                    problem(
+                        f,
+                        f"{base}.category_sla",
+                        f"category is owned by {c.department}, not this department",
+                        code,
+                    )
+                )
     return out
 
 

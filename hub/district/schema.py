@@ -226,10 +226,31 @@ class PlatformEntry(Strict):
     name_en: Name | None = None
 
 
+class DepartmentSla(Strict):
+    """A department's own time to accept and to resolve (working or natural minutes, on the
+    clock of the category's profile), replacing the category profile's."""
+
+    accept_min: Annotated[int, Field(gt=0, le=100_000)]
+    dispose_min: Annotated[int, Field(gt=0, le=100_000)]
+
+    @model_validator(mode="after")
+    def _order(self) -> DepartmentSla:
+        if self.accept_min > self.dispose_min:
+            raise ValueError(
+                f"accept_min {self.accept_min} is after dispose_min {self.dispose_min}"
+            )
+        return self
+
+
 class DepartmentEntry(Strict):
     id: UnitId
     name_zh: Name
     platform: UnitId
+    people: list[Identifier] = []
+    """Roster ids of the department's enforcement teams (role ``enforcement``)."""
+    sla: DepartmentSla | None = None
+    category_sla: dict[CategoryCode, DepartmentSla] = {}
+    """Per-category overrides of ``sla`` (categories the department owns)."""
 
 
 class DepartmentsFile(Strict):

@@ -7,7 +7,9 @@ and keeps the state (the case still waits for the same next step, one level up);
 reassignment (new assignees) and the 1+1+X joint command (commander, lead unit, X
 cooperating units, kept in ``facts["joint"]``). Every source that reported the problem is
 kept (``sources``: the first report's, then each attached alarm's or report's), and a
-hand-over between departments moves ``facts["department"]``.
+hand-over between departments moves ``facts["department"]`` and, when it carries them, puts
+the new department's people, policy and deadlines on the case (``facts["sla_from_ms"]``: the
+clock restarted at the hand-over, until the next dispatch).
 """
 
 from __future__ import annotations
@@ -199,7 +201,10 @@ def apply(view: CaseView, ev: CaseEvent) -> CaseView:
             v,
             dispatched_ms=ev.at_ms,
             assignees=tuple(d.get("assignees", ())),
-            facts={**v.facts, **{k: d[k] for k in d if k.endswith("_due_ms") or k == "joint"}},
+            facts={
+                **{k: x for k, x in v.facts.items() if k != "sla_from_ms"},
+                **{k: d[k] for k in d if k.endswith("_due_ms") or k == "joint"},
+            },
         )
         if "tier" in d:
             v = replace(v, tier=int(d["tier"]))
@@ -250,7 +255,16 @@ def apply(view: CaseView, ev: CaseEvent) -> CaseView:
         v = _with_source(v, str(d.get("source") or "other"))
     elif ev.action == "hand_over":
         facts = {**v.facts, "department": d.get("to_department"), "platform": d.get("to_platform")}
-        v = replace(v, facts=facts, handovers=v.handovers + 1)
+        # the new department's SLA and people, its clock started at the hand-over
+        facts |= {k: d[k] for k in d if k.endswith("_due_ms") or k == "policy"}
+        if any(k.endswith("_due_ms") for k in d):
+            facts["sla_from_ms"] = ev.at_ms
+        v = replace(
+            v,
+            facts=facts,
+            handovers=v.handovers + 1,
+            assignees=tuple(d.get("assignees", v.assignees)),
+        )
     if ev.action == "report":
         if d.get("alarm_key"):
             v = replace(v, alarms=(str(d["alarm_key"]),))

@@ -8,7 +8,9 @@ of the four platforms); ``OwnerTable`` answers from plain mappings.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+
+from hub.domain.escalation import Sla
 
 
 class OwnerError(ValueError):
@@ -66,3 +68,33 @@ def hand_over(
     if target == current:
         raise OwnerError(f"the case is already with department {target!r}")
     return HandOver(current, target, dest.platform, first or current)
+
+
+@dataclass(frozen=True)
+class DepartmentSla:
+    accept_min: int
+    dispose_min: int
+
+
+@dataclass(frozen=True)
+class DepartmentRules:
+    """A department's people and SLA, as ``departments.yaml`` gives them."""
+
+    people: tuple[str, ...] = ()
+    """Roster ids of its enforcement teams; empty: the roster's teams by category."""
+    sla: DepartmentSla | None = None
+    category_sla: Mapping[str, DepartmentSla] = field(default_factory=dict)
+
+
+def department_sla(base: Sla, rules: DepartmentRules, category: str, region_override: bool) -> Sla:
+    """The SLA a case of ``category`` runs on while ``rules``' department owns it.
+
+    A (street, category) override in ``sla.yaml`` is the most specific rule and wins; then the
+    department's per-category SLA, then the department's own; else the category's profile
+    (``base``). The clock (working or natural) and the time to dispatch stay the profile's."""
+    if region_override:
+        return base
+    own = rules.category_sla.get(category) or rules.sla
+    if own is None:
+        return base
+    return replace(base, accept_min=own.accept_min, dispose_min=own.dispose_min)

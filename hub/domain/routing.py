@@ -5,7 +5,7 @@ Pure: takes plain person records, returns person ids.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 
@@ -33,12 +33,17 @@ class Router:
         self._people = list(people)
         self._parents = parents or {}
 
-    def _match(self, role: str, grid: str, category: str) -> list[str]:
+    def _match(
+        self, role: str, grid: str, category: str, department: Collection[str] = ()
+    ) -> list[str]:
         out = []
         for p in self._people:
             if p.role != role:
                 continue
-            if role in ("grid_member", "grid_leader"):
+            if role == "enforcement" and department:
+                # the owning department's teams in the grid's street, whatever their categories
+                ok = p.person_id in department and p.street_code == grid[:9]
+            elif role in ("grid_member", "grid_leader"):
                 ok = p.grid_code == grid
             elif role == "community_duty":
                 ok = p.community_code == grid[:12]
@@ -50,14 +55,18 @@ class Router:
                 out.append(p.person_id)
         return out
 
-    def people_for(self, roles: Iterable[str], grid: str, category: str) -> list[str]:
+    def people_for(
+        self, roles: Iterable[str], grid: str, category: str, department: Collection[str] = ()
+    ) -> list[str]:
         """Person ids of ``roles`` for the grid; a professional grid with nobody falls back
-        to its parent basic grid."""
+        to its parent basic grid. ``department``: the owning department's people (roster ids);
+        when given, the enforcement tier is that department's teams in the grid's street, and
+        the grid and community tiers are as without it (grid first, by the policy's steps)."""
         out: list[str] = []
         for role in roles:
-            found = self._match(role, grid, category)
+            found = self._match(role, grid, category, department)
             if not found and grid in self._parents:
-                found = self._match(role, self._parents[grid], category)
+                found = self._match(role, self._parents[grid], category, department)
             out.extend(f for f in found if f not in out)
         return out
 

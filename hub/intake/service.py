@@ -29,6 +29,7 @@ from hub.intake.script import INTAKE_FILE
 from hub.push.photos import Photo
 from hub.runtime import HubRuntime
 from hub.services.case_people import policy_with_urgency
+from hub.services.cases import due_fields
 from hub.store.cases import Effects
 
 MEDIA_TTL_S = 180 * 24 * 3600
@@ -145,7 +146,7 @@ class IntakeService:
             "platform": owner.platform,
             "policy": policy.to_dict(),
         }
-        dispatch = rt.cases.dispatch_data(grid, cat, policy, 0, now, now)
+        dispatch = rt.cases.dispatch_data(grid, cat, policy, 0, now, now, owner.department)
         if report.on_the_spot:
             dispatch["assignees"] = [report.reporter]
             dispatch.pop("joint", None)
@@ -177,7 +178,7 @@ class IntakeService:
             "platform": owner.platform,
             "assignees": " ".join(view.assignees),
             "people": " ".join(view.people),
-        }
+        } | due_fields(view)
         if "external_ref" in report.facts:
             fields["external_ref"] = str(report.facts["external_ref"])
         effects: Effects = [["HSET", self.sources_key(report.source), no, report.ref]]

@@ -90,7 +90,11 @@ class CaseService:
         for action, actor, data in (
             ("report", f"edge:{facts['box_id']}", facts),
             ("file", filed_by, {}),
-            ("dispatch", "system", self.dispatch_data(grid, cat, policy, 0, now, now)),
+            (
+                "dispatch",
+                "system",
+                self.dispatch_data(grid, cat, policy, 0, now, now, owner.department),
+            ),
         ):
             ev = next_event(view, action, actor=actor, at_ms=now, data=data)
             events.append(ev)
@@ -109,7 +113,7 @@ class CaseService:
             "platform": owner.platform,
             "assignees": " ".join(view.assignees),
             "people": " ".join(view.people),
-        }
+        } | due_fields(view)
         # the first escalation timer is written with the case, never after it
         timer = self.step_timer(case_no, policy, 0, now)
         timer.append(["ZADD", self.k.department_queue(owner.department), str(now), case_no])
@@ -118,9 +122,20 @@ class CaseService:
         return created
 
     def dispatch_data(
-        self, grid: str, cat: str, policy: FrozenPolicy, tier: int, reported: int, now: int
+        self,
+        grid: str,
+        cat: str,
+        policy: FrozenPolicy,
+        tier: int,
+        reported: int,
+        now: int,
+        department: str | None = None,
     ) -> dict[str, Any]:
-        people = self.ctx.router.people_for(policy.steps[tier].notify, grid, cat)
+        """Who is dispatched at ``tier`` (the owning department's teams at the enforcement
+        tier) and the SLA deadlines from ``now``."""
+        people = self.ctx.router.people_for(
+            policy.steps[tier].notify, grid, cat, self.ctx.department_people(department)
+        )
         data: dict[str, Any] = {"assignees": people, "tier": tier}
         data |= sla_deadlines(policy, reported, now, self.ctx.calendar)
         if cat in self.ctx.settings.correlation.joint_categories:
@@ -159,9 +174,10 @@ class CaseService:
             payload = dict(data or {})
             policy = FrozenPolicy.from_dict(view.facts["policy"])
             grid, cat = str(view.facts["grid_code"]), str(view.facts["category"])
+            dep = str(view.facts.get("department") or "") or None
             if action == "dispatch":
                 payload = self.dispatch_data(
-                    grid, cat, policy, 0, view.reported_ms or 0, self.clock.now_ms()
+                    grid, cat, policy, 0, view.reported_ms or 0, self.clock.now_ms(), dep
                 )
             elif action == "escalate" and "tier" not in payload:
                 payload["tier"] = view.tier + 1
@@ -169,7 +185,10 @@ class CaseService:
                 payload = people_data(self.ctx, action, payload, grid, cat)
             if action == "escalate":
                 payload["assignees"] = self.ctx.router.people_for(
-                    policy.steps[int(payload["tier"])].notify, grid, cat
+                    policy.steps[int(payload["tier"])].notify,
+                    grid,
+                    cat,
+                    self.ctx.department_people(dep),
                 )
             ev = next_event(
                 view,
@@ -187,6 +206,7 @@ class CaseService:
                     ev,
                     new.tier,
                     {"assignees": " ".join(new.assignees), "people": " ".join(new.people)}
+                    | due_fields(new)
                     | (fields or {}),
                     self._effects(new, ev, policy) + (effects or []),
                 )
@@ -225,7 +245,9 @@ class CaseService:
         if ev.action == "dispatch" and view.dispatched_ms is not None:
             out += self.step_timer(no, policy, 0, view.dispatched_ms)
         elif ev.action == "escalate" and view.dispatched_ms is not None:
-            out += self.step_timer(no, policy, view.tier, view.dispatched_ms)
+            # a hand-over restarted the clock: later steps count from it
+            start = int(view.facts.get("sla_from_ms") or view.dispatched_ms)
+            out += self.step_timer(no, policy, view.tier, start)
         grid, cat = str(view.facts["grid_code"]), str(view.facts["category"])
         if ev.to_state in CLOSED_FOR_DEDUP and ev.from_state not in CLOSED_FOR_DEDUP:
             out += self._leave_open_index(view, grid, cat)
@@ -407,9 +429,15 @@ class CaseService:
         return True
 
 
+def due_fields(view: CaseView) -> dict[str, int]:
+    """The SLA deadlines the case runs on now, for its hash (lists and queues show them)."""
+    keys = ("accept_due_ms", "dispose_due_ms")
+    return {k: int(view.facts[k]) for k in keys if view.facts.get(k) is not None}
+
+
 def case_summary(rec: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = dict(rec)
-    for key in ("events", "tier", "created_ms"):
+    for key in ("events", "tier", "created_ms", "accept_due_ms", "dispose_due_ms"):
         if key in out:
             out[key] = int(out[key])
     out["assignees"] = rec.get("assignees", "").split()

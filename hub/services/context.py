@@ -13,7 +13,7 @@ from hub.district import District
 from hub.domain.calendar import WorkingCalendar
 from hub.domain.correlation import AlarmRules
 from hub.domain.escalation import FrozenPolicy, Sla, Step
-from hub.domain.owners import OwnerTable
+from hub.domain.owners import DepartmentRules, DepartmentSla, OwnerTable, department_sla
 from hub.domain.routing import RosterEntry, Router
 from hub.settings import HubSettings
 
@@ -69,6 +69,22 @@ class HubContext:
             {c.code: c.department for c in district.categories.values()},
             {d.id: (d.name_zh, d.platform) for d in deps.departments},
         )
+        self.department_rules = {
+            d.id: DepartmentRules(
+                tuple(d.people),
+                DepartmentSla(d.sla.accept_min, d.sla.dispose_min) if d.sla else None,
+                {
+                    code: DepartmentSla(o.accept_min, o.dispose_min)
+                    for code, o in d.category_sla.items()
+                },
+            )
+            for d in deps.departments
+        }
+
+    def department_people(self, department: str | None) -> tuple[str, ...]:
+        """The roster ids a department lists (empty: unknown, or it lists none)."""
+        rules = self.department_rules.get(department or "")
+        return rules.people if rules else ()
 
     def _tiers(self) -> list[str]:
         policy = self.district.escalation.policies.get("default") or next(
@@ -79,24 +95,28 @@ class HubContext:
     def category(self, code: str) -> Category | None:
         return self.district.categories.get(code)
 
-    def policy_for(self, grid: str, category: str) -> FrozenPolicy:
-        """The escalation policy and SLA profile a new case freezes onto itself."""
+    def policy_for(self, grid: str, category: str, department: str | None = None) -> FrozenPolicy:
+        """The escalation policy and SLA a new case freezes onto itself: the category's
+        profile, or its owning department's SLA (``department``, else the category's owner;
+        ``hub.domain.owners.department_sla``)."""
         esc = self.district.escalation
         name = esc.by_category.get(category, "default")
         policy = esc.policies[name]
         profile = self.district.categories[category].sla_profile
+        region = False
         for o in self.district.sla.overrides:
             if o.street_code == grid[:9] and o.category == category:
-                profile = o.profile
+                profile, region = o.profile, True
         p = self.district.sla.profiles[profile]
         steps = tuple(
             Step(s.tier, tuple(s.notify), s.escalate_unless, s.at, s.fraction) for s in policy.steps
         )
-        return FrozenPolicy(
-            f"{name}/{profile}",
-            steps,
-            Sla(p.clock, p.verify_dispatch_min, p.accept_min, p.dispose_min),
-        )
+        dep = department or self.owners.owner_of(category).department
+        rules = self.department_rules.get(dep, DepartmentRules())
+        base = Sla(p.clock, p.verify_dispatch_min, p.accept_min, p.dispose_min)
+        sla = department_sla(base, rules, category, region)
+        label = f"{name}/{profile}" if sla == base else f"{name}/{profile}@{dep}"
+        return FrozenPolicy(label, steps, sla)
 
     def problems(self) -> list[str]:
         """Cross-checks of hub settings against the district, reported at start."""
