@@ -6,12 +6,11 @@ ground beside it, or another scene, is measured as changed and verifies.
 The photos are four real street photos copied into ``tests/fixtures/street`` (CC BY 4.0,
 see the ATTRIBUTION.md there), so these tests need nothing outside the repository. A wider
 sweep over the shared street validation set (every photo with a labelled pile) runs from
-``<repo>/../shared/data/street`` or ``GRIDWALL_STREET_DATA``.
+the shared data folder (``models/paths.py``) or ``GRIDWALL_STREET_DATA``.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,12 +22,13 @@ import pytest
 from edge.scene_change import scene_change
 from edge.settings import PipelineSettings
 from edge.zone_verify import AlarmFrame, Judgement, ZoneCheck, judge
+from models.paths import SHARED_STREET
 
 Image = npt.NDArray[np.uint8]
 Box = tuple[float, float, float, float]
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "street"
-STREET = Path(os.environ.get("GRIDWALL_STREET_DATA", REPO.parent / "shared" / "data" / "street"))
+STREET = SHARED_STREET  # GRIDWALL_STREET_DATA, else the shared data folder (models/paths.py)
 SHIPPED = PipelineSettings()
 CHANGE_MIN = SHIPPED.verify_change_min
 RATIO = SHIPPED.verify_confidence_ratio

@@ -85,7 +85,13 @@ async def test_patrol_report_offline_then_online(hub: Hub, tmp_path: Path) -> No
             await page.check("#r-spot")
             await page.set_input_files("#r-after", str(after))
             await page.click("#report-form button[type=submit]")
-            await wait_text(page, "#toast", "已上报")
+            deadline = time.monotonic() + 20
+            while len(await hub.cases()) < 2:
+                toast = await page.locator("#toast").text_content()
+                assert time.monotonic() < deadline, (
+                    f"the fixed-on-the-spot report never came ({toast!r})"
+                )
+                await asyncio.sleep(0.1)
             states = sorted(c["state"] for c in await hub.cases())
             assert states == ["closed", "dispatched"]
             assert errors == []
