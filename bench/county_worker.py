@@ -90,8 +90,8 @@ class Worker:
         for box in self.boxes:  # boxes that were down come back and drain their outboxes
             if not box.online:
                 box.client.reconnect()
-        for _ in range(int(DRAIN_S / 0.2)):
-            if not any(b.pending or b.outbox for b in self.boxes):
+        for _ in range(int(DRAIN_S / 0.2)):  # until every box is back and its outbox drained
+            if not any(b.pending or b.outbox or not b.online for b in self.boxes):
                 break
             await asyncio.sleep(0.2)
         out = asdict(self.tally)
