@@ -88,11 +88,13 @@ async def test_flooding_box_is_rate_limited(
                 "edge-01", camera_id="cam-02", event_id=first.event_id, type="update", seq=seq
             )
 
-        async def parked() -> list[dict[str, Any]] | None:
+        async def settled() -> list[dict[str, Any]] | None:
+            # nothing lost: all 20 accepted or parked; a loaded machine may spread the burst
+            # over more than a second, so the bucket can refill a token or two meanwhile
             rows = (await hub.http.get("/api/dead-letters", headers=TECH)).json()
-            return rows if len(rows) >= 14 else None
+            inbox = await redis.xlen(hub.rt.keys.inbox)
+            return rows if inbox + len(rows) == 20 else None
 
-        rows = await wait_for(parked)
+        rows = await wait_for(settled)
+        assert len(rows) >= 10, f"only {len(rows)} of 20 parked at 1/s with a burst of 5"
         assert all("over its rate limit" in r["reason"] for r in rows)
-        inbox = await redis.xlen(hub.rt.keys.inbox)
-        assert inbox + len(rows) == 20  # nothing lost: accepted or parked
