@@ -181,20 +181,25 @@ class Hub:
 
 
 @contextlib.asynccontextmanager
-async def running_hub(settings: HubSettings, clock: FakeClock | None = None) -> AsyncIterator[Hub]:
+async def running_hub(
+    settings: HubSettings,
+    clock: FakeClock | None = None,
+    tokens: Any = None,
+    timeout_s: float = 10,
+) -> AsyncIterator[Hub]:
     clock = clock or FakeClock(MONDAY_9)
     rt = HubRuntime(settings, clock=clock, timer_loop=False)  # tests fire timers themselves
     await rt.start()
-    app = create_app(settings, runtime=rt, tokens=TOKENS)
+    app = create_app(settings, runtime=rt, tokens=TOKENS if tokens is None else tokens)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
     )
     task = asyncio.create_task(server.serve())
     try:
-        await wait_for(lambda: _started(server), 10)
+        await wait_for(lambda: _started(server), timeout_s)
         port = server.servers[0].sockets[0].getsockname()[1]
         base = f"http://127.0.0.1:{port}"
-        async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        async with httpx.AsyncClient(base_url=base, timeout=timeout_s) as client:
             yield Hub(rt, client, clock, base)
     finally:
         server.should_exit = True

@@ -3,20 +3,15 @@ fake clock), with two more responders: a grid member of another grid and an admi
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 import uvicorn
 from redis.asyncio import Redis
 
 from hub.api.auth import Principal
-from hub.app import create_app
-from hub.domain.clock import FakeClock
-from hub.runtime import HubRuntime
 from hub.settings import HubSettings
 from tests.hub.conftest import (  # noqa: F401  (fixtures)
     MONDAY_9,
@@ -26,6 +21,7 @@ from tests.hub.conftest import (  # noqa: F401  (fixtures)
     hub_settings,
     publisher,
     redis,
+    running_hub,
     test_district,
     wait_for,
 )
@@ -43,26 +39,9 @@ async def _started(server: uvicorn.Server) -> bool:
     return bool(server.started)
 
 
-@contextlib.asynccontextmanager
-async def intake_hub(settings: HubSettings) -> AsyncIterator[Hub]:
-    clock = FakeClock(MONDAY_9)
-    rt = HubRuntime(settings, clock=clock, timer_loop=False)
-    await rt.start()
-    app = create_app(settings, runtime=rt, tokens=INTAKE_TOKENS)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    )
-    task = asyncio.create_task(server.serve())
-    try:
-        await wait_for(lambda: _started(server), 20)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        base = f"http://127.0.0.1:{port}"
-        async with httpx.AsyncClient(base_url=base, timeout=20) as client:
-            yield Hub(rt, client, clock, base)
-    finally:
-        server.should_exit = True
-        await task
-        await rt.stop()
+def intake_hub(settings: HubSettings) -> contextlib.AbstractAsyncContextManager[Hub]:
+    """The hub of tests/hub with the intake tests' tokens and a longer start wait."""
+    return running_hub(settings, tokens=INTAKE_TOKENS, timeout_s=20)
 
 
 @pytest.fixture
