@@ -122,7 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     enr.add_argument(
         "--model", type=Path, default=Path("/var/lib/gridwall/models/gridwall-det-320.onnx")
     )
-    enr.add_argument("--backend", choices=["onnx", "ultralytics", "truth"])
+    enr.add_argument(
+        "--backend",
+        choices=["onnx", "onnxruntime", "openvino", "auto", "ultralytics", "truth"],
+    )
     sup = sub.add_parser(
         "supervise", help="run the agent as a child; roll back a config it cannot start with"
     )

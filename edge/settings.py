@@ -31,8 +31,11 @@ class Strict(BaseModel):
 
 
 class DetectorSettings(Strict):
-    backend: Literal["onnx", "ultralytics", "truth"] = "onnx"
-    """``truth`` reads a synthetic scene's ground truth: a test seam, never for a real camera."""
+    backend: Literal["onnx", "onnxruntime", "openvino", "auto", "ultralytics", "truth"] = "onnx"
+    """Which runtime runs the ``.onnx`` model: ``onnxruntime`` (``onnx`` is its older name),
+    ``openvino`` (x86 boxes with the ``openvino`` extra), or ``auto`` (OpenVINO where it is
+    installed, else ONNX Runtime); ``ultralytics`` runs ``.pt`` weights (training extra);
+    ``truth`` reads a synthetic scene's ground truth: a test seam, never for a real camera."""
     model_path: Path = Path("../../models/gridwall-det-320.onnx")
     input_size: Annotated[int, Field(ge=64, le=1280, multiple_of=32)] = 320
     class_names: Annotated[

@@ -37,7 +37,7 @@ class Detector(Protocol):
 
 def build_detector(settings: DetectorSettings) -> Detector:
     """Load the configured backend; raises DetectorError naming the file and the problem."""
-    if settings.backend == "onnx":
+    if settings.backend in ("onnx", "onnxruntime", "openvino", "auto"):
         from edge.detect.onnx import OnnxDetector
 
         return OnnxDetector(settings)
