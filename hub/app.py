@@ -11,7 +11,18 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
 
-from hub.api import alarms, cases, departments, ops, places, redact, scope, stream, ticket_api
+from hub.api import (
+    alarms,
+    cases,
+    departments,
+    desk,
+    ops,
+    places,
+    redact,
+    scope,
+    stream,
+    ticket_api,
+)
 from hub.api.auth import Principal, check_areas, known_bearer, load_tokens
 from hub.api.body_limit import BodyLimit
 from hub.api.deps import get_principal, require
@@ -30,6 +41,7 @@ from hub.intake import imports as intake_imports
 from hub.intake import public as intake_public
 from hub.push import responder_api
 from hub.records import api as records_api
+from hub.reports import api as reports_api
 from hub.runtime import HubRuntime
 from hub.settings import HubSettings
 from hub.supervision import api as supervision_api
@@ -50,9 +62,11 @@ ROUTERS: list[APIRouter] = [
     intake_imports.router,
     intake_public.router,
     departments.router,
+    desk.router,
     supervision_api.router,
     evaluation_api.router,
     records_api.router,
+    reports_api.router,
 ]
 
 

@@ -1,7 +1,17 @@
-"""Routes a token with an area may not use yet: they show the whole county and are not
-filtered by place. Refused (403) for such a token, never answered unfiltered; a county
-token (no area) is unaffected. Each prefix leaves this list when its route filters by area
-(``hub.api.scope``)."""
+"""Routes a scoped token may not use because they are truly county-wide: nothing in them
+belongs to one place or one department. Refused (403) for a token with an area or a
+department, never answered unfiltered; a county token (neither) is unaffected. Every other
+route filters by place and department (``hub.api.scope``).
+
+Why each is county-wide:
+- wall scenes, tours, feedback and the fleet banner: the county room's screen layouts and the
+  health of every edge box (a street's wall itself is filtered, ``hub/wall/router.py``);
+- the 12345 / department import and its change feed: a sending system files and follows its
+  records anywhere in the county (and the signed webhook carries status back per source);
+- fleet, edges, dead letters and enrolment: technicians' views of the whole installation.
+
+A department's desk also has no wall: the wall is a place's, the desk a department's queue.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +20,10 @@ from fastapi import HTTPException
 from hub.api.auth import Principal
 
 COUNTY_ONLY = (
-    "/api/wall/scenes",  # the wall itself is filtered (hub/wall/router.py); scenes, tours,
-    "/api/wall/tours",  # feedback and the fleet banner name the whole county
+    "/api/wall/scenes",
+    "/api/wall/tours",
     "/api/wall/feedback",
     "/api/wall/fleet",
-    "/api/supervision",
-    "/api/reports",
-    "/api/intake/triage",
     "/api/intake/import",
     "/api/intake/feed/",
     "/api/fleet",
@@ -24,13 +31,15 @@ COUNTY_ONLY = (
     "/api/dead-letters",
     "/api/enrol/",
 )
+PLACE_ONLY = ("/api/wall",)  # a place's room: not for a department's desk
 
 
 def refuse_unscoped(path: str, p: Principal) -> None:
-    """403 when a token with an area asks for a route that is not filtered by place."""
-    if p.area is not None and path.startswith(COUNTY_ONLY):
+    """403 when a scoped token asks for a county-wide route."""
+    if p.scoped and path.startswith(COUNTY_ONLY):
+        who = f"{p.area.level} {p.area.code}" if p.area else f"department {p.department}"
+        raise HTTPException(403, f"{path} is county-wide: a token of {who} may not use it")
+    if p.department is not None and path.startswith(PLACE_ONLY):
         raise HTTPException(
-            403,
-            f"{path} is not filtered by place yet: a token of {p.area.level} "
-            f"{p.area.code} may not use it",
+            403, f"{path} is a place's room: a token of department {p.department} has a desk"
         )

@@ -1,16 +1,18 @@
 """Bearer tokens with roles. Tokens come from the environment or a tokens file, never code.
 
 Format (env var or file, one entry per line or separated by commas):
-``TOKEN ROLE [PERSON_ID] [area=PLACE]`` with ROLE one of operator, responder, technician,
-admin. A responder needs the person id whose cases they see. ``area=`` scopes the token to
-a street, community or grid code of the district (``hub.domain.area``); without it the token
-sees the whole county. Each area is checked against the district at start
-(``check_areas``): an unknown code stops the hub.
+``TOKEN ROLE [PERSON_ID] [area=PLACE] [department=ID]`` with ROLE one of operator, responder,
+technician, admin. A responder needs the person id whose cases they see. ``area=`` scopes the
+token to a street, community or grid code of the district (``hub.domain.area``); without it the
+token sees the whole county. ``department=`` (an id of ``departments.yaml``) scopes it to the
+cases that department owns: a department's desk. Each area and department is checked against
+the district at start (``check_areas``): an unknown one stops the hub.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from hub.district import District
 
 ROLES = ("operator", "responder", "technician", "admin")
+DEPARTMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,12 @@ class Principal:
     role: str
     person_id: str | None = None
     area: Area | None = None  # None: the whole county
+    department: str | None = None  # None: every department's cases
+
+    @property
+    def scoped(self) -> bool:
+        """Whether the token sees less than the whole county (an area or a department)."""
+        return self.area is not None or self.department is not None
 
 
 class TokenError(ValueError):
@@ -43,11 +52,22 @@ def parse_tokens(text: str, where: str) -> dict[str, Principal]:
         parts = entry.split("#", 1)[0].split()
         if not parts:
             continue
-        area = _area(parts[-1], f"{where} entry {n}") if parts[-1].startswith("area=") else None
-        if area is not None:
-            parts.pop()
+        area, department = None, None
+        while parts and "=" in parts[-1]:
+            key, _, value = parts.pop().partition("=")
+            if key == "area" and area is None:
+                area = _area(value, f"{where} entry {n}")
+            elif key == "department" and department is None and DEPARTMENT_ID.match(value):
+                department = value
+            else:
+                raise TokenError(
+                    f"{where} entry {n}: unexpected {key}={value!r}; "
+                    "expected at most one area=PLACE and one department=ID"
+                )
         if len(parts) not in (2, 3):
-            raise TokenError(f"{where} entry {n}: expected 'TOKEN ROLE [PERSON_ID] [area=PLACE]'")
+            raise TokenError(
+                f"{where} entry {n}: expected 'TOKEN ROLE [PERSON_ID] [area=PLACE] [department=ID]'"
+            )
         token, role = parts[0], parts[1]
         if role not in ROLES:
             raise TokenError(f"{where} entry {n}: unknown role {role!r}; roles are {ROLES}")
@@ -56,12 +76,11 @@ def parse_tokens(text: str, where: str) -> dict[str, Principal]:
         person = parts[2] if len(parts) == 3 else None
         if role == "responder" and person is None:
             raise TokenError(f"{where} entry {n}: a responder token needs a person id")
-        out[token] = Principal(person or role, role, person, area)
+        out[token] = Principal(person or role, role, person, area, department)
     return out
 
 
-def _area(field: str, where: str) -> Area:
-    code = field.removeprefix("area=")
+def _area(code: str, where: str) -> Area:
     level = LEVELS.get(len(code)) if code.isdigit() else None
     if level is None:
         raise TokenError(
@@ -72,10 +91,17 @@ def _area(field: str, where: str) -> Area:
 
 
 def check_areas(tokens: Mapping[str, Principal], district: District) -> None:
-    """Every token's area is a place of ``district``; ``TokenError`` names the first that is
-    not (by role and person, never the token)."""
+    """Every token's area is a place of ``district`` and its department one of its
+    departments; ``TokenError`` names the first that is not (by role and person, never the
+    token)."""
     grids = district.grids
+    departments = {d.id for d in district.departments.departments}
     for p in tokens.values():
+        if p.department is not None and p.department not in departments:
+            raise TokenError(
+                f"API token of {p.role} {p.name!r}: unknown department {p.department!r}; "
+                f"known: {sorted(departments)}"
+            )
         if p.area is None:
             continue
         try:

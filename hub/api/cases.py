@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from hub.api.alarms import alarm_detection
 from hub.api.auth import Principal
 from hub.api.deps import Anyone, Runtime
+from hub.api.desk import check_assignees
 from hub.api.scope import sees_case
 from hub.domain.case_state import TRANSITIONS, TransitionError
 from hub.domain.turnout import TurnoutError, check_ack, turnout
@@ -171,6 +172,8 @@ async def act(no: str, body: ActionRequest, rt: Runtime, p: Anyone) -> dict[str,
         where = "POST /api/cases/{no}/hand-over" if body.action == "hand_over" else "the hub"
         raise HTTPException(422, f"{body.action!r} is done by {where}")
     data = body.data() if body.action in ("reassign", "joint") else None
+    if body.action == "reassign":
+        check_assignees(rt, p, body.assignees or [])
     if body.action == "joint_ack":
         unit = p.person_id if p.role == "responder" else body.unit
         try:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.api.deps import Anyone, Operator, Runtime
+from hub.api.desk import open_department
 from hub.api.scope import sees_case
 from hub.domain.case_state import TransitionError
 from hub.domain.owners import OwnerError, hand_over
@@ -34,7 +35,13 @@ async def departments(rt: Runtime, p: Anyone) -> dict[str, Any]:
     counted = {text(k): int(v) for k, v in rework.items()}
     out = []
     for d in deps.departments:
+        if p.department is not None and d.id != p.department:
+            continue
         open_n = await rt.redis.zcard(rt.keys.department_queue(d.id))
+        if p.scoped:  # only the cases the caller may see
+            raw: Any = await rt.redis.zrange(rt.keys.department_queue(d.id), 0, -1)
+            records = await rt.store.records([text(x) for x in raw])
+            open_n = sum(1 for r in records if sees_case(rt, p, r))
         categories = [c.code for c in rt.district.categories.values() if c.department == d.name_zh]
         out.append(
             {
@@ -52,11 +59,9 @@ async def departments(rt: Runtime, p: Anyone) -> dict[str, Any]:
 
 @router.get("/api/departments/{dep}/queue")
 async def department_queue(dep: str, rt: Runtime, p: Operator, limit: int = 200) -> Any:
-    """The department's open cases, oldest first (a token with an area: those in it)."""
-    try:
-        rt.ctx.owners.department(dep)
-    except OwnerError as exc:
-        raise HTTPException(404, str(exc)) from None
+    """The department's open cases, oldest first (a token with an area: those in it; a
+    department's token: its own queue only)."""
+    open_department(rt, p, dep)
     raw: Any = await rt.redis.zrange(rt.keys.department_queue(dep), 0, max(1, min(limit, 5000)) - 1)
     records = await rt.store.records([text(x) for x in raw])
     return [case_summary(r) for r in records if sees_case(rt, p, r)]

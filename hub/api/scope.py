@@ -7,6 +7,10 @@ looking into it, and the snapshots of those cases and alarms. Staff without an a
 (operator, technician, admin) see all. Both limits hold together: a responder with an area
 sees the cases they are on inside it.
 
+A department's desk (``department=`` on the token) sees the cases that department owns now,
+and their snapshots through those cases (``?case=``); alarms before they are cases, cameras
+and live video are not a department's and follow the token's area alone.
+
 A responder's request for a snapshot or a camera names the case it is for (``?case=``):
 the hub checks that the responder is on that case and that the snapshot or camera is the
 case's, without scanning anything. Answers outside the scope are 404, as for a thing that
@@ -73,13 +77,25 @@ def camera_in_area(rt: HubRuntime, p: Principal, camera_id: str) -> bool:
     return covers_any(p.area, [z.grid_code for z in zones if z], grid_parents(rt))
 
 
+def of_department(p: Principal, rec: dict[str, str]) -> bool:
+    """A department's desk sees the cases its department owns now (``department`` of the
+    case's listing fields); a token without a department every department's."""
+    return p.department is None or rec.get("department") == p.department
+
+
 def sees_case(rt: HubRuntime, p: Principal, rec: dict[str, str]) -> bool:
-    """A case the caller may see: on it (responder) and in their area (if they have one)."""
-    return bool(rec) and on_case(p, rec) and in_area(rt, p, rec.get("grid_code"))
+    """A case the caller may see: on it (responder), in their area and of their department
+    (if they have one)."""
+    return (
+        bool(rec)
+        and on_case(p, rec)
+        and of_department(p, rec)
+        and in_area(rt, p, rec.get("grid_code"))
+    )
 
 
 async def may_see_case(rt: HubRuntime, p: Principal, case_no: str | None) -> bool:
-    if p.role != "responder" and p.area is None:
+    if p.role != "responder" and not p.scoped:
         return True
     if not case_no:
         return False
@@ -110,9 +126,9 @@ async def may_see_snapshot(
 ) -> bool:
     """Responders name the case; area-scoped staff the case or the alarm (one in their area
     that names the snapshot)."""
-    if p.role != "responder" and p.area is None:
+    if p.role != "responder" and not p.scoped:
         return True
-    if alarm is not None and p.role != "responder":
+    if alarm is not None and p.role != "responder" and p.department is None:
         grid, snaps = await alarm_snapshots(rt, alarm)
         return grid is not None and in_area(rt, p, grid) and snapshot_id in snaps
     if not await may_see_case(rt, p, case_no):

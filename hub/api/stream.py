@@ -18,7 +18,7 @@ from fastapi.responses import StreamingResponse
 
 from hub.api.auth import Principal
 from hub.api.deps import Anyone, Runtime
-from hub.api.scope import in_area
+from hub.api.scope import in_area, sees_case
 from hub.api.stream_ids import check_stream_id
 from hub.domain.case_state import CaseEvent
 from hub.push.case_scope import ResponderScope
@@ -51,21 +51,27 @@ async def _visible(scope: ResponderScope | None, f: dict[bytes, bytes]) -> bool:
 
 
 class AreaFilter:
-    """Which changes a caller with an area sees: those of cases and alarms in it."""
+    """Which changes a caller with an area or a department sees: those of cases (and, for an
+    area, alarms) in it. A case's grid is remembered; its department is read each time, since
+    a hand-over moves it."""
 
     def __init__(self, rt: HubRuntime, p: Principal) -> None:
         self.rt, self.p = rt, p
         self._case_grid: dict[str, str | None] = {}
 
     async def admits(self, f: dict[bytes, bytes]) -> bool:
-        if self.p.area is None:
+        if not self.p.scoped:
             return True
         kind = f.get(b"kind", b"")
         if kind == b"case" and b"case_no" in f:
             no = text(f[b"case_no"])
+            if self.p.department is not None:
+                return sees_case(self.rt, self.p, await self.rt.store.record(no))
             if no not in self._case_grid:
                 self._case_grid[no] = (await self.rt.store.record(no)).get("grid_code")
             return in_area(self.rt, self.p, self._case_grid[no])
+        if self.p.department is not None:
+            return False
         if kind.startswith(b"alarm_") and b"alarm_key" in f:
             grid = await self.rt.redis.hget(self.rt.keys.alarm(text(f[b"alarm_key"])), "grid_code")
             return grid is not None and in_area(self.rt, self.p, text(grid))

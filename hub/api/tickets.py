@@ -67,7 +67,9 @@ def ticket_key(tokens: Mapping[str, Principal], env: Mapping[str, str] | None = 
             raise ValueError(f"${KEY_ENV} must be at least 32 characters")
         return hashlib.sha256(given.encode()).digest()
     lines = sorted(
-        f"{t} {p.role} {p.person_id or ''}" + (f" area={p.area.code}" if p.area else "")
+        f"{t} {p.role} {p.person_id or ''}"
+        + (f" area={p.area.code}" if p.area else "")
+        + (f" department={p.department}" if p.department else "")
         for t, p in tokens.items()
     )
     return hmac.new(b"gridwall-ticket-key-v1", "\n".join(lines).encode(), "sha256").digest()
@@ -93,6 +95,8 @@ class Tickets:
         claims = {"n": p.name, "r": p.role, "p": p.person_id, "x": expires_ms, "u": PURPOSE}
         if p.area is not None:
             claims["a"] = p.area.code
+        if p.department is not None:
+            claims["d"] = p.department
         body = _b64(json.dumps(claims, separators=(",", ":")).encode())
         return f"{body}.{self._sign(body)}", expires_ms
 
@@ -112,7 +116,10 @@ class Tickets:
             if not isinstance(code, str) or len(code) not in LEVELS:
                 return None
             area = Area(LEVELS[len(code)], code)
-        return Principal(str(claims["n"]), str(claims["r"]), claims.get("p"), area)
+        department = claims.get("d")
+        if department is not None and not isinstance(department, str):
+            return None
+        return Principal(str(claims["n"]), str(claims["r"]), claims.get("p"), area, department)
 
     @staticmethod
     def claimed(ticket: str) -> Claimed | None:

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.api.deps import Anyone, Operator, Runtime
+from hub.api.scope import camera_in_area, in_area, sees_case
 from hub.domain.case_state import TransitionError
 from hub.intake.deps import Intake, Places, http_error, read_photos
 from hub.intake.exif import read_exif
@@ -153,6 +154,8 @@ async def operator_case(
         if lon is None or lat is None:
             raise IntakeRejected("no position: send lon and lat (or the tile's camera_id)")
         grid = place_in_grid(lon, lat, rt.district.grid_index.locate)
+        if not in_area(rt, p, grid):
+            raise IntakeRejected(f"({lon}, {lat}) is in grid {grid}, outside your area", 403)
         snap_key = rt.keys.snapshot(snapshot_id) if snapshot_id else None
         if snap_key and not await rt.redis.exists(snap_key):
             raise IntakeRejected(f"no still {snapshot_id!r} on the hub (expired?)", 404)
@@ -182,10 +185,13 @@ async def operator_case(
 @router.get("/api/intake/triage")
 async def triage_queue(rt: Runtime, p: Operator, limit: int = 200) -> list[dict[str, Any]]:
     """Citizens' reports waiting for an operator, oldest first, with their note, phone,
-    place and photo ids (``GET /api/media/{id}``)."""
+    place and photo ids (``GET /api/media/{id}``); a token with an area or a department
+    gets the reports in it."""
     raw: Any = await rt.redis.zrange(rt.keys.triage, 0, max(1, min(limit, 1000)) - 1)
     out = []
     for rec in await rt.store.records([text(x) for x in raw]):
+        if not sees_case(rt, p, rec):
+            continue
         facts = (await rt.store.view(rec["case_no"])).facts
         out.append(
             case_summary(rec)
@@ -210,7 +216,8 @@ class TriageDecision(BaseModel):
 async def triage_decide(
     no: str, body: TriageDecision, rt: Runtime, intake: Intake, p: Operator
 ) -> dict[str, Any]:
-    if await rt.redis.zscore(rt.keys.triage, no) is None:
+    waiting = await rt.redis.zscore(rt.keys.triage, no) is not None
+    if not waiting or not sees_case(rt, p, await rt.store.record(no)):
         raise HTTPException(404, f"case {no!r} is not in the triage queue")
     actor = f"{p.role}:{p.name}"
     try:
@@ -242,10 +249,12 @@ async def place_token(
     """The token (and page address) to print as a QR code for a grid or a camera site."""
     if (grid is None) == (camera is None):
         raise HTTPException(422, "name one place: ?grid=CODE or ?camera=ID")
-    if grid is not None and grid not in rt.district.grids:
-        raise HTTPException(404, f"no grid {grid!r}")
-    if camera is not None and camera not in rt.district.cameras:
-        raise HTTPException(404, f"no camera {camera!r}")
+    if grid is not None and (grid not in rt.district.grids or not in_area(rt, p, grid)):
+        raise HTTPException(404, f"no grid {grid!r}" + (" in your area" if p.area else ""))
+    if camera is not None and (
+        camera not in rt.district.cameras or not camera_in_area(rt, p, camera)
+    ):
+        raise HTTPException(404, f"no camera {camera!r}" + (" in your area" if p.area else ""))
     place = Place("grid", grid) if grid is not None else Place("camera", str(camera))
     token = places.sign(place)
     return {"token": token, "path": f"/report/?place={token}"}

@@ -3,7 +3,12 @@
 ``?period=day|week|month|quarter&day=YYYY-MM-DD&level=county|street|community|grid|department|person``
 gives one row of figures per key of the level for the cases reported in the period that holds
 ``day`` (local time of the district); ``&key=K`` gives instead the case numbers behind that
-row. 404 while the case history is off (no ``GRIDWALL_DATABASE_URL``)."""
+row. 404 while the case history is off (no ``GRIDWALL_DATABASE_URL``).
+
+A token with an area counts only the cases in it, at its own level or below (a street's
+token: ``level=street|community|grid|department|person``; a level above it is 403, and
+``key=`` of a place outside it 404); a department's token counts only the cases it owns
+(``key=`` of another department at ``level=department``: 404)."""
 
 from __future__ import annotations
 
@@ -14,8 +19,12 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException
 
+from hub.api.auth import Principal
 from hub.api.deps import Operator, Runtime
+from hub.api.scope import grid_parents
+from hub.domain.area import covers
 from hub.records.periods import period_bounds
+from hub.runtime import HubRuntime
 
 router = APIRouter(tags=["reports"])
 
@@ -39,14 +48,17 @@ async def reports(
     except ValueError as exc:
         raise HTTPException(422, str(exc)) from None
     engine = rt.records.engine
+    grids, department = scope_of(rt, p, level, key)
 
     def run() -> Any:
-        from hub.records.reports import cases_behind, report  # SQLAlchemy: only when asked
+        # SQLAlchemy: only when asked
+        from hub.records.reports import Within, cases_behind, report
 
+        within = Within(grids, department)
         with engine.connect() as conn:
             if key is not None:
-                return cases_behind(conn, level, key, start, end)
-            return report(conn, level, start, end, rt.ctx.tiers)
+                return cases_behind(conn, level, key, start, end, within)
+            return report(conn, level, start, end, rt.ctx.tiers, within=within)
 
     try:
         rows = await asyncio.to_thread(run)
@@ -63,3 +75,31 @@ async def reports(
     else:
         out["rows"] = rows
     return out
+
+
+PLACE_LEVELS = ("county", "street", "community", "grid")
+
+
+def scope_of(
+    rt: HubRuntime, p: Principal, level: str, key: str | None
+) -> tuple[frozenset[str] | None, str | None]:
+    """The grids and department a caller's report is limited to (None: no limit); 403 for a
+    place level above the caller's area, 404 for a key outside it."""
+    grids = None
+    if p.area is not None and p.area.level != "county":
+        if level in PLACE_LEVELS and PLACE_LEVELS.index(level) < PLACE_LEVELS.index(p.area.level):
+            raise HTTPException(
+                403, f"level {level!r} is above your area ({p.area}): ask {p.area.level} or below"
+            )
+        parents = grid_parents(rt)
+        grids = frozenset(g for g in rt.district.grids if covers(p.area, g, parents))
+        if key is not None and level in PLACE_LEVELS and not _place_in(key, grids):
+            raise HTTPException(404, f"no {level} {key!r} in your area ({p.area})")
+    if p.department is not None and level == "department" and key not in (None, p.department):
+        raise HTTPException(404, f"no department {key!r} at your desk ({p.department})")
+    return grids, p.department
+
+
+def _place_in(code: str, grids: frozenset[str]) -> bool:
+    """Whether a place code (street, community or grid) holds one of ``grids``."""
+    return any(g.startswith(code) for g in grids)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -33,22 +34,45 @@ LEVELS = ("county", "street", "community", "grid", "department", "person")
 NOT_COUNTED = ("rejected", "merged")
 
 
-def _counted(start: dt.datetime, end: dt.datetime) -> ColumnElement[bool]:
+@dataclass(frozen=True)
+class Within:
+    """The cases a scoped caller may count: in these grids (an area's, micro grids
+    included) and of this department (its current owner); None: no limit."""
+
+    grids: frozenset[str] | None = None
+    department: str | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if self.grids is not None:
+            out.append(cases.c.grid_code.in_(sorted(self.grids)))
+        if self.department is not None:
+            out.append(cases.c.department_id == self.department)
+        return out
+
+
+EVERYWHERE = Within()
+
+
+def _counted(
+    start: dt.datetime, end: dt.datetime, within: Within = EVERYWHERE
+) -> ColumnElement[bool]:
     return and_(
         cases.c.reported_at >= start,
         cases.c.reported_at < end,
         cases.c.state.not_in(NOT_COUNTED),
+        *within.conditions(),
     )
 
 
 def _source(
-    level: str, start: dt.datetime, end: dt.datetime
+    level: str, start: dt.datetime, end: dt.datetime, within: Within = EVERYWHERE
 ) -> tuple[FromClause, ColumnElement[Any]]:
     """The rows to group (cases, or cases × their assignees) and the grouping key. The
     assignees are read for the period's cases only (not the whole year's)."""
     if level in ("county", "street", "community", "grid"):
         return cases, cases.c[f"{level}_code"]
-    in_period = select(cases.c.case_no).where(_counted(start, end))
+    in_period = select(cases.c.case_no).where(_counted(start, end, within))
     assigned = (
         select(assignments.c.case_no, assignments.c.person_id)
         .where(assignments.c.role == "assignee", assignments.c.case_no.in_(in_period))
@@ -81,10 +105,11 @@ def report(
     end: dt.datetime,
     tiers: Sequence[str],
     only: str | None = None,
+    within: Within = EVERYWHERE,
 ) -> list[dict[str, Any]]:
     """One row of figures per key of ``level`` with cases in [start, end), by key (or the
-    row of the key ``only`` alone)."""
-    source, key = _source(level, start, end)
+    row of the key ``only`` alone), counting only the cases ``within`` allows."""
+    source, key = _source(level, start, end, within)
     closed = cases.c.closed_at.is_not(None)
     n = func.count()
     columns: list[Any] = [
@@ -109,7 +134,7 @@ def report(
     stmt = (
         select(*columns)
         .select_from(source)
-        .where(_counted(start, end), *([key == only] if only is not None else []))
+        .where(_counted(start, end, within), *([key == only] if only is not None else []))
         .group_by(key)
         .order_by(key)
     )
@@ -144,14 +169,19 @@ def _figures(r: dict[str, Any], tiers: Sequence[str]) -> dict[str, Any]:
 
 
 def cases_behind(
-    conn: Connection, level: str, key: str, start: dt.datetime, end: dt.datetime
+    conn: Connection,
+    level: str,
+    key: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    within: Within = EVERYWHERE,
 ) -> list[str]:
     """The case numbers counted in one row of ``report``."""
-    source, column = _source(level, start, end)
+    source, column = _source(level, start, end, within)
     stmt = (
         select(cases.c.case_no)
         .select_from(source)
-        .where(_counted(start, end), column == key)
+        .where(_counted(start, end, within), column == key)
         .distinct()
         .order_by(cases.c.case_no)
     )

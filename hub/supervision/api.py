@@ -25,13 +25,18 @@ class OrderRequest(BaseModel):
 @router.get("/api/supervision")
 async def board(rt: Runtime, p: Operator) -> list[dict[str, Any]]:
     """Open cases (reported in the last 30 days) with the share of their time limit used
-    and its colour (green, yellow, red), most urgent first."""
-    return await rt.supervision.board()
+    and its colour (green, yellow, red), most urgent first; a token with an area or a
+    department gets the cases in it."""
+    board = await rt.supervision.board()
+    if not p.scoped:
+        return board
+    records = await rt.store.records([str(c["case_no"]) for c in board])
+    return [c for c, rec in zip(board, records, strict=True) if sees_case(rt, p, rec)]
 
 
 @router.post("/api/cases/{no}/supervision-orders")
 async def order(no: str, body: OrderRequest, rt: Runtime, p: Operator) -> dict[str, Any]:
-    if p.area is not None and not sees_case(rt, p, await rt.store.record(no)):
+    if p.scoped and not sees_case(rt, p, await rt.store.record(no)):
         raise HTTPException(404, f"no case {no!r}")  # another place's case, as if none
     try:
         view = await rt.supervision.order(no, f"{p.role}:{p.name}", body.note, body.deadline_ms)

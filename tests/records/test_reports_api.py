@@ -9,13 +9,19 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy import func, select
 
+from hub.api.auth import Principal
+from hub.domain.area import Area
 from hub.records.schema import events
 from hub.settings import HubSettings, RecordsSettings
-from tests.hub.conftest import OP, running_hub, wait_for
+from tests.hub.conftest import OP, TOKENS, running_hub, wait_for
 from tests.records.rig import events_in_redis, make_cases
 
 pytestmark = pytest.mark.integration
 RESPONDER = {"Authorization": "Bearer resp-token-0123456789abc"}
+STREET = {"Authorization": "Bearer street-operator-0123456789"}
+STREET_TOKEN = {
+    "street-operator-0123456789": Principal("op-s", "operator", None, Area("street", "339901001"))
+}
 
 
 async def test_reports_from_the_copied_history(
@@ -24,10 +30,10 @@ async def test_reports_from_the_copied_history(
     settings = hub_settings.model_copy(
         update={"records": RecordsSettings(database_url=database_url)}
     )
-    async with running_hub(settings) as hub:
+    async with running_hub(settings, tokens=TOKENS | STREET_TOKEN) as hub:
         assert hub.rt.records is not None
         engine = hub.rt.records.engine
-        await make_cases(hub.rt, redis, hub.clock, cameras=4)
+        await make_cases(hub.rt, redis, hub.clock, cameras=8)
 
         def copied() -> int:
             with engine.connect() as conn:
@@ -56,6 +62,23 @@ async def test_reports_from_the_copied_history(
             r = await hub.http.get("/api/reports", params={**q, **bad}, headers=OP)
             assert r.status_code == 422 and why in r.text, r.text
         assert (await hub.http.get("/api/reports", headers=RESPONDER)).status_code == 403
+
+        # a street's token: its street and below only
+        rows = {r["key"]: r for r in streets.json()["rows"]}
+        mine, other = "339901001", next(s for s in hub.rt.district.streets if s not in rows)
+        own = await hub.http.get("/api/reports", params={**q, "level": "street"}, headers=STREET)
+        assert own.json()["rows"] == [rows[mine]], own.text
+        grids = await hub.http.get("/api/reports", params={**q, "level": "grid"}, headers=STREET)
+        assert sum(r["cases"] for r in grids.json()["rows"]) == rows[mine]["cases"]
+        assert all(r["key"].startswith(mine) for r in grids.json()["rows"])
+        up = await hub.http.get("/api/reports", params=q, headers=STREET)
+        assert up.status_code == 403 and "above your area" in up.text, up.text
+        for key in (other, other + "001"):
+            level = "street" if len(key) == 9 else "community"
+            r = await hub.http.get(
+                "/api/reports", params={**q, "level": level, "key": key}, headers=STREET
+            )
+            assert r.status_code == 404, r.text
 
 
 async def test_reports_need_the_history(hub_settings: HubSettings, redis: Redis) -> None:

@@ -145,10 +145,12 @@ async def test_street_token_sees_its_street_only(
         no = await get(f"/api/snapshots/{snap_b}?case={no_b}&ticket={ticket}")
         assert no.status_code == 404, no.text
 
-        # routes not filtered by place are refused, not answered whole
-        for path in ("/api/wall/scenes", "/api/supervision", "/api/intake/triage"):
+        # county-wide routes are refused, not answered whole; supervision is filtered
+        for path in ("/api/wall/scenes", "/api/intake/feed/hotline", "/api/fleet"):
             assert (await get(path, headers=STREET_A)).status_code == 403, path
-        assert (await get("/api/supervision", headers=COUNTY)).status_code == 200
+        board_a = {c["case_no"] for c in (await get("/api/supervision", headers=STREET_A)).json()}
+        board = {c["case_no"] for c in (await get("/api/supervision", headers=COUNTY)).json()}
+        assert {no_a, no_b} <= board and no_a in board_a and no_b not in board_a
 
         # the change stream's filter: each street its own case and alarm changes
         tokens = h.app.state.tokens
