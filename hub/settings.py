@@ -162,6 +162,8 @@ class RecordsSettings(Strict):
     # how long a bundle's evidence is to be kept, by default and per category code
     retention_days: Annotated[int, Field(ge=1, le=36_500)] = 730
     retention_days_by_category: dict[str, Annotated[int, Field(ge=1, le=36_500)]] = {}
+    # CJK TrueType font the PDF assessment report is set in (its first face when a .ttc)
+    pdf_font_file: Path = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
     @field_validator("database_url")
     @classmethod

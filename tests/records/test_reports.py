@@ -105,10 +105,8 @@ ASSIGNED = [
 ]
 
 
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    e = open_engine(database_url)
-    migrate(e)
+def seed(e: Engine) -> None:
+    """The fixed data set into a migrated database (people pA-pC beside any already there)."""
     at = dt.datetime(2026, 11, 1, tzinfo=TZ)
     with e.begin() as conn:
         conn.execute(insert(cases), CASES)
@@ -126,6 +124,13 @@ def engine(database_url: str) -> Iterator[Engine]:
                 for p, d in (("pA", "D1"), ("pB", "D1"), ("pC", "D2"))
             ],
         )
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    e = open_engine(database_url)
+    migrate(e)
+    seed(e)
     yield e
     e.dispose()
 

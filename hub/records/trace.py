@@ -1,0 +1,119 @@
+"""The cases behind one assessment figure, and the names of the units a report ranks.
+
+A figure of ``reports.report`` is traced to the cases it counts: a count to its cases, a rate
+to the cases of its numerator (closure rate: the closed; on-time rate: the closed on time;
+rework rate: the reworked), a median to the cases it is the median of, a 721 tier to the
+cases closed at that tier, satisfaction to the rated cases, supervision orders to the cases
+that had one. The scope (period, level, unit) is the report's own (``reports._source``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, and_, select, true
+
+from hub.records.reports import EVERYWHERE, Within, _counted, _source
+from hub.records.schema import cases, departments, people, places
+
+# the report's fields a figure may name (``tier:NAME`` names one tier of the 721 split)
+FIGURES = (
+    "cases",
+    "closed",
+    "closure_rate",
+    "on_time_rate",
+    "median_accept_min",
+    "median_resolve_min",
+    "rework_rate",
+    "satisfaction",
+    "rated",
+    "supervision_orders",
+)
+
+
+def figure_filter(figure: str, tiers: Sequence[str]) -> ColumnElement[bool]:
+    """The condition a counted case meets to be behind ``figure`` (ValueError if unknown)."""
+    closed = cases.c.closed_at.is_not(None)
+    if figure.startswith("tier:"):
+        name = figure.removeprefix("tier:")
+        if name not in tiers:
+            raise ValueError(f"tier must be one of {list(tiers)}, got {name!r}")
+        return and_(closed, cases.c.closing_tier == list(tiers).index(name))
+    dispatched = cases.c.dispatched_at.is_not(None)
+    conditions: dict[str, ColumnElement[bool]] = {
+        "cases": true(),
+        "closed": closed,
+        "closure_rate": closed,
+        "on_time_rate": cases.c.on_time.is_(True),
+        "median_accept_min": and_(dispatched, cases.c.accepted_at.is_not(None)),
+        "median_resolve_min": and_(dispatched, cases.c.resolved_at.is_not(None)),
+        "rework_rate": cases.c.rework_count > 0,
+        "satisfaction": cases.c.satisfaction.is_not(None),
+        "rated": cases.c.satisfaction.is_not(None),
+        "supervision_orders": cases.c.supervision_orders > 0,
+    }
+    if figure not in conditions:
+        raise ValueError(f"figure must be one of {[*FIGURES, 'tier:NAME']}, got {figure!r}")
+    return conditions[figure]
+
+
+def cases_of_figure(
+    conn: Connection,
+    level: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    tiers: Sequence[str],
+    figure: str = "cases",
+    key: str | None = None,
+    within: Within = EVERYWHERE,
+) -> list[dict[str, Any]]:
+    """The cases behind ``figure`` of the unit ``key`` (every unit's when None), one row per
+    unit and case, by unit then case number; only the cases ``within`` allows."""
+    source, column = _source(level, start, end, within)
+    where = [_counted(start, end, within), figure_filter(figure, tiers)]
+    if key is not None:
+        where.append(column == key)
+    stmt = (
+        select(
+            column.label("key"),
+            cases.c.case_no,
+            cases.c.category,
+            cases.c.state,
+            cases.c.grid_code,
+            cases.c.reported_at,
+            cases.c.closed_at,
+            cases.c.on_time,
+            cases.c.closing_tier,
+            cases.c.rework_count,
+            cases.c.satisfaction,
+            cases.c.supervision_orders,
+        )
+        .select_from(source)
+        .where(*where)
+        .distinct()
+        .order_by(column, cases.c.case_no)
+    )
+    out = []
+    for r in conn.execute(stmt).mappings():
+        row = dict(r)
+        tier = row.pop("closing_tier")
+        row["closing_tier"] = tiers[tier] if tier is not None and 0 <= tier < len(tiers) else None
+        for k in ("reported_at", "closed_at"):
+            row[k] = row[k].isoformat() if row[k] is not None else None
+        out.append(row)
+    return out
+
+
+def unit_names(conn: Connection, level: str, keys: Sequence[str]) -> dict[str, str]:
+    """The name of each unit of ``level`` among ``keys`` that the reference tables know."""
+    if not keys:
+        return {}
+    if level == "department":
+        col, name = departments.c.department_id, departments.c.name
+    elif level == "person":
+        col, name = people.c.person_id, people.c.name
+    else:
+        col, name = places.c.code, places.c.name
+    stmt = select(col, name).where(col.in_(list(keys)))
+    return {str(k): str(n) for k, n in conn.execute(stmt)}

@@ -1,0 +1,164 @@
+"""The assessment page's routes beside ``GET /api/reports`` (operators; a scoped token counts
+only its area's or department's cases, as ``/api/reports`` does: ``records.api.scope_of``):
+
+- ``GET /api/reports/cases?period&day&level&key&figure``: the cases behind one figure of one
+  unit (``hub.records.trace``), with what the page lists of each;
+- ``GET /api/reports/names?level&keys=a,b``: the units' names;
+- ``GET /api/reports/export?format=xlsx|pdf&period&day&level&by&lang``: the report as a file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import Response
+
+from hub.api.deps import Operator, Runtime
+from hub.records.api import scope_of
+from hub.records.periods import period_bounds
+from hub.reports.labels import LANGS
+from hub.runtime import HubRuntime
+
+router = APIRouter(tags=["reports"])
+MEDIA = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+MAX_NAMES = 2000
+
+
+def _history(rt: HubRuntime) -> Any:
+    if rt.records is None:
+        # 404, not 503: nothing is down, this hub keeps no history to report from
+        raise HTTPException(404, "reports need the case history: set GRIDWALL_DATABASE_URL")
+    return rt.records.engine
+
+
+def _bounds(rt: HubRuntime, period: str, day: dt.date | None) -> tuple[dt.datetime, dt.datetime]:
+    zone = rt.ctx.district.calendar.timezone
+    on = day or dt.datetime.fromtimestamp(rt.clock.now_ms() / 1000, ZoneInfo(zone)).date()
+    try:
+        return period_bounds(period, on, zone)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+async def _in_thread(fn: Any) -> Any:
+    """Run blocking SQL or file building off the loop; a ValueError (bad level, figure,
+    tier, rank field) is the caller's: 422."""
+    try:
+        return await asyncio.to_thread(fn)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
+
+
+@router.get("/api/reports/cases")
+async def figure_cases(
+    rt: Runtime,
+    p: Operator,
+    key: str,
+    period: str = "month",
+    day: dt.date | None = None,
+    level: str = "street",
+    figure: str = "cases",
+) -> dict[str, Any]:
+    engine = _history(rt)
+    start, end = _bounds(rt, period, day)
+    grids, department = scope_of(rt, p, level, key)
+
+    def run() -> list[dict[str, Any]]:
+        from hub.records.reports import Within
+        from hub.records.trace import cases_of_figure
+
+        with engine.connect() as conn:
+            return cases_of_figure(
+                conn, level, start, end, rt.ctx.tiers, figure, key, Within(grids, department)
+            )
+
+    rows = await _in_thread(run)
+    return {
+        "period": period,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "level": level,
+        "key": key,
+        "figure": figure,
+        "cases": rows,
+    }
+
+
+@router.get("/api/reports/names")
+async def unit_names(
+    rt: Runtime, p: Operator, level: str = "street", keys: str = ""
+) -> dict[str, str]:
+    engine = _history(rt)
+    wanted = [k for k in keys.split(",") if k][:MAX_NAMES]
+
+    def run() -> dict[str, str]:
+        from hub.records.trace import unit_names
+
+        with engine.connect() as conn:
+            return unit_names(conn, level, wanted)
+
+    return dict(await _in_thread(run))
+
+
+@router.get("/api/reports/export")
+async def export(
+    rt: Runtime,
+    p: Operator,
+    format: Annotated[str, Query(pattern="^(xlsx|pdf)$")],
+    period: str = "month",
+    day: dt.date | None = None,
+    level: str = "street",
+    by: str = "closure_rate",
+    lang: Annotated[str, Query(pattern="^(zh-CN|en)$")] = LANGS[0],
+) -> Response:
+    engine = _history(rt)
+    start, end = _bounds(rt, period, day)
+    grids, department = scope_of(rt, p, level, None)
+    zone = ZoneInfo(rt.ctx.district.calendar.timezone)
+    generated = dt.datetime.fromtimestamp(rt.clock.now_ms() / 1000, zone)
+    font = rt.settings.records.pdf_font_file
+    if format == "pdf" and not font.is_file():  # the hub's set-up, not the caller's ask
+        raise HTTPException(
+            503,
+            f"PDF export needs a CJK TrueType font: {str(font)!r} not found "
+            "(records.pdf_font_file; Debian: apt-get install fonts-wqy-microhei)",
+        )
+
+    def run() -> bytes:
+        from hub.records.reports import Within
+        from hub.reports.build import load_report
+
+        rep = load_report(
+            engine,
+            period,
+            level,
+            start,
+            end,
+            rt.ctx.tiers,
+            Within(grids, department),
+            by=by,
+            lang=lang,
+            generated=generated.strftime("%Y-%m-%d %H:%M"),
+        )
+        if format == "pdf":
+            from hub.reports.pdf import pdf_bytes
+
+            return pdf_bytes(rep, font)
+        from hub.reports.xlsx import workbook_bytes
+
+        return workbook_bytes(rep)
+
+    body = await _in_thread(run)
+    name = f"gridwall-report-{level}-{period}-{start.date().isoformat()}.{format}"
+    return Response(
+        body,
+        media_type=MEDIA[format],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
