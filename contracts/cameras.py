@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts.messages import CategoryCode, Identifier
+from contracts.zone_geometry import zone_problems
 
 Lon = Annotated[float, Field(ge=-180.0, le=180.0)]
 Lat = Annotated[float, Field(ge=-90.0, le=90.0)]
@@ -114,6 +115,13 @@ class Zone(Strict):
     categories: Annotated[list[CategoryCode], Field(min_length=1)]
     target: GeoPoint
     rules: ZoneRules = ZoneRules()
+
+    @model_validator(mode="after")
+    def _drawable(self) -> Zone:
+        problems = zone_problems(self.polygon_norm)
+        if problems:
+            raise ValueError(f"polygon_norm: {'; '.join(problems)}")
+        return self
 
 
 class PtzOnAlarm(Strict):
