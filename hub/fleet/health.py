@@ -81,6 +81,17 @@ def parse_stats(raw: str | None) -> tuple[BoxStats | None, dict[str, Any] | None
     return stats, stats.model_dump(mode="json")
 
 
+def health_expires_ms(record: dict[str, str], now_ms: int, timeout_s: float) -> int | None:
+    """Until when ``box_health(record, now_ms, ...)`` stays true while ``record`` does not
+    change: an online box goes offline once its last heartbeat is ``timeout_s`` old, and a box
+    gone silent has a reason that counts the seconds (good for this moment only). ``None``:
+    only a change of the record changes its health (not started, said offline, unknown)."""
+    if record.get("state") == "offline" or not record.get("last_seen_ms"):
+        return None
+    deadline = int(record["last_seen_ms"]) + int(timeout_s * 1000)
+    return deadline + 1 if now_ms <= deadline else now_ms + 1
+
+
 def box_health(
     box_id: str,
     record: dict[str, str],

@@ -6,7 +6,13 @@ import json
 
 import pytest
 
-from hub.fleet.health import active_alarms, alarm_changes, box_health, parse_stats
+from hub.fleet.health import (
+    active_alarms,
+    alarm_changes,
+    box_health,
+    health_expires_ms,
+    parse_stats,
+)
 from hub.fleet.rollout import next_status, pick_boxes, summary
 
 NOW = 1_800_000_000_000
@@ -186,3 +192,22 @@ def test_pick_boxes(boxes: list[str] | None, group: str | None, expected: object
     else:
         with pytest.raises(ValueError, match=str(expected)):
             pick_boxes(KNOWN, boxes, group)
+
+
+@pytest.mark.parametrize(
+    ("record", "expires"),
+    [
+        ({}, None),  # not started: only a record changes it
+        ({"state": "online"}, None),
+        ({"state": "offline", "last_seen_ms": str(NOW - 5_000)}, None),  # its last will
+        ({"last_seen_ms": str(NOW - 5_000)}, NOW + 25_001),  # offline 30 s after the beat
+        ({"last_seen_ms": str(NOW - 30_000)}, NOW + 1),  # online at the very deadline
+        ({"last_seen_ms": str(NOW - 31_000)}, NOW + 1),  # silent: its reason counts seconds
+    ],
+)
+def test_health_expires(record: dict[str, str], expires: int | None) -> None:
+    assert health_expires_ms(record, NOW, 30.0) == expires
+    if expires is not None and box_health("edge-01", record, NOW, 30.0).state == "online":
+        # online up to the moment it expires, offline from then on
+        assert box_health("edge-01", record, expires - 1, 30.0).state == "online"
+        assert box_health("edge-01", record, expires, 30.0).state == "offline"
