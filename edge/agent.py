@@ -246,11 +246,10 @@ class Agent:
         return ack
 
     def _validate_remote(self, remote: RemoteConfig) -> EdgeConfig:
-        data: dict[str, Any] = dict(remote.config)
         current = self.settings.model_dump(mode="json")
-        for key in RESTART_KEYS:
-            if key not in data:
-                data[key] = current[key]
+        # a key the remote config leaves out keeps its current value (as the supervisor's
+        # merge does): the zone editor sends only ``zones``
+        data: dict[str, Any] = {**current, **remote.config}
         new = parse_edge_config(data, f"remote config {remote.config_id}", self.base_dir, env={})
         for key in RESTART_KEYS:
             if getattr(new.settings, key) != getattr(self.settings, key):

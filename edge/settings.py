@@ -24,6 +24,7 @@ from contracts.config_problems import (
 )
 from contracts.connection import MqttConnection
 from contracts.messages import Identifier
+from edge.zone_overrides import with_zones
 
 
 class Strict(BaseModel):
@@ -114,6 +115,9 @@ class EdgeSettings(Strict):
     """Cameras inline (a remote config carries them so); otherwise read from ``cameras_file``."""
     categories: list[dict[str, Any]] | None = None
     """Categories inline; otherwise read from ``categories_file``."""
+    zones: dict[Identifier, list[dict[str, Any]]] | None = None
+    """Zones set remotely (the hub's zone editor), by camera id: each list replaces that
+    camera's zones and nothing else of it (``edge/zone_overrides.py``)."""
 
 
 class EdgeConfig(Strict):
@@ -199,6 +203,8 @@ def parse_edge_config(
                 settings.box_id,
             )
         )
+    mine, zone_problems = with_zones(mine, settings.zones, name)
+    problems += zone_problems
     by_code = categories.by_code()
     known_classes = set(settings.detector.class_names)
     for cam in mine:
