@@ -117,6 +117,9 @@ def test_resolved_broker_has_logins_and_the_hub_rendered_acl(rendered: dict[str,
     dep = mosq["depends_on"]["broker-files"]["condition"]
     assert dep == "service_completed_successfully"
     assert [p["target"] for p in mosq["ports"]] == [1883]
+    # a county's 1,000 boxes: one descriptor each, past Docker's default soft limit of 1,024
+    assert mosq["ulimits"]["nofile"]["soft"] >= 4096
+    assert "max_connections -1" in conf
 
 
 def test_resolved_hub_gets_its_secrets_and_settings(rendered: dict[str, Any]) -> None:
