@@ -47,6 +47,9 @@ from hub.settings import HubSettings
 from hub.supervision import api as supervision_api
 from hub.video.mount import mount_video, with_video
 from hub.wall.app import attach_wall
+from hub.webhooks import api as webhooks_api
+from hub.webhooks.service import for_runtime as webhooks_for
+from hub.webhooks.service import load_secrets
 
 ROUTERS: list[APIRouter] = [
     places.router,
@@ -67,6 +70,7 @@ ROUTERS: list[APIRouter] = [
     evaluation_api.router,
     records_api.router,
     reports_api.router,
+    webhooks_api.router,
 ]
 
 
@@ -87,6 +91,7 @@ def create_app(
     )
     district = runtime.district if runtime is not None else load_district(settings.district_dir)
     check_areas(tokens, district)  # an unknown street or community stops the hub here
+    secrets = load_secrets(settings.intake.webhooks)  # a missing secret stops it too
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -99,9 +104,12 @@ def create_app(
         app.state.runtime = rt
         field = FieldServices(rt)
         await field.start(app)
+        hooks = webhooks_for(rt, secrets)
+        await hooks.start()
         try:
             yield
         finally:
+            await hooks.stop()
             await field.stop()
             await rt.stop()
 

@@ -26,6 +26,7 @@ COUNTY_ONLY = (
     "/api/wall/fleet",
     "/api/intake/import",
     "/api/intake/feed/",
+    "/api/intake/webhooks",
     "/api/fleet",
     "/api/edges",
     "/api/dead-letters",

@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from hub.webhooks.settings import WebhookSettings, unique_hooks
+
 
 class IntakeSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -28,6 +30,15 @@ class IntakeSettings(BaseModel):
     public_url: Annotated[str, Field(max_length=200)] | None = None
     """The hub's address as citizens' phones reach it (``https://…``), printed in the QR
     codes; unset, the address the operator's request came to."""
+
+    webhooks: list[WebhookSettings] = []
+    """Status back to each 12345 / department system: a signed POST per change of state of
+    the cases it imported (``hub.webhooks``)."""
+
+    @field_validator("webhooks")
+    @classmethod
+    def _unique(cls, hooks: list[WebhookSettings]) -> list[WebhookSettings]:
+        return unique_hooks(hooks)
 
     @field_validator("public_url")
     @classmethod
