@@ -33,7 +33,7 @@ from county_boxes import SimSettings
 from county_district import write_district
 from county_rig import Rig
 from county_worker import worker_main
-from hub_ingest import progress, quantile
+from hub_ingest import key_root, progress, quantile
 from redis.asyncio import Redis
 
 REPO = Path(__file__).resolve().parents[1]
@@ -148,7 +148,7 @@ async def one_run(
         cpu1 = rig.cpu_seconds()
         after = await rig.histogram()
         arrived, _ = await progress(r, rig.redis_prefix)
-        dead = int(await r.xlen(f"{rig.redis_prefix}:dead"))
+        dead = int(await r.xlen(f"{key_root(rig.redis_prefix)}:dead"))
         info = await r.info("memory")
         await r.aclose()
         return {

@@ -30,6 +30,7 @@ from contracts.messages import AlertEvent
 from contracts.topics import TopicKind, topic_for
 from hub.district import load_district
 from hub.enrol.local_broker import broker_config
+from tests.hub.conftest import key_root
 
 REPO = Path(__file__).resolve().parents[1]
 LOGIN_LINES = ("allow_anonymous", "password_file", "acl_file")
@@ -162,7 +163,7 @@ async def inbox_count(r: Redis, prefix: str) -> tuple[int, set[tuple[str, int]]]
     total, seen = 0, set()
     start = "-"
     while True:
-        rows: Any = await r.xrange(f"{prefix}:inbox", min=start, count=10_000)
+        rows: Any = await r.xrange(f"{key_root(prefix)}:inbox", min=start, count=10_000)
         for _entry_id, f in rows:
             if f.get(b"k") == b"event":
                 body = json.loads(f[b"p"])

@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from fault_rig import OwnBroker, inbox_count, start_stream
 from redis.asyncio import Redis
 
+from tests.hub.conftest import key_root
 from tests.trust.hub_rig import SHIPPED, HubProc
 from tests.trust.redis_rig import OwnRedis, shipped_redis_args
 
@@ -78,7 +79,7 @@ class Run:
                 r = Redis.from_url(self.redis.url)
                 try:
                     while True:
-                        n = int(await r.xlen(f"{self.prefix}:inbox"))
+                        n = int(await r.xlen(f"{key_root(self.prefix)}:inbox"))
                         self.inbox_len.append((time.monotonic(), n))
                         await asyncio.sleep(0.1)
                 finally:
@@ -136,7 +137,7 @@ async def settle(run: Run, acked: int, quiet_s: float = 10.0, limit_s: float = 3
     try:
         last, since = -1, time.monotonic()
         while time.monotonic() - start < limit_s:
-            n = int(await r.xlen(f"{run.prefix}:inbox"))
+            n = int(await r.xlen(f"{key_root(run.prefix)}:inbox"))
             if n >= acked:
                 break
             if n != last:
@@ -150,7 +151,7 @@ async def settle(run: Run, acked: int, quiet_s: float = 10.0, limit_s: float = 3
 
 async def correlation_backlog(r: Redis, prefix: str) -> int:
     """Inbox entries the correlation group has not finished (pending + not yet read)."""
-    groups: Any = await r.xinfo_groups(f"{prefix}:inbox")
+    groups: Any = await r.xinfo_groups(f"{key_root(prefix)}:inbox")
     return sum(int(g.get("pending", 0)) + int(g.get("lag") or 0) for g in groups)
 
 

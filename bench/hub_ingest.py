@@ -38,12 +38,21 @@ from contracts.codec import encode
 from contracts.messages import AlertEvent, DetectionBox
 from contracts.topics import TopicKind, topic_for
 from hub.district import load_district
+from hub.district.load import county_code
+from hub.store.keys import Keys
 
 REPO = Path(__file__).resolve().parents[1]
 DISTRICT = REPO / "configs" / "district"
 REDIS_URL = os.environ.get("GRIDWALL_BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 MQTT_HOST = "127.0.0.1"
 MQTT = {"port": 1883}  # the port of the broker in use, set in main()
+
+
+def key_root(prefix: str) -> str:
+    """The root of the sample county's Redis keys under ``prefix`` (``hub.store.keys``)."""
+    return Keys.for_district(prefix, county_code(DISTRICT)).prefix
+
+
 SYNTH = {"boxes": 0}  # detection boxes per alert (--boxes), set in main()
 BROKER_CONF = """\
 listener {port} 127.0.0.1
@@ -252,10 +261,10 @@ def quantile(before: dict[float, float], after: dict[float, float], q: float) ->
 
 async def progress(r: Redis, prefix: str) -> tuple[int, int]:
     """(messages in the inbox or dead letters, inbox entries not yet correlated)."""
-    inbox = f"{prefix}:inbox"
+    inbox = f"{key_root(prefix)}:inbox"
     groups: Any = await r.xinfo_groups(inbox)
     behind = sum(int(g["pending"]) + int(g.get("lag") or 0) for g in groups)
-    return int(await r.xlen(inbox)) + int(await r.xlen(f"{prefix}:dead")), behind
+    return int(await r.xlen(inbox)) + int(await r.xlen(f"{key_root(prefix)}:dead")), behind
 
 
 async def settle(r: Redis, prefix: str, expected: int, stall_s: float = 15.0) -> int:

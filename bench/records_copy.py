@@ -27,6 +27,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from hub.district import load_district
+from hub.district.load import county_code
 from hub.domain.case_state import CaseEvent, CaseView, fold, next_event
 from hub.records.commands import copy_pending
 from hub.records.copier import Copier, rebuild
@@ -81,7 +82,7 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=5000)
     ap.add_argument("--batch", type=int, default=500)
     args = ap.parse_args()
-    keys = Keys(f"bench{uuid.uuid4().hex[:8]}")
+    keys = Keys.for_district(f"bench{uuid.uuid4().hex[:8]}", county_code(Path("configs/district")))
     name = f"gridwall_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(sqlalchemy_url(PG), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

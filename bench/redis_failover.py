@@ -35,6 +35,7 @@ from redis.asyncio import Redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.hub.conftest import key_root
 from tests.trust.hub_rig import SHIPPED, HubProc, Stream, inbox_alerts
 from tests.trust.sentinel_rig import DOWN_AFTER_MS, SentinelGroup
 
@@ -57,7 +58,7 @@ def _worst(values: list[float | None]) -> float | None:
 
 
 async def one_round(group: SentinelGroup, prefix: str, history_s: float) -> dict[str, Any]:
-    inbox = f"{prefix}:inbox"
+    inbox = f"{key_root(prefix)}:inbox"
     port = await asyncio.to_thread(group.master_port)
     victim = next(n for n in group.nodes if n.port == port)
     other = next(n for n in group.nodes if n.port != port)

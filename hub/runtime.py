@@ -49,7 +49,7 @@ class HubRuntime:
         self.district = district or load_district(settings.district_dir)
         self.ctx = HubContext(settings, self.district)
         self.clock = clock or SystemClock()
-        self.keys = Keys(settings.redis.key_prefix)
+        self.keys = Keys.for_district(settings.redis.key_prefix, self.district.county.code)
         self.redis = hub_redis(settings.redis)
         self.store = CaseStore(self.redis, self.keys, settings.ingest.changes_max)
         # the instance name is claimed at start (hub.services.instance); until then a pinned

@@ -4,7 +4,8 @@ Unknown keys are errors. The broker and Redis URLs may be overridden from the en
 (``GRIDWALL_MQTT_URL``, ``GRIDWALL_REDIS_URL``, ``GRIDWALL_REDIS_PREFIX``,
 ``GRIDWALL_TOPIC_PREFIX``) so tests and a
 demo never share state; ``GRIDWALL_REDIS_SENTINELS`` and ``GRIDWALL_REDIS_MASTER`` put Redis
-behind Sentinel; ``GRIDWALL_DATABASE_URL`` turns the case history in PostgreSQL on.
+behind Sentinel, ``GRIDWALL_REDIS_CLUSTER`` on a Redis Cluster; ``GRIDWALL_DATABASE_URL``
+turns the case history in PostgreSQL on.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlparse
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -43,6 +46,10 @@ class RedisSettings(Strict):
     # user and password (its host and port are not used).
     sentinels: list[str] = []
     sentinel_master: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")] = "gridwall"
+    # Redis Cluster (docs/hub.md "Redis Cluster"): host:port of some of its nodes
+    # (GRIDWALL_REDIS_CLUSTER, comma-separated); the hub asks them for the slot map. ``url``
+    # then gives only the user, password and TLS; a cluster has database 0 only.
+    cluster: list[str] = []
 
     @field_validator("url")
     @classmethod
@@ -51,28 +58,34 @@ class RedisSettings(Strict):
             raise ValueError(f"Redis URL {url!r} must start with redis://, rediss:// or unix://")
         return url
 
-    @field_validator("sentinels", mode="before")
+    @field_validator("sentinels", "cluster", mode="before")
     @classmethod
     def _split(cls, value: Any) -> Any:
         if isinstance(value, str):  # from the environment: "host:port,host:port"
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("sentinels")
+    @field_validator("sentinels", "cluster")
     @classmethod
-    def _sentinels(cls, value: list[str]) -> list[str]:
+    def _addresses(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        what = "sentinel" if info.field_name == "sentinels" else "cluster node"
         for addr in value:
             host, _, port = addr.rpartition(":")
             if not host or not port.isdigit() or not 0 < int(port) < 65536:
-                raise ValueError(f"sentinel {addr!r} must be host:port with a port 1-65535")
+                raise ValueError(f"{what} {addr!r} must be host:port with a port 1-65535")
         if len(set(value)) != len(value):
-            raise ValueError(f"sentinels {value!r} name one twice")
+            raise ValueError(f"{info.field_name} {value!r} name one twice")
         return value
 
     @model_validator(mode="after")
     def _sentinel_url(self) -> RedisSettings:
-        if self.sentinels and self.url.startswith("unix://"):
-            raise ValueError(f"with sentinels the Redis URL {self.url!r} cannot be unix://")
+        for name, given in (("sentinels", self.sentinels), ("cluster", self.cluster)):
+            if given and self.url.startswith("unix://"):
+                raise ValueError(f"with {name} the Redis URL {self.url!r} cannot be unix://")
+        if self.sentinels and self.cluster:
+            raise ValueError("Redis is either behind sentinels or a cluster, not both")
+        if self.cluster and urlparse(self.url).path.strip("/") not in ("", "0"):
+            raise ValueError(f"a Redis Cluster has database 0 only, not {self.url!r}")
         return self
 
 
@@ -227,6 +240,7 @@ ENV_OVERRIDES = {
     "GRIDWALL_REDIS_PREFIX": ("redis", "key_prefix"),
     "GRIDWALL_REDIS_SENTINELS": ("redis", "sentinels"),
     "GRIDWALL_REDIS_MASTER": ("redis", "sentinel_master"),
+    "GRIDWALL_REDIS_CLUSTER": ("redis", "cluster"),
     "GRIDWALL_MQTT_CLIENT_ID": ("mqtt", "client_id"),
     "GRIDWALL_HUB_INSTANCE": ("mqtt", "instance"),
     "GRIDWALL_HTTP_PORT": ("http", "port"),

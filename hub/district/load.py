@@ -125,6 +125,16 @@ def _model(name: str, data: Any, model: type[M], problems: list[ConfigProblem]) 
         return None
 
 
+def county_code(root: Path) -> str:
+    """The county code alone, from ``district.yaml`` (a command that needs only the Redis
+    key root need not load the whole district)."""
+    problems: list[ConfigProblem] = []
+    dist = _model("district.yaml", _read(root, "district.yaml", problems), DistrictFile, problems)
+    if dist is None:
+        raise ConfigError(problems)
+    return dist.county.code
+
+
 def load_district(root: Path) -> District:
     """Load and check a district; raises ``ConfigError`` listing every problem found."""
     from hub.district.checks import check_district  # cross-file checks, after parsing

@@ -19,6 +19,7 @@ from pathlib import Path
 from hub.district import District
 from hub.enrol.service import EnrolService
 from hub.settings import HubSettings
+from hub.store.keys import Keys
 from hub.store.redis_client import async_redis
 
 CONF = "mosquitto.conf"
@@ -90,7 +91,7 @@ async def prepare(
     try:
         svc = EnrolService(
             redis,
-            settings.redis.key_prefix,
+            Keys.for_district(settings.redis.key_prefix, district.county.code).prefix,
             settings.mqtt.topic_prefix,
             district,
             enrol.model_copy(update={"reload": "none"}),

@@ -16,6 +16,7 @@ from contracts.config_problems import ConfigError
 from hub.district import load_district
 from hub.enrol.service import EnrolService
 from hub.settings import load_hub_settings
+from hub.store.keys import Keys
 from hub.store.redis_client import async_redis
 
 
@@ -26,7 +27,7 @@ async def render(config: Path) -> Path:
     try:
         svc = EnrolService(
             redis,
-            settings.redis.key_prefix,
+            Keys.for_district(settings.redis.key_prefix, district.county.code).prefix,
             settings.mqtt.topic_prefix,
             district,
             settings.enrol.model_copy(update={"reload": "none"}),

@@ -65,17 +65,15 @@ class IntakeService:
         now = rt.clock.now_ms()
         day = day_key(dt.datetime.fromtimestamp(now / 1000, self._tz).date())
         outcome, no = await self._file(
-            keys=[],
+            keys=[
+                rt.keys.intake_ref(report.source, report.ref),
+                rt.keys.open_cases(report.grid_code, report.category),
+                rt.keys.case_seq(f"{rt.ctx.county}:{day}"),
+            ],
             args=[
-                rt.keys.prefix,
-                report.source,
-                report.ref,
-                report.grid_code,
-                report.category,
                 repr(report.lon),
                 repr(report.lat),
                 rt.ctx.rules.merge_radius_m,
-                f"{rt.ctx.county}:{day}",
                 f"{rt.ctx.county}{day}{int(report.digit)}",
                 "0" if report.triage or report.on_the_spot else "1",
                 rt.settings.intake.ref_days * 86_400,

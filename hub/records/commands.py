@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, select
 
 from contracts.config_problems import ConfigError
 from hub.district import load_district
+from hub.district.load import county_code
 from hub.records.copier import Copier, position, rebuild, write_reference
 from hub.records.database import RecordsError, current_revision, migrate, open_engine, safe_url
 from hub.records.schema import cases, events
@@ -41,7 +42,7 @@ def run(action: str, config: Path) -> int:
         return 2
     url = settings.records.database_url or ""
     engine = open_engine(url)
-    keys = Keys(settings.redis.key_prefix)
+    keys = Keys.for_district(settings.redis.key_prefix, county_code(settings.district_dir))
     r = sync_redis(settings.redis, socket_timeout=60)
     try:
         if action == "migrate":

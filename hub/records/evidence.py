@@ -15,6 +15,7 @@ import segno
 
 from contracts.config_problems import ConfigError
 from hub.district import load_district
+from hub.district.load import county_code
 from hub.domain.case_state import CaseEvent, fold
 from hub.records.bundle import (
     DAY_MS,
@@ -79,7 +80,8 @@ def export(settings: HubSettings, r: redis.Redis, no: str, out: Path, now_ms: in
     """Write the bundle of case ``no`` into ``out`` (new or empty); returns its file names."""
     rs = settings.records
     key = load_private(rs.signing_key_file)
-    files, about = collect(r, Keys(settings.redis.key_prefix), no)
+    keys = Keys.for_district(settings.redis.key_prefix, county_code(settings.district_dir))
+    files, about = collect(r, keys, no)
     days = retention_days(about["category"], rs.retention_days, rs.retention_days_by_category)
     start = about["reported_ms"] or now_ms
     extra = about | {"retention_days": days, "keep_until_ms": start + days * DAY_MS}

@@ -7,7 +7,7 @@ whenever the stream is idle and at least every ``claim_idle_ms`` under load).
 
 Every step survives a crash followed by a redelivery. The batch script writes, with each
 outcome that needs a follow-up (a new case, a merge, a reopen, an alarm queued for an
-operator), an intent keyed by the alert (``{p}:followups``). A redelivered alert is a
+operator), an intent keyed by the alert (``Keys.followups``). A redelivered alert is a
 ``duplicate`` of its alarm; its intent, if still there, says which follow-up to finish.
 Each follow-up only does what is not done yet (a case is created once, compare-and-set; an
 alarm is attached once; a reopened case is dispatched once), every case event is written
@@ -134,7 +134,8 @@ class Processor:
             args = self._batch_args(now, day)
             boxed = kept_in_batch(alerts)
             args += [self._alarm_record(a, i in boxed) for i, a in enumerate(alerts)]
-            results = await self._alarm_batch(keys=[], args=args)
+            keys = self._batch_keys(day) + [k for a in alerts for k in self._record_keys(a)]
+            results = await self._alarm_batch(keys=keys, args=args)
             crash_point("after_script")
         outcomes = [(_s(o), _s(no)) for o, no in zip(results[::2], results[1::2], strict=True)]
         # a redelivered alert is a duplicate: finish the follow-up its intent still names
@@ -155,11 +156,20 @@ class Processor:
         for a in alerts:
             observe(max(0.0, wall_ms - a["updated_at_ms"]))
 
+    def _batch_keys(self, day: str) -> list[str]:
+        """``ALARM_BATCH``'s first ``BATCH_KEYS`` keys."""
+        k = self.k
+        return [k.timers, k.alarms, k.vqueue, k.followups, k.case_seq(f"{self.ctx.county}:{day}")]
+
+    def _record_keys(self, a: dict[str, Any]) -> tuple[str, str, str]:
+        """The three keys one alert's record touches in ``ALARM_BATCH``."""
+        key = alarm_key(a["camera_id"], a["zone_id"], a["category"])
+        grid = self.ctx.zones[(a["camera_id"], a["zone_id"])].grid_code or ""
+        return self.k.alarm(key), self.k.recent(key), self.k.open_cases(grid, a["category"])
+
     def _batch_args(self, now: int, day: str) -> list[Any]:
         rules = self.ctx.rules
         return [
-            self.k.prefix,
-            f"{self.ctx.county}:{day}",
             f"{self.ctx.county}{day}{int(Source.VIDEO_AI)}",
             rules.rearm_ms,
             rules.clear_after_ms,
@@ -251,6 +261,10 @@ class Processor:
         if intent is not None:
             await self.r.hdel(self.k.followups, intent)
 
+    async def _place(self, key: str) -> list[Any]:
+        got: list[Any] = await self.r.hmget(self.k.alarm(key), ["grid_code", "category"])
+        return got
+
     async def _alarm_hash(self, key: str) -> dict[str, str]:
         raw = await self.r.hgetall(self.k.alarm(key))
         return {_s(k): _s(v) for k, v in raw.items()}
@@ -258,19 +272,33 @@ class Processor:
     async def confirm(self, key: str, actor: str) -> str | None:
         """An operator confirms a queued alarm: it joins a nearby case or files a new one."""
         now = self.clock.now_ms()
-        day = dt.datetime.fromtimestamp(now / 1000, self._tz).date()
-        outcome, no = await self._file(
-            keys=[],
-            args=[
-                self.k.prefix,
-                key,
-                self.ctx.rules.merge_radius_m,
-                f"{self.ctx.county}:{day_key(day)}",
-                f"{self.ctx.county}{day_key(day)}{int(Source.VIDEO_AI)}",
-                now,
-            ],
-        )
-        outcome, no = _s(outcome), _s(no)
+        day = day_key(dt.datetime.fromtimestamp(now / 1000, self._tz).date())
+        k = self.k
+        for _ in range(3):
+            # the open-case index to declare is the alarm's grid and category: read them
+            # first; the script refuses ('moved') if the alarm changed in between
+            grid, cat = (_s(x) if x is not None else "" for x in await self._place(key))
+            outcome, no = await self._file(
+                keys=[
+                    k.vqueue,
+                    k.alarm(key),
+                    k.recent(key),
+                    k.open_cases(grid, cat),
+                    k.case_seq(f"{self.ctx.county}:{day}"),
+                ],
+                args=[
+                    key,
+                    self.ctx.rules.merge_radius_m,
+                    f"{self.ctx.county}{day}{int(Source.VIDEO_AI)}",
+                    grid,
+                    cat,
+                ],
+            )
+            outcome, no = _s(outcome), _s(no)
+            if outcome != "moved":
+                break
+        else:
+            raise RuntimeError(f"alarm {key} kept changing place while it was being filed")
         if outcome == "not_queued":
             return None
         if outcome == "create":

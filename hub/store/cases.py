@@ -33,11 +33,15 @@ class CaseStore:
         self.changes_max = changes_max
         self._append = redis.register_script(CASE_APPEND)
 
+    def _keys(self, no: str, effects: Effects) -> list[str]:
+        """``CASE_APPEND``'s KEYS: the case, its log, the change stream, each effect's key."""
+        touched = dict.fromkeys(command[1] for command in effects)
+        return [self.k.case(no), self.k.case_events(no), self.k.changes, *touched]
+
     def _args(
         self, no: str, ev: CaseEvent, tier: int, fields: dict[str, Any], effects: Effects
     ) -> list[Any]:
         args: list[Any] = [
-            self.k.prefix,
             no,
             ev.seq - 1,
             json.dumps(ev.to_dict(), ensure_ascii=False),
@@ -62,13 +66,17 @@ class CaseStore:
         ``effects`` run with the last event, so only when this call created the case."""
         view = CaseView()
         last = len(events) - 1
+        # a script in a transaction must be in the server's cache before EXEC: redis-py
+        # loads it for a plain pipeline, not for a cluster's (SCRIPT LOAD goes to every
+        # primary there); a new case is rare enough for the round trip
+        await self.r.script_load(CASE_APPEND)
         async with self.r.pipeline(transaction=True) as pipe:
             for i, ev in enumerate(events):
                 view = fold([*events[: i + 1]])
                 extra = fields if i == 0 else {}
                 then = (effects or []) if i == last else []
                 args = self._args(no, ev, view.tier, extra, then)
-                await self._append(keys=[], args=args, client=pipe)
+                await self._append(keys=self._keys(no, then), args=args, client=pipe)
             pipe.zadd(self.k.cases, {no: created_ms})
             results = await pipe.execute()
         return bool(results[0][0])
@@ -82,7 +90,9 @@ class CaseStore:
         effects: Effects | None = None,
     ) -> None:
         """Append ``ev`` and run ``effects``, both or neither; ``Conflict`` if the log grew."""
-        ok, _ = await self._append(keys=[], args=self._args(no, ev, tier, fields, effects or []))
+        effects = effects or []
+        keys, args = self._keys(no, effects), self._args(no, ev, tier, fields, effects)
+        ok, _ = await self._append(keys=keys, args=args)
         if not ok:
             raise Conflict(f"case {no}: log is no longer {ev.seq - 1} events long")
 

@@ -1,13 +1,41 @@
-"""Every Redis key the hub uses, under one prefix (tests give each run its own)."""
+"""Every Redis key the hub uses, under one root (tests give each run its own prefix).
+
+The root is ``{key_prefix}:{{county code}}``, e.g. ``gw:{339901}``: the braces are a Redis
+Cluster hash tag, so every key of one district hashes to the same slot and the hub's Lua
+scripts, transactions and pipelines, which touch several keys at once, run on a cluster
+(docs/hub.md "Redis Cluster"). ``key_root`` is the one place the tag is made.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+_TAG = re.compile(r"\{[^{}]+\}")
+
+
+def key_root(key_prefix: str, county_code: str) -> str:
+    """The root of one district's keys: the prefix and the county code as hash tag."""
+    if not county_code or "{" in county_code or "}" in county_code:
+        raise ValueError(f"county code {county_code!r} cannot be a hash tag")
+    return f"{key_prefix}:{{{county_code}}}"
 
 
 @dataclass(frozen=True)
 class Keys:
     prefix: str
+    """The root every key starts with; it holds the district's hash tag (``key_root``)."""
+
+    def __post_init__(self) -> None:
+        # Redis Cluster hashes only the first {...} of a key: one in the root, and nothing
+        # before it, or keys of one district would land in different slots
+        first = _TAG.search(self.prefix)
+        if first is None or "{" in self.prefix[: first.start()]:
+            raise ValueError(f"key root {self.prefix!r} has no hash tag; build it with key_root")
+
+    @classmethod
+    def for_district(cls, key_prefix: str, county_code: str) -> Keys:
+        return cls(key_root(key_prefix, county_code))
 
     @property
     def inbox(self) -> str:
@@ -92,6 +120,10 @@ class Keys:
     def verify_checks(self, case_no: str) -> str:
         """List of the clear checks in a row a resolved case has had so far."""
         return f"{self.prefix}:case:{case_no}:verify_checks"
+
+    def case_seq(self, day_key: str) -> str:
+        """The per-county, per-day case counter (``county:YYYYMMDD``)."""
+        return f"{self.prefix}:caseseq:{day_key}"
 
 
 def text(x: object) -> str:

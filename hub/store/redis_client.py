@@ -6,15 +6,22 @@ connection asks the sentinels where the primary is, a connection to a primary th
 was demoted fails (``ConnectionError``), and the hub's loops, which retry on ``RedisError``,
 carry on against the promoted replica once Sentinel has promoted one. The URL then gives
 only the database, user, password and TLS (docs/hub.md "Redis that fails over").
+
+With ``redis.cluster`` it is redis-py's cluster client, started from those nodes: it learns
+the slot map and sends each command, script and transaction to the primary of its keys'
+slot. The hub's keys of one district share one hash tag (``hub.store.keys``), so whatever
+it sends touches one slot; the URL gives only the user, password and TLS.
 """
 
 from __future__ import annotations
 
 import socket
-from typing import Any
+from typing import Any, cast
 
 import redis
+import redis.cluster
 from redis.asyncio import Redis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.connection import parse_url
 from redis.asyncio.sentinel import Sentinel
 from redis.sentinel import Sentinel as SyncSentinel
@@ -45,12 +52,20 @@ class SentinelRedis(Redis):
                 await self.sentinels.aclose()
 
 
-def sentinel_addresses(settings: RedisSettings) -> list[tuple[str, int]]:
+def _addresses(given: list[str]) -> list[tuple[str, int]]:
     out = []
-    for addr in settings.sentinels:
+    for addr in given:
         host, _, port = addr.rpartition(":")
         out.append((host.strip("[]"), int(port)))
     return out
+
+
+def sentinel_addresses(settings: RedisSettings) -> list[tuple[str, int]]:
+    return _addresses(settings.sentinels)
+
+
+def cluster_addresses(settings: RedisSettings) -> list[tuple[str, int]]:
+    return _addresses(settings.cluster)
 
 
 def _url_kwargs(url: str) -> dict[str, Any]:
@@ -63,8 +78,21 @@ def _url_kwargs(url: str) -> dict[str, Any]:
     return kw
 
 
+def _cluster_kwargs(url: str) -> dict[str, Any]:
+    kw = _url_kwargs(url)
+    kw.pop("db", None)  # a cluster has database 0 only (the settings check the URL)
+    return kw
+
+
 def async_redis(settings: RedisSettings, **options: Any) -> Redis:
-    """An asyncio client on ``settings`` with redis-py ``options`` (timeouts and the like)."""
+    """An asyncio client on ``settings`` with redis-py ``options`` (timeouts and the like).
+
+    A cluster client is returned as ``Redis``: it is not one, but it answers every command,
+    script and transaction the hub sends it (tests/trust/test_redis_cluster.py runs them)."""
+    if settings.cluster:
+        nodes = [ClusterNode(host, port) for host, port in cluster_addresses(settings)]
+        cluster = RedisCluster(startup_nodes=nodes, **_cluster_kwargs(settings.url), **options)
+        return cast(Redis, cluster)
     if not settings.sentinels:
         return Redis.from_url(settings.url, **options)
     sentinel = Sentinel(
@@ -100,6 +128,15 @@ def hub_redis(settings: RedisSettings) -> Redis:
 
 def sync_redis(settings: RedisSettings, socket_timeout: float) -> redis.Redis:
     """A blocking client (the case history's copier and commands)."""
+    if settings.cluster:
+        nodes = [
+            redis.cluster.ClusterNode(h, p)  # type: ignore[no-untyped-call]
+            for h, p in cluster_addresses(settings)
+        ]
+        sync_cluster = redis.cluster.RedisCluster(
+            startup_nodes=nodes, socket_timeout=socket_timeout, **_cluster_kwargs(settings.url)
+        )
+        return cast(redis.Redis, sync_cluster)
     if not settings.sentinels:
         return redis.Redis.from_url(settings.url, socket_timeout=socket_timeout)
     sentinel = SyncSentinel(

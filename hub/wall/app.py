@@ -94,7 +94,7 @@ async def wall_parts(
     """Start the wall's parts on a running hub runtime; stop them after. ``streamed``:
     the cameras the hub's video relay has a source for (the demo wall shows them first)."""
     redis = hub_redis(rt.settings.redis)
-    store = WallStore(redis, rt.settings.redis.key_prefix)
+    store = WallStore(redis, rt.keys.prefix)
     service = WallService(
         store, rt.district, clock or rt.clock, alarms_key(rt.keys.prefix), rt.keys.edges
     )

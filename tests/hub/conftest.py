@@ -30,9 +30,18 @@ from hub.app import create_app
 from hub.domain.clock import FakeClock
 from hub.runtime import HubRuntime
 from hub.settings import HubSettings, load_hub_settings
+from hub.store.keys import Keys
 
 T = TypeVar("T")
 REPO = Path(__file__).resolve().parents[2]
+SAMPLE_COUNTY = "339901"  # the county code of configs/district
+
+
+def key_root(prefix: str) -> str:
+    """The root of the sample district's Redis keys under ``prefix`` (``hub.store.keys``)."""
+    return Keys.for_district(prefix, SAMPLE_COUNTY).prefix
+
+
 TZ = ZoneInfo("Asia/Shanghai")
 MONDAY_9 = int(dt.datetime(2026, 11, 23, 9, 0, tzinfo=TZ).timestamp() * 1000)
 TOKENS = {

@@ -21,7 +21,14 @@ from hub.domain.clock import FakeClock
 from hub.runtime import HubRuntime
 from hub.settings import HubSettings
 from hub.store.keys import text
-from tests.hub.conftest import HubProcess, Publisher, make_alert, running_hub, wait_for
+from tests.hub.conftest import (
+    HubProcess,
+    Publisher,
+    key_root,
+    make_alert,
+    running_hub,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -104,7 +111,7 @@ async def _inbox_alerts(redis: Redis, key: str) -> set[tuple[str, int]]:
 async def _cases(redis: Redis, prefix: str) -> dict[str, frozenset[str]]:
     """case number → the alarm keys attached to it, from Redis."""
     out: dict[str, set[str]] = {}
-    async for k in redis.scan_iter(match=f"{prefix}:alarm:*", count=1000):
+    async for k in redis.scan_iter(match=f"{key_root(prefix)}:alarm:*", count=1000):
         no = await redis.hget(k, "case_no")
         if no:
             out.setdefault(text(no), set()).add(text(k).split(":alarm:", 1)[1])
@@ -131,7 +138,7 @@ async def test_kill9_loses_nothing_and_timers_survive(
         await proc.wait_ready()
         await asyncio.to_thread(th.join, 30)
         assert sent[0] == total and killed_at < total
-        key = f"{hub_settings.redis.key_prefix}:inbox"
+        key = f"{key_root(hub_settings.redis.key_prefix)}:inbox"
 
         async def all_in() -> set[tuple[str, int]] | None:
             got = await _inbox_alerts(redis, key)
@@ -151,11 +158,16 @@ async def test_kill9_loses_nothing_and_timers_survive(
         assert _numbered_without_gaps(numbers)  # no number spent twice, none skipped
         assert sum(len(v) for v in cases.values()) == 25
         records = [
-            k async for k in redis.scan_iter(match=f"{hub_settings.redis.key_prefix}:case:*:events")
+            k
+            async for k in redis.scan_iter(
+                match=f"{key_root(hub_settings.redis.key_prefix)}:case:*:events"
+            )
         ]
         assert len(records) == 24
         for no in numbers:  # report, file, dispatch (+ attach for the twin camera's alarm)
-            n_events = await redis.llen(f"{hub_settings.redis.key_prefix}:case:{no}:events")
+            n_events = await redis.llen(
+                f"{key_root(hub_settings.redis.key_prefix)}:case:{no}:events"
+            )
             assert n_events == 2 + len(cases[no])
     finally:
         proc.stop()
@@ -176,7 +188,7 @@ async def test_kill9_loses_nothing_and_timers_survive(
 
 
 async def _at_least(redis: Redis, settings: HubSettings, n: int) -> bool:
-    return int(await redis.xlen(f"{settings.redis.key_prefix}:inbox")) >= n
+    return int(await redis.xlen(f"{key_root(settings.redis.key_prefix)}:inbox")) >= n
 
 
 async def test_two_hub_processes_make_the_same_cases_as_one(
@@ -229,5 +241,5 @@ async def _settled(redis: Redis, prefix: str, n: int) -> dict[str, frozenset[str
     cases = await _cases(redis, prefix)
     if len(cases) != n or sum(len(v) for v in cases.values()) != 25:
         return None
-    pending: Any = await redis.xpending(f"{prefix}:inbox", "correlate")
+    pending: Any = await redis.xpending(f"{key_root(prefix)}:inbox", "correlate")
     return cases if pending["pending"] == 0 else None

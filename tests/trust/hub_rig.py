@@ -28,7 +28,7 @@ from redis.asyncio import Redis
 
 from contracts.codec import encode
 from contracts.topics import TopicKind, topic_for
-from tests.hub.conftest import free_port, make_alert
+from tests.hub.conftest import free_port, key_root, make_alert
 
 T = TypeVar("T")
 REPO = Path(__file__).resolve().parents[2]
@@ -198,9 +198,10 @@ class Stream:
 
 
 async def inbox_alerts(redis: Redis, prefix: str) -> set[tuple[str, int]]:
-    """(event id, seq) of every alert in the inbox stream."""
+    """(event id, seq) of every alert in the inbox stream of the sample district's hub on the
+    key prefix ``prefix``."""
     got: set[tuple[str, int]] = set()
-    rows: Any = await redis.xrange(f"{prefix}:inbox")
+    rows: Any = await redis.xrange(f"{key_root(prefix)}:inbox")
     for _, f in rows:
         if f.get(b"k") == b"event":
             body = json.loads(f[b"p"])

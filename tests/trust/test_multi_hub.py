@@ -22,6 +22,7 @@ import yaml
 from redis.asyncio import Redis
 
 from hub.settings import HubSettings
+from tests.hub.conftest import key_root
 from tests.trust.hub_rig import HubProc, Records, Stream, inbox_alerts, soon, until, value
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -76,7 +77,7 @@ async def test_hubs_split_the_load_and_take_over_a_dead_hubs_entries_and_share(
         assert proc is not None
         await until(lambda: value(proc.poll() is not None), 20, "hub C killed itself")
         dead_at, died_after = time.monotonic(), len(stream.acked)
-        pending: Any = await redis.xpending(f"{prefix}:inbox", "correlate")
+        pending: Any = await redis.xpending(f"{key_root(prefix)}:inbox", "correlate")
         held = {x["name"].decode(): x["pending"] for x in pending["consumers"]}
         await stream.join()
         try:
@@ -89,7 +90,7 @@ async def test_hubs_split_the_load_and_take_over_a_dead_hubs_entries_and_share(
             )
 
         async def all_correlated() -> bool:
-            p: Any = await redis.xpending(f"{prefix}:inbox", "correlate")
+            p: Any = await redis.xpending(f"{key_root(prefix)}:inbox", "correlate")
             return bool(p["pending"] == 0)
 
         await until(all_correlated, 20, "the dead hub's entries claimed and correlated")

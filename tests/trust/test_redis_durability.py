@@ -25,6 +25,7 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
+from tests.hub.conftest import key_root
 from tests.trust.hub_rig import SHIPPED, HubProc, Stream, inbox_alerts, until
 from tests.trust.redis_rig import OwnRedis, setting, shipped_redis_args
 
@@ -63,7 +64,7 @@ async def test_kill9_of_redis_loses_no_more_than_the_fsync_window(
     }
     hub = HubProc(SHIPPED, env, tmp_path / "hub.log")
     stream = Stream(port, topic_prefix)
-    inbox = f"{redis_prefix}:inbox"
+    inbox = f"{key_root(redis_prefix)}:inbox"
     r = Redis.from_url(own.url)
     try:
         hub.start()
@@ -80,7 +81,7 @@ async def test_kill9_of_redis_loses_no_more_than_the_fsync_window(
             assert len(stream.acked) < TOTAL, "the stream ended before Redis held enough"
             assert now < deadline, f"Redis held {n} alerts after 60 s"
             await asyncio.sleep(0.05)
-        cases = f"{redis_prefix}:cases"
+        cases = f"{key_root(redis_prefix)}:cases"
         old_cases = await case_times(r, cases, time.time() * 1000 - WINDOW_S * 1000)
         at_kill, stored_at_kill = time.monotonic(), int(await r.xlen(inbox))
         own.kill9()

@@ -27,6 +27,7 @@ from redis.asyncio import Redis
 
 from hub.runtime import HubRuntime
 from hub.settings import load_hub_settings
+from tests.hub.conftest import key_root
 from tests.trust.hub_rig import SHIPPED, Stream, inbox_alerts, until
 from tests.trust.sentinel_rig import DOWN_AFTER_MS, SentinelGroup
 from tests.trust.test_redis_durability import case_times
@@ -55,7 +56,7 @@ async def test_kill9_of_the_primary_fails_the_hub_over_to_the_replica(
     }
     hub = HubRuntime(load_hub_settings(SHIPPED, env=env))
     stream = Stream(port, topic_prefix)
-    inbox = f"{redis_prefix}:inbox"
+    inbox = f"{key_root(redis_prefix)}:inbox"
     primary = Redis(port=group.primary.port)
     promoted = Redis(port=group.replica.port)
     try:
@@ -72,7 +73,7 @@ async def test_kill9_of_the_primary_fails_the_hub_over_to_the_replica(
             assert len(stream.acked) < TOTAL, "the stream ended before the primary held enough"
             assert now < deadline, f"the primary held {n} alerts after 60 s"
             await asyncio.sleep(0.05)
-        cases = f"{redis_prefix}:cases"
+        cases = f"{key_root(redis_prefix)}:cases"
         old_cases = await case_times(primary, cases, time.time() * 1000 - WINDOW_S * 1000)
         at_kill, stored_at_kill = time.monotonic(), int(await primary.xlen(inbox))
         group.primary.kill9()
