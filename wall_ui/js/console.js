@@ -389,4 +389,5 @@ async function main() {
   setInterval(refreshQueue, 5000);
 }
 
-main();
+// ?desk=DEPARTMENT_ID: a department's desk instead (desk.js), without the wall
+if (!new URLSearchParams(location.search).has("desk")) main();
