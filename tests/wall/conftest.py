@@ -32,7 +32,7 @@ from hub.api.auth import Principal
 from hub.app import create_app
 from hub.district.load import District, load_district
 from hub.domain.clock import Clock, SteadyClock, SystemClock
-from hub.settings import HubSettings
+from hub.settings import HubSettings, RecordsSettings
 from tests.chromium import BASE_ARGS, CHROMIUM
 from tests.wall.whep_standin import WhepStandIn
 
@@ -147,6 +147,14 @@ def wall_clock(request: pytest.FixtureRequest) -> Clock:
 
 
 @pytest.fixture
+def wall_database_url() -> str | None:
+    """The hub's case history (PostgreSQL) URL: none, so the history is off. A test that
+    needs it (the console's assessment page) overrides this fixture with a fresh database
+    (``tests/records/conftest.py``: ``database_url``)."""
+    return None
+
+
+@pytest.fixture
 def wall_server(
     district: District,
     redis_url: str,
@@ -154,10 +162,14 @@ def wall_server(
     mqtt_url: str,
     topic_prefix: str,
     wall_clock: Clock,
+    wall_database_url: str | None,
 ) -> Iterator[WallServer]:
     """The hub's own app (create_app: ingest, correlation, timers, fleet, wall) on the real
     Redis and Mosquitto; video tiles play from a WHEP stand-in mounted ahead of the relay."""
     settings = hub_settings(mqtt_url, redis_url, topic_prefix, redis_prefix)
+    if wall_database_url is not None:
+        history = RecordsSettings(database_url=wall_database_url)
+        settings = settings.model_copy(update={"records": history})
     app = create_app(settings, tokens=TOKENS, clock=wall_clock)
     whep = WhepStandIn()
     app.router.routes[:0] = whep.router.routes

@@ -4,6 +4,7 @@
 // case to a tile, layouts, scenes and tours; the intake panel (intake-panel.js) files cases
 // from calls and wall tiles and triages citizens' reports.
 import { ApiError, del, get, keepTicket, paths, post, put } from "./api.js";
+import { redrawAssessment, startAssessment } from "./assessment.js";
 import { catName, lang, loadLang, setLang, t } from "./i18n.js";
 import { startIntakePanel } from "./intake-panel.js";
 import { subscribe } from "./live.js";
@@ -367,6 +368,7 @@ async function main() {
     refreshQueue();
     refreshCases();
     if (current) showCase(current);
+    redrawAssessment();
   });
   district = await get(paths.district());
   await keepTicket(); // for the live stream, snapshots and clips
@@ -383,6 +385,7 @@ async function main() {
     Object.values(district.streets).map((s) => `<option value="${s.code}">${esc(s.name_zh)}</option>`).join("");
   wallForms();
   startIntakePanel(categoryOptions);
+  startAssessment(showCase); // a case behind a figure opens in the detail
   await fillScenes();
   watchWall();
   await Promise.all([refreshQueue(), refreshCases()]);
