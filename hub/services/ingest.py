@@ -33,6 +33,7 @@ from contracts.messages import Availability, BoxStats, ConfigAck, SensorReading
 from contracts.topics import Topic, TopicKind, parse_topic, shared, subscription
 from hub.domain.clock import Clock
 from hub.domain.rate_limit import TokenBuckets
+from hub.services import stage_costs
 from hub.services.alert_check import quick_alert
 from hub.services.cancellation import raise_if_cancelled
 from hub.services.context import HubContext
@@ -104,29 +105,32 @@ class Ingest:
         accepted = dead = 0
         inbox: list[Any] = []
         async with self.r.pipeline(transaction=False) as pipe:
-            for m in batch:
-                reason = self._one(pipe, m, now, inbox)
-                if reason is None:
-                    accepted += 1
-                    continue
-                if not reason:  # dropped on purpose
-                    continue
-                dead += 1
-                pipe.xadd(
-                    self.k.dead,
-                    {
-                        "reason": reason[:500],
-                        "topic": m.topic[:300],
-                        "size": len(m.payload),
-                        "raw": m.payload[: s.dead_letter_raw_bytes],
-                        "at_ms": now,
-                    },
-                    maxlen=s.dead_letter_max,
-                    approximate=True,
-                )
-            if inbox:
-                pipe.eval(INBOX_ADD, 1, self.k.inbox, s.inbox_max, time.time_ns() // 1000, *inbox)
-            await pipe.execute()
+            with stage_costs.cpu("parse"):
+                for m in batch:
+                    reason = self._one(pipe, m, now, inbox)
+                    if reason is None:
+                        accepted += 1
+                        continue
+                    if not reason:  # dropped on purpose
+                        continue
+                    dead += 1
+                    pipe.xadd(
+                        self.k.dead,
+                        {
+                            "reason": reason[:500],
+                            "topic": m.topic[:300],
+                            "size": len(m.payload),
+                            "raw": m.payload[: s.dead_letter_raw_bytes],
+                            "at_ms": now,
+                        },
+                        maxlen=s.dead_letter_max,
+                        approximate=True,
+                    )
+                if inbox:
+                    rx = time.time_ns() // 1000
+                    pipe.eval(INBOX_ADD, 1, self.k.inbox, s.inbox_max, rx, *inbox)
+            with stage_costs.wait("redis_ingest"):
+                await pipe.execute()
         METRICS.ingested.inc(accepted)
         METRICS.dead_letters.inc(dead)
         METRICS.ingest_batch.observe(len(batch))

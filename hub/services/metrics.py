@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 
 
 class HubMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
+        ProcessCollector(registry=r)  # process_cpu_seconds_total, RSS: the whole process
+        # hub.services.stage_costs: seconds per stage of the alert path
+        self.stage_cpu_s = Counter(
+            "gridwall_hub_stage_cpu_seconds", "Thread CPU s per stage", ["stage"], registry=r
+        )
+        self.stage_wait_s = Counter(
+            "gridwall_hub_stage_wait_seconds", "Wall s awaiting per stage", ["stage"], registry=r
+        )
         self.ingested = Counter("gridwall_hub_ingested", "Messages accepted into Redis", registry=r)
         self.dead_letters = Counter("gridwall_hub_dead_letters", "Messages parked", registry=r)
         self.ingest_batch = Histogram(

@@ -46,6 +46,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from contracts.connection import MqttConnection
+from hub.services import stage_costs
 
 log = logging.getLogger(__name__)
 READ_CHUNK = 65_536
@@ -423,11 +424,12 @@ class MqttLink:
 
     def _on_readable(self) -> None:
         c = self._client
-        for _ in range(PACKETS_PER_WAKE):
-            if c.loop_read() is not MQTTErrorCode.MQTT_ERR_SUCCESS or not c.buffered:
-                break
-        else:
-            self._loop.call_soon(self._on_readable)  # more in our buffer: after others ran
+        with stage_costs.cpu("mqtt_read"):
+            for _ in range(PACKETS_PER_WAKE):
+                if c.loop_read() is not MQTTErrorCode.MQTT_ERR_SUCCESS or not c.buffered:
+                    break
+            else:
+                self._loop.call_soon(self._on_readable)  # more in our buffer: after others ran
         sock = self._sock
         if isinstance(sock, ssl.SSLSocket) and sock.pending():
             self._loop.call_soon(self._on_readable)  # decrypted bytes the kernel no longer has

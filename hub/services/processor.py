@@ -31,6 +31,7 @@ from redis.exceptions import RedisError, ResponseError
 from hub.domain.case_number import Source, day_key
 from hub.domain.clock import Clock
 from hub.domain.correlation import alarm_key, route
+from hub.services import stage_costs
 from hub.services.cancellation import raise_if_cancelled
 from hub.services.cases import CaseService, dumps
 from hub.services.context import HubContext
@@ -123,33 +124,41 @@ class Processor:
         now = self.clock.now_ms()
         alerts: list[dict[str, Any]] = []
         verifies: list[dict[str, Any]] = []
-        for _id, fields in entries:
-            if not fields:  # trimmed away
-                continue
-            body = json.loads(fields[b"p"])
-            (alerts if fields[b"k"] == b"event" else verifies).append(body)
+        keys: list[str] = []
+        args: list[Any] = []
+        with stage_costs.cpu("correlate_prep"):
+            for _id, fields in entries:
+                if not fields:  # trimmed away
+                    continue
+                body = json.loads(fields[b"p"])
+                (alerts if fields[b"k"] == b"event" else verifies).append(body)
+            if alerts:
+                day = day_key(dt.datetime.fromtimestamp(now / 1000, self._tz).date())
+                args = self._batch_args(now, day)
+                boxed = kept_in_batch(alerts)
+                args += [self._alarm_record(a, i in boxed) for i, a in enumerate(alerts)]
+                keys = self._batch_keys(day) + [k for a in alerts for k in self._record_keys(a)]
         results: list[Any] = []
         if alerts:
-            day = day_key(dt.datetime.fromtimestamp(now / 1000, self._tz).date())
-            args = self._batch_args(now, day)
-            boxed = kept_in_batch(alerts)
-            args += [self._alarm_record(a, i in boxed) for i, a in enumerate(alerts)]
-            keys = self._batch_keys(day) + [k for a in alerts for k in self._record_keys(a)]
-            results = await self._alarm_batch(keys=keys, args=args)
+            with stage_costs.wait("redis_correlate"):
+                results = await self._alarm_batch(keys=keys, args=args)
             crash_point("after_script")
         outcomes = [(_s(o), _s(no)) for o, no in zip(results[::2], results[1::2], strict=True)]
         # a redelivered alert is a duplicate: finish the follow-up its intent still names
         dups = [a for a, (o, _) in zip(alerts, outcomes, strict=True) if o == "duplicate"]
-        unfinished = await self._intents(dups)
-        for a, (o, no) in zip(alerts, outcomes, strict=True):
-            if o == "duplicate":
-                o, no = unfinished.get(_intent_field(a), ("", ""))
-            if o in FOLLOW_UP:
-                await self._follow_up(a, o, no, _intent_field(a))
-        for v in verifies:
-            await self.cases.on_verify_response(v["request_id"], v["result"], v["camera_id"], v)
+        with stage_costs.wait("redis_correlate"):
+            unfinished = await self._intents(dups)
+        with stage_costs.wait("follow_up"):
+            for a, (o, no) in zip(alerts, outcomes, strict=True):
+                if o == "duplicate":
+                    o, no = unfinished.get(_intent_field(a), ("", ""))
+                if o in FOLLOW_UP:
+                    await self._follow_up(a, o, no, _intent_field(a))
+            for v in verifies:
+                await self.cases.on_verify_response(v["request_id"], v["result"], v["camera_id"], v)
         crash_point("before_ack")
-        await self.r.xack(self.k.inbox, GROUP, *[i for i, _ in entries])
+        with stage_costs.wait("redis_correlate"):
+            await self.r.xack(self.k.inbox, GROUP, *[i for i, _ in entries])
         METRICS.correlated.inc(len(alerts))
         wall_ms = time.time() * 1000  # metrics measure real time, whatever the case clock says
         observe = METRICS.alert_age_ms.observe
