@@ -15,13 +15,17 @@ from openpyxl.chart import BarChart
 from pypdf import PdfReader
 from redis.asyncio import Redis
 
+from hub.api.auth import Principal
+from hub.domain.area import Area
 from hub.reports.xlsx import TABLE_ROW
 from hub.settings import HubSettings, RecordsSettings
-from tests.hub.conftest import OP, running_hub
+from tests.hub.conftest import OP, TOKENS, running_hub
 from tests.records.test_reports import seed
 
 pytestmark = pytest.mark.integration
 NOV = {"period": "month", "day": "2026-11-15", "level": "street"}
+STREET_TOKEN = "street-1-operator-0123456789"
+STREET = {"Authorization": f"Bearer {STREET_TOKEN}"}
 
 
 def _row(ws: Any, n: int) -> list[Any]:
@@ -34,7 +38,8 @@ async def test_exports_and_the_cases_behind_a_figure(
     settings = hub_settings.model_copy(
         update={"records": RecordsSettings(database_url=database_url)}
     )
-    async with running_hub(settings) as hub:
+    street_op = Principal("op-s", "operator", None, Area("street", "339901001"))
+    async with running_hub(settings, tokens={**TOKENS, STREET_TOKEN: street_op}) as hub:
         assert hub.rt.records is not None
         await asyncio.to_thread(seed, hub.rt.records.engine)
 
@@ -116,3 +121,21 @@ async def test_exports_and_the_cases_behind_a_figure(
             assert r.status_code == 422 and why in r.text, (bad, r.text)
         anon = await hub.http.get("/api/reports/export", params={**NOV, "format": "xlsx"})
         assert anon.status_code == 401
+
+        # a street's token: its own street's figures, cases and files only
+        mine = await hub.http.get(
+            "/api/reports/export", params={**NOV, "format": "xlsx"}, headers=STREET
+        )
+        wb = load_workbook(io.BytesIO(mine.content))
+        assert [r[2] for r in wb["排名"].iter_rows(min_row=TABLE_ROW + 1, values_only=True)] == [
+            "339901001"
+        ]
+        assert [
+            r[2] for r in wb["案件明细"].iter_rows(min_row=TABLE_ROW + 1, values_only=True)
+        ] == ["c1", "c2", "c3"]
+        other = {**NOV, "key": "339901002"}
+        r = await hub.http.get("/api/reports/cases", params=other, headers=STREET)
+        assert r.status_code == 404, r.text
+        county = {**NOV, "level": "county", "format": "pdf"}
+        r = await hub.http.get("/api/reports/export", params=county, headers=STREET)
+        assert r.status_code == 403, r.text
