@@ -214,6 +214,27 @@ class EvaluationSettings(Strict):
     reopen_below: Annotated[int, Field(ge=1, le=6)] = 3
 
 
+class WallSettings(Strict):
+    """The wall at county size (docs/wall.md "The wall at county size"): the storm rule
+    (``hub.domain.wall_storm``), the map's pins, how often a monitor gets a new state."""
+
+    # automatic alarm takeovers per alarm monitor per minute; the rest wait in the queue
+    takeovers_per_min: Annotated[int, Field(ge=1, le=600)] = 6
+    urgent_reserve: Annotated[int, Field(ge=0, le=599)] = 2  # of those, kept for urgent alarms
+    coalesce_per_grid: bool = True  # one alarm tile per grid; the grid's others are counted
+    map_max_pins: Annotated[int, Field(ge=10, le=5000)] = 400  # more in view: clusters
+    push_interval_s: Annotated[float, Field(ge=0, le=5)] = 0.25  # a monitor's states, at most
+
+    @model_validator(mode="after")
+    def _reserve(self) -> WallSettings:
+        if self.urgent_reserve >= self.takeovers_per_min:
+            raise ValueError(
+                f"urgent_reserve {self.urgent_reserve} must be below takeovers_per_min "
+                f"{self.takeovers_per_min}"
+            )
+        return self
+
+
 class HubSettings(Strict):
     district_dir: Path
     mqtt: HubMqtt = HubMqtt()
@@ -230,6 +251,7 @@ class HubSettings(Strict):
     supervision: SupervisionSettings = SupervisionSettings()
     evaluation: EvaluationSettings = EvaluationSettings()
     intake: IntakeSettings = IntakeSettings()
+    wall: WallSettings = WallSettings()
     demo_mode: bool = False
 
 

@@ -102,6 +102,7 @@ class AlarmTile:
     severity: int
     since_ms: int
     displaced: CameraTile | None = None
+    grid_code: str | None = None  # where the alarm is: a storm coalesces per grid
 
 
 Content = CameraTile | AlarmTile | None
@@ -123,6 +124,7 @@ class QueuedAlarm:
     camera_id: str
     severity: int
     since_ms: int
+    grid_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +138,8 @@ class WallState:
     queue: tuple[QueuedAlarm, ...] = ()
     scene: str | None = None
     version: int = 0
+    takeovers: tuple[tuple[int, int], ...] = ()
+    """(monitor, ms) of the recent automatic takeovers (``hub.domain.wall_storm``)."""
 
     @staticmethod
     def new(
@@ -245,7 +249,7 @@ def place_alarm(state: WallState, alarm: QueuedAlarm) -> tuple[WallState, Where 
         where = min(weaker, key=lambda w: (_severity(state, w), _since(state, w), w))
         old = content_at(state, where)
         assert isinstance(old, AlarmTile)
-        back = QueuedAlarm(old.alarm_id, old.camera_id, old.severity, old.since_ms)
+        back = QueuedAlarm(old.alarm_id, old.camera_id, old.severity, old.since_ms, old.grid_code)
         queue = tuple(sorted((*state.queue, back), key=_queue_key))
         state = replace(_put(state, where, _tile(alarm, old.displaced)), queue=queue)
         return state, where
@@ -253,7 +257,9 @@ def place_alarm(state: WallState, alarm: QueuedAlarm) -> tuple[WallState, Where 
 
 
 def _tile(alarm: QueuedAlarm, displaced: CameraTile | None) -> AlarmTile:
-    return AlarmTile(alarm.alarm_id, alarm.camera_id, alarm.severity, alarm.since_ms, displaced)
+    return AlarmTile(
+        alarm.alarm_id, alarm.camera_id, alarm.severity, alarm.since_ms, displaced, alarm.grid_code
+    )
 
 
 def _since(state: WallState, where: Where) -> int:
@@ -329,5 +335,6 @@ def apply_scene(
                 fresh = _put(fresh, where, CameraTile(cam, now_ms))
     for a in alarms:
         assert isinstance(a, AlarmTile)
-        fresh, _ = place_alarm(fresh, QueuedAlarm(a.alarm_id, a.camera_id, a.severity, a.since_ms))
+        back = QueuedAlarm(a.alarm_id, a.camera_id, a.severity, a.since_ms, a.grid_code)
+        fresh, _ = place_alarm(fresh, back)
     return fresh

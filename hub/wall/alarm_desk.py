@@ -24,7 +24,7 @@ from hub.runtime import HubRuntime
 from hub.services.case_people import BadActionData, person
 from hub.wall.alarm_view import UnknownPlace, case_alarm, queued_alarm
 from hub.wall.codec import ConfirmBody, RejectBody
-from hub.wall.service import WallService, queued
+from hub.wall.service import WallService
 
 log = logging.getLogger(__name__)
 
@@ -158,10 +158,7 @@ class AlarmDesk:
 
     async def _put(self, detail: dict[str, Any], *, announce: bool) -> None:
         await self.store.put_alarm(detail)
-        q = queued(detail)
-        await self.service.each_wall(
-            lambda s: rules.place_alarm(s, q)[0], detail.get("grid_code"), placed=True
-        )
+        await self.service.place(detail)
         if announce:  # same tiles, new details: tell the monitors anyway
             await self.store.publish({"wall": "*", "kind": "alarm", "alarm_id": detail["alarm_id"]})
 

@@ -30,7 +30,7 @@ from hub.wall.codec import SceneBody, SceneMonitorBody, WallSpec
 from hub.wall.hub_feed import HubFeed
 from hub.wall.live import LiveHub
 from hub.wall.router import build_router, mount_wall
-from hub.wall.service import WallService
+from hub.wall.service import WallService, storm_policy
 from hub.wall.store import WallStore
 
 log = logging.getLogger(__name__)
@@ -53,8 +53,9 @@ async def _every_second(service: WallService) -> None:
         try:
             await service.tick_tours()
             await service.notice_new_boxes()
+            await service.drain_queues()
         except Exception:  # the outermost loop of a long-running task
-            log.exception("wall tick (tours, boxes heard) failed")
+            log.exception("wall tick (tours, boxes heard, queued alarms) failed")
 
 
 DEMO_LAYOUTS = ["map+kpi+6", "9", "1+5", "4"]
@@ -98,8 +99,10 @@ async def wall_parts(
     service = WallService(
         store, rt.district, clock or rt.clock, alarms_key(rt.keys.prefix), rt.keys.edges
     )
+    service.policy = storm_policy(rt.settings.wall)
     desk = AlarmDesk(service, rt)
     live = LiveHub(service)
+    live.push_interval_s = rt.settings.wall.push_interval_s
     feed = HubFeed(rt, desk, f"{rt.client_id}-wall")
     await feed.ensure_group()  # from here on no change is missed
     await live.start()

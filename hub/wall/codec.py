@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hub.domain.wall_rules import (
     LAYOUTS,
@@ -51,9 +51,26 @@ class SceneMonitorBody(Strict):
     cameras: list[CameraId | None] = []
 
 
+class TourCameras(Strict):
+    """A camera tour's query: every camera it matches, one wall-full per period."""
+
+    q: Annotated[str, Field(max_length=64)] = ""
+    area: Annotated[str, Field(pattern=r"^[0-9]{6,15}$")] | None = None
+    status: Literal["online", "offline", "not_started"] | None = None
+
+
 class TourBody(Strict):
-    scenes: Annotated[list[Name], Field(min_length=1, max_length=32)]
+    """A tour of saved scenes, or (``cameras``) of the cameras a query matches."""
+
+    scenes: Annotated[list[Name], Field(max_length=32)] = []
+    cameras: TourCameras | None = None
     period_s: Annotated[float, Field(ge=2, le=3600)] = 20
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> TourBody:
+        if bool(self.scenes) == (self.cameras is not None):
+            raise ValueError("a tour names either scenes (at least one) or a camera query")
+        return self
 
 
 class LayoutBody(Strict):
@@ -87,6 +104,7 @@ def _tile_json(c: Content) -> dict[str, Any] | None:
             "severity": c.severity,
             "since_ms": c.since_ms,
             "displaced": _tile_json(c.displaced),
+            "grid_code": c.grid_code,
         }
     return None
 
@@ -99,7 +117,12 @@ def _tile_from(d: dict[str, Any] | None) -> Content:
     displaced = _tile_from(d.get("displaced"))
     assert displaced is None or isinstance(displaced, CameraTile)
     return AlarmTile(
-        d["alarm_id"], d["camera_id"], int(d["severity"]), int(d["since_ms"]), displaced
+        d["alarm_id"],
+        d["camera_id"],
+        int(d["severity"]),
+        int(d["since_ms"]),
+        displaced,
+        d.get("grid_code"),
     )
 
 
@@ -119,9 +142,11 @@ def state_to_json(state: WallState) -> dict[str, Any]:
                 "camera_id": q.camera_id,
                 "severity": q.severity,
                 "since_ms": q.since_ms,
+                "grid_code": q.grid_code,
             }
             for q in state.queue
         ],
+        "takeovers": [list(t) for t in state.takeovers],
     }
 
 
@@ -134,11 +159,18 @@ def state_from_json(d: dict[str, Any]) -> WallState:
         ),
         alarm_monitors=tuple(int(i) for i in d["alarm_monitors"]),
         queue=tuple(
-            QueuedAlarm(q["alarm_id"], q["camera_id"], int(q["severity"]), int(q["since_ms"]))
+            QueuedAlarm(
+                q["alarm_id"],
+                q["camera_id"],
+                int(q["severity"]),
+                int(q["since_ms"]),
+                q.get("grid_code"),
+            )
             for q in d["queue"]
         ),
         scene=d.get("scene"),
         version=int(d["version"]),
+        takeovers=tuple((int(m), int(t)) for m, t in d.get("takeovers", [])),
     )
 
 

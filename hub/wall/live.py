@@ -27,6 +27,10 @@ RETRY_MAX_S = 5.0
 
 
 class LiveHub:
+    push_interval_s = 0.25
+    """A monitor gets at most one state this often: under an alarm storm the changes of
+    that time go out as one state (the latest is all a monitor needs)."""
+
     def __init__(self, service: WallService) -> None:
         self.service = service
         self._streams: dict[str, set[asyncio.Queue[dict[str, Any]]]] = {}
@@ -112,6 +116,8 @@ class LiveHub:
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=64)
         self._streams.setdefault(wall, set()).add(queue)
         area = await self.service.wall_area(wall)
+        loop = asyncio.get_running_loop()
+        sent = loop.time()
         try:
             yield await self._state_event(wall)
             while True:
@@ -121,6 +127,8 @@ class LiveHub:
                 except TimeoutError:
                     yield ": keepalive\n\n"
                     continue
+                await asyncio.sleep(max(0.0, sent + self.push_interval_s - loop.time()))
+                sent = loop.time()
                 changes = [change]
                 while not queue.empty():
                     changes.append(queue.get_nowait())

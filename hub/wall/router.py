@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 
 from hub.domain.area import Area
+from hub.domain.camera_catalogue import STATUSES, CameraQuery, CatalogueError
+from hub.domain.camera_map import BBox, MapError
 from hub.domain.wall_rules import WallRuleError
 from hub.wall.alarm_desk import AlarmDesk
 from hub.wall.area import within
@@ -178,14 +180,26 @@ def build_router(
     async def save_tour(name: Name, body: TourBody) -> None:
         await _call(get_service().save_tour(name, body))
 
-    @r.get("/api/wall/alarms")
-    async def queue(who: Any = caller) -> list[dict[str, Any]]:
+    async def all_alarms(who: Any) -> list[dict[str, Any]]:
         shows = get_service().areas.shows
         return [
             a
             for a in await get_desk().verification_queue()
             if shows(area_of(who), a.get("grid_code"))
         ]
+
+    @r.get("/api/wall/alarms")
+    async def queue(
+        response: Response,
+        who: Any = caller,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> list[dict[str, Any]]:
+        """The wall's alarms, most severe then oldest first, one page (``X-Total-Count``
+        says how many there are: under a storm, a thousand and more)."""
+        alarms = await all_alarms(who)
+        response.headers["X-Total-Count"] = str(len(alarms))
+        return alarms[offset : offset + limit]
 
     @r.post("/api/wall/alarms/{alarm_id}/confirm")
     async def confirm(alarm_id: str, body: ConfirmBody, who: Any = caller) -> dict[str, Any]:
@@ -211,7 +225,7 @@ def build_router(
     @r.get("/api/wall/snapshots/{snapshot_id}")
     async def snapshot(snapshot_id: str, who: Any = caller) -> Response:
         if area_of(who) is not None:  # only a snapshot of an alarm on its place's walls
-            shown = [a.get("snapshot_id") for a in await queue(who)]
+            shown = [a.get("snapshot_id") for a in await all_alarms(who)]
             if snapshot_id not in shown:
                 raise HTTPException(404, f"no snapshot {snapshot_id!r}")
         rt = get_parts().rt
@@ -233,8 +247,45 @@ def build_router(
             "communities": {c: s.model_dump() for c, s in d.communities.items()},
             "categories": {c: s.model_dump() for c, s in d.categories.items()},
             "grids": d.raw_geojson,
-            "cameras": await get_service().cameras(area_of(who)),
+            "camera_count": len(d.cameras),  # the cameras: /api/wall/cameras, a page at a time
         }
+
+    @r.get("/api/wall/cameras")
+    async def cameras(
+        who: Any = caller,
+        q: Annotated[str, Query(max_length=64)] = "",
+        area: Annotated[str | None, Query(pattern=r"^[0-9]{6,15}$")] = None,
+        status: Annotated[str | None, Query(pattern="^(" + "|".join(STATUSES) + ")$")] = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> dict[str, Any]:
+        """One page of the cameras a query matches (the picker): words of ``q`` in the id,
+        name, box or grid, a place (street, community or grid code), a status."""
+        service = get_service()
+        try:
+            query = CameraQuery(q=q, status=status, limit=limit, offset=offset)
+            asked = service.areas.parse(area)
+        except (CatalogueError, ValueError) as exc:
+            raise HTTPException(422, str(exc)) from None
+        allowed = service.catalogue.allowed(area_of(who), asked)
+        return service.catalogue.search(query, await service.camera_status(), allowed)
+
+    @r.get("/api/wall/cameras/map")
+    async def camera_map(
+        who: Any = caller,
+        bbox: Annotated[str | None, Query(max_length=120)] = None,
+    ) -> dict[str, Any]:
+        """The map's cameras in a view (``bbox`` west,south,east,north; none: the whole
+        district): pins up to ``wall.map_max_pins``, clusters beyond."""
+        service = get_service()
+        try:
+            view = BBox.parse(bbox) if bbox else None
+        except MapError as exc:
+            raise HTTPException(422, str(exc)) from None
+        allowed = service.catalogue.allowed(area_of(who))
+        statuses = await service.camera_status()
+        max_pins = get_parts().rt.settings.wall.map_max_pins
+        return service.catalogue.map(view, statuses, allowed, max_pins)
 
     pages.include_router(r)
     return pages

@@ -16,9 +16,13 @@ from typing import Any
 
 from hub.district.load import District
 from hub.domain import wall_rules as rules
+from hub.domain import wall_storm as storm
 from hub.domain.area import Area
+from hub.domain.camera_catalogue import CameraQuery, status_of, tour_page, tour_pages
 from hub.domain.clock import Clock
+from hub.settings import WallSettings
 from hub.wall.area import WallAreas
+from hub.wall.cameras import CameraCatalogue
 from hub.wall.codec import (
     SceneBody,
     TourBody,
@@ -30,6 +34,7 @@ from hub.wall.codec import (
 from hub.wall.store import WallStore
 
 log = logging.getLogger(__name__)
+QUEUE_SHOWN = 12  # queued alarms a monitor gets in full; the rest are counted per grid
 
 
 class WallNotFound(KeyError):
@@ -44,6 +49,7 @@ class WallService:
         clock: Clock,
         fleet_key: str,
         heard_key: str | None = None,
+        policy: storm.StormPolicy | None = None,
     ) -> None:
         self.store = store
         self.district = district
@@ -52,37 +58,62 @@ class WallService:
         self.heard_key = heard_key  # the hub's set of boxes it has heard from (ingest adds)
         self._heard_count: int | None = None
         self.areas = WallAreas(district)
+        self.catalogue = CameraCatalogue(district, self.areas)
+        self.policy = policy or storm.StormPolicy()
 
     # walls -----------------------------------------------------------------------------
     async def define_wall(self, name: str, spec: WallSpec) -> dict[str, Any]:
         area = self.areas.parse(spec.area)
         state = rules.WallState.new(spec.rows, spec.cols, spec.layout, spec.alarm_monitors)
+        now = self.clock.now_ms()
         for alarm_id in await self.store.active_alarm_ids():
             detail = await self.store.alarm(alarm_id)
             if detail and self.areas.shows(area, detail.get("grid_code")):
-                state, _ = rules.place_alarm(state, queued(detail))
+                state, _ = storm.place(state, queued(detail), now, self.policy)
         await self.store.define(name, spec, state)
         await self.store.publish({"wall": name, "kind": "state", "version": state.version})
         return await self.payload(name)
 
     async def payload(self, wall: str) -> dict[str, Any]:
-        """Everything a monitor needs to draw the wall; a reloaded window starts from this."""
+        """Everything a monitor needs to draw the wall; a reloaded window starts from this.
+
+        Bounded whatever the county's size: the alarms on tiles and the first
+        ``QUEUE_SHOWN`` queued ones in full, the rest of the queue counted per grid, and the
+        cameras those name (the picker and the map ask for the others by page and view)."""
         spec = await self.store.spec(wall)
         state = await self.store.state(wall)
         if spec is None or state is None:
             raise WallNotFound(wall)
-        ids = {
-            t.alarm_id for m in state.monitors for t in m.tiles if isinstance(t, rules.AlarmTile)
+        tiles = [t for m in state.monitors for t in m.tiles if t is not None]
+        shown_queue = state.queue[:QUEUE_SHOWN]
+        ids = {t.alarm_id for t in tiles if isinstance(t, rules.AlarmTile)}
+        ids |= {q.alarm_id for q in shown_queue}
+        cams = {t.camera_id for t in tiles} | {q.camera_id for q in shown_queue}
+        cams |= {
+            t.displaced.camera_id
+            for t in tiles
+            if isinstance(t, rules.AlarmTile) and t.displaced is not None
         }
-        ids |= {q.alarm_id for q in state.queue}
         area = self.areas.parse(spec.area)
+        fleet = await self.fleet_alarms(area)
+        state_json = state_to_json(state)
+        state_json["queue"] = state_json["queue"][:QUEUE_SHOWN]
+        state_json.pop("takeovers", None)
         return {
             "wall": wall,
             "spec": spec.model_dump(),
-            "state": state_to_json(state),
+            "state": state_json,
             "alarms": await self.store.alarms(sorted(ids)),
-            "cameras": await self.cameras(area),
-            "fleet": await self.fleet_alarms(area),
+            "queue_total": len(state.queue),
+            "queue_by_grid": [
+                {"grid_code": g.grid_code, "count": g.count, "severity": g.severity}
+                for g in storm.queue_by_grid(state)
+            ],
+            "cameras": self.catalogue.rows(
+                sorted(cams), await self.camera_status(fleet, sorted(cams))
+            ),
+            "camera_count": len(self.district.cameras),
+            "fleet": fleet,
             "tour": await self.store.tour(wall),
             "layouts": layouts_json(),
             "now_ms": self.clock.now_ms(),
@@ -127,29 +158,42 @@ class WallService:
             await self.store.publish({"wall": "*", "kind": "boxes"})
         return changed
 
-    async def cameras(self, area: Area | None = None) -> dict[str, dict[str, Any]]:
-        """The district's cameras with their state (``area``'s only, when given)."""
-        down = await self.fleet_alarms()
+    async def camera_status(
+        self, fleet: list[dict[str, Any]] | None = None, ids: list[str] | None = None
+    ) -> dict[str, str]:
+        """The status of ``ids`` (every camera when None): ``online``, ``offline`` (the
+        fleet holds an alarm for it or its box) or ``not_started`` (its box never heard
+        from). ``fleet``: the fleet alarms if the caller has them (of any area: a box's
+        alarm names no camera)."""
+        down = await self.fleet_alarms() if fleet is None else fleet
         boxes_down = {a["box_id"] for a in down if a["key"].startswith("box:")}
         cams_down = {a["camera_id"] for a in down if a.get("camera_id")}
         heard = await self.heard_boxes()
-        out = {}
-        for cam in self.district.cameras.values():
-            if not self.areas.shows_camera(area, cam.camera_id):
-                continue
-            z = cam.zones[0].target
-            online = cam.box_id not in boxes_down and cam.camera_id not in cams_down
-            started = heard is None or cam.box_id in heard
-            out[cam.camera_id] = {
-                "name": cam.name,
-                "box_id": cam.box_id,
-                "grid_code": self.district.grid_index.locate(z.lon, z.lat),
-                "lon": cam.mount.lon,
-                "lat": cam.mount.lat,
-                "online": online,
-                "status": "offline" if not online else "online" if started else "not_started",
-            }
-        return out
+        entries = self.catalogue.entries
+        wanted = entries if ids is None else [i for i in ids if i in entries]
+        return {i: status_of(entries[i], boxes_down, cams_down, heard) for i in wanted}
+
+    async def cameras(
+        self, area: Area | None = None, ids: list[str] | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """Cameras with their state: ``ids`` (all when None) of ``area`` (all when None)."""
+        allowed = self.catalogue.allowed(area)
+        wanted = sorted(self.catalogue.entries) if ids is None else ids
+        shown = [i for i in wanted if allowed is None or allowed(i)]
+        return self.catalogue.rows(shown, await self.camera_status(ids=shown))
+
+    async def place(self, detail: dict[str, Any]) -> None:
+        """Put an alarm on every wall whose area shows its grid, by the storm rule."""
+        q, now = queued(detail), self.clock.now_ms()
+        await self.each_wall(
+            lambda s: storm.place(s, q, now, self.policy)[0], detail.get("grid_code"), placed=True
+        )
+
+    async def drain_queues(self) -> None:
+        """Queued alarms take tiles as the monitors' takeover budgets come back (every second)."""
+        now = self.clock.now_ms()
+        for wall in await self.store.walls():
+            await self.store.update(wall, lambda s: storm.drain(s, now, self.policy))
 
     async def each_wall(
         self, change: Any, grid_code: str | None = None, *, placed: bool = False
@@ -190,6 +234,8 @@ class WallService:
         await self._update(wall, lambda s: rules.apply_scene(s, name, mons, now))
 
     async def save_tour(self, name: str, body: TourBody) -> None:
+        if body.cameras is not None:
+            self.areas.parse(body.cameras.area)  # an unknown place is a 422 now, not later
         known = await self.store.named("scenes")
         missing = [s for s in body.scenes if s not in known]
         if missing:
@@ -212,12 +258,42 @@ class WallService:
             if not running or running["name"] not in tours:
                 continue
             t = tours[running["name"]]
+            if t.get("cameras") is not None:
+                await self._camera_tour_step(wall, running, t)
+                continue
             i = rules.tour_position(
                 t["period_s"], len(t["scenes"]), running["started_ms"], self.clock.now_ms()
             )
             state = await self.store.state(wall)
             if state is not None and state.scene != t["scenes"][i]:
                 await self.apply_scene(wall, t["scenes"][i])
+
+    async def _camera_tour_step(
+        self, wall: str, running: dict[str, Any], tour: dict[str, Any]
+    ) -> None:
+        """A camera tour: the cameras a query matches, one wall-full (every video tile, in
+        wall order, in each monitor's layout) per period; alarms stay on the wall."""
+        state = await self.store.state(wall)
+        if state is None:
+            return
+        want = tour["cameras"]
+        query = CameraQuery(q=want.get("q") or "", status=want.get("status"), limit=1)
+        area = self.areas.parse(want.get("area"))
+        allowed = self.catalogue.allowed(area, await self.wall_area(wall))
+        ids = self.catalogue.ids(query, await self.camera_status(), allowed)
+        slots = [len(list(rules.video_tiles(state, [m]))) for m in range(len(state.monitors))]
+        pages = tour_pages(len(ids), sum(slots))
+        i = rules.tour_position(tour["period_s"], pages, running["started_ms"], self.clock.now_ms())
+        name = f"{running['name']}:{i + 1}/{pages}"
+        if state.scene == name:
+            return
+        cams = iter(tour_page(ids, sum(slots), i))
+        mons = [
+            rules.SceneMonitor(m.layout, tuple(next(cams, None) for _ in range(n)))
+            for m, n in zip(state.monitors, slots, strict=True)
+        ]
+        now = self.clock.now_ms()
+        await self._update(wall, lambda s: rules.apply_scene(s, name, mons, now))
 
     async def _update(self, wall: str, change: Any) -> None:
         try:
@@ -230,7 +306,20 @@ def _text(x: bytes | str) -> str:
     return x.decode() if isinstance(x, bytes) else x
 
 
+def storm_policy(settings: WallSettings) -> storm.StormPolicy:
+    """The storm rule of the hub's ``wall:`` settings."""
+    return storm.StormPolicy(
+        settings.takeovers_per_min,
+        coalesce_per_grid=settings.coalesce_per_grid,
+        urgent_reserve=settings.urgent_reserve,
+    )
+
+
 def queued(detail: dict[str, Any]) -> rules.QueuedAlarm:
     return rules.QueuedAlarm(
-        detail["alarm_id"], detail["camera_id"], int(detail["severity"]), int(detail["started_ms"])
+        detail["alarm_id"],
+        detail["camera_id"],
+        int(detail["severity"]),
+        int(detail["started_ms"]),
+        detail.get("grid_code"),
     )

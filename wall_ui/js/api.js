@@ -61,11 +61,14 @@ export const paths = {
   scene: (name) => `${base}/api/wall/scenes/${enc(name)}`,
   tours: () => `${base}/api/wall/tours`,
   tourDef: (name) => `${base}/api/wall/tours/${enc(name)}`,
-  alarms: () => `${base}/api/wall/alarms`,
+  alarms: (limit) => `${base}/api/wall/alarms` + (limit ? `?limit=${limit}` : ""),
   confirm: (id) => `${base}/api/wall/alarms/${enc(id)}/confirm`,
   reject: (id) => `${base}/api/wall/alarms/${enc(id)}/reject`,
   ack: (id) => `${base}/api/wall/alarms/${enc(id)}/ack`,
   district: () => `${base}/api/wall/district`,
+  // the county's cameras a page at a time (the picker) and as the map's view holds them
+  cameras: (query) => `${base}/api/wall/cameras?${query}`,
+  cameraMap: (bbox) => `${base}/api/wall/cameras/map` + (bbox ? `?bbox=${bbox.map((v) => v.toFixed(6)).join(",")}` : ""),
   snapshot: (id) => withToken(`${base}/api/wall/snapshots/${enc(id)}`),
   // hub/video: WHEP per camera (the wall plays the sub-stream), alarm clips from the pre-event buffer
   whep: (camera) => `${videoBase}/video/${enc(camera)}/whep?rendition=sub`,

@@ -3,7 +3,7 @@
 // (alarm and after frames side by side), clip and actions, and the wall: send a camera or a
 // case to a tile, layouts, scenes and tours; the intake panel (intake-panel.js) files cases
 // from calls and wall tiles and triages citizens' reports.
-import { ApiError, del, get, keepTicket, paths, post, put } from "./api.js";
+import { ApiError, authHeaders, del, get, keepTicket, paths, post, put } from "./api.js";
 import { redrawAssessment, startAssessment } from "./assessment.js";
 import { catName, lang, loadLang, setLang, t } from "./i18n.js";
 import { startIntakePanel } from "./intake-panel.js";
@@ -71,11 +71,55 @@ function categoryOptions(selected) {
     .join("");
 }
 
-async function refreshQueue() {
-  const alarms = await get(paths.alarms());
+// The queue: its first QUEUE_SHOWN alarms (most severe, then oldest) and how many more wait;
+// under an alarm storm (a thousand and more) the wall's live stream asks for it often, so a
+// refresh waits for the one in flight and comes at most every QUEUE_EVERY_MS, except right
+// after the operator's own action.
+const QUEUE_SHOWN = 50;
+const QUEUE_EVERY_MS = 1000;
+const queueRun = { busy: false, again: false, last: 0, timer: null };
+
+async function refreshQueue(now = false) {
+  const q = queueRun;
+  if (q.busy) {
+    q.again = true;
+    return;
+  }
+  const wait = now ? 0 : q.last + QUEUE_EVERY_MS - Date.now();
+  if (wait > 0) {
+    q.timer ??= setTimeout(() => {
+      q.timer = null;
+      refreshQueue();
+    }, wait);
+    return;
+  }
+  q.busy = true;
+  try {
+    await drawQueue();
+  } finally {
+    q.busy = false;
+    q.last = Date.now();
+    if (q.again) {
+      q.again = false;
+      refreshQueue();
+    }
+  }
+}
+
+async function drawQueue() {
+  const res = await fetch(paths.alarms(QUEUE_SHOWN), { headers: authHeaders() });
+  if (!res.ok) throw new ApiError(res.status, res.statusText);
+  const alarms = await res.json();
+  const total = Number(res.headers.get("X-Total-Count") || alarms.length);
   const ol = $("#queue");
   ol.replaceChildren();
+  ol.dataset.total = String(total);
   if (!alarms.length) ol.innerHTML = `<li class="dim">${t("console.empty")}</li>`;
+  if (total > alarms.length) {
+    ol.append(Object.assign(document.createElement("li"), {
+      className: "dim more", textContent: t("console.queueMore", { count: total - alarms.length }),
+    }));
+  }
   for (const a of alarms) {
     const li = document.createElement("li");
     li.className = `item ${a.urgency}`;
@@ -116,8 +160,9 @@ function note(li, text) {
 
 async function act(li, job) {
   try {
-    await job();
-    await Promise.all([refreshQueue(), refreshCases()]);
+    const done = await job();
+    li.dataset.done = done?.case_no || "1"; // answered: marked at once, the lists follow
+    await Promise.all([refreshQueue(true), refreshCases()]);
   } catch (e) {
     note(li, e instanceof ApiError ? e.detail : String(e));
   }
@@ -263,6 +308,54 @@ async function showCase(no) {
   });
 }
 
+// The camera picker: the hub searches and pages (/api/wall/cameras); a county's 12,000
+// cameras never come to the page at once. Typing searches after a short pause; a reply to
+// an older search than the last is dropped.
+const picker = { offset: 0, seq: 0 };
+const PICK_PAGE = 50;
+
+async function searchCameras() {
+  const form = $("#to-wall");
+  const query = new URLSearchParams({ q: form.q.value.trim(), limit: String(PICK_PAGE), offset: String(picker.offset) });
+  if (form.status.value) query.set("status", form.status.value);
+  const seq = ++picker.seq;
+  const res = await get(paths.cameras(query.toString()));
+  if (seq !== picker.seq) return;
+  form.camera.innerHTML = res.items
+    .map((c) => `<option value="${esc(c.camera_id)}">${esc(c.camera_id)} ${esc(c.name)}${c.status === "online" ? "" : ` · ${esc(c.status)}`}</option>`)
+    .join("");
+  const found = form.querySelector(".found");
+  found.textContent = t("console.found", { total: res.total, from: res.total ? res.offset + 1 : 0, to: res.offset + res.items.length });
+  found.dataset.total = String(res.total);
+  form.prev.disabled = res.offset === 0;
+  form.next.disabled = res.offset + res.items.length >= res.total;
+}
+
+function cameraPicker() {
+  const form = $("#to-wall");
+  form.q.placeholder = t("console.cameraSearch");
+  form.status.innerHTML = [["", t("console.anyStatus")], ["online", t("console.online")], ["offline", t("tile.offline")], ["not_started", t("tile.not_started")]]
+    .map(([v, label]) => `<option value="${v}">${esc(label)}</option>`).join("");
+  let pause = null;
+  const again = () => {
+    picker.offset = 0;
+    clearTimeout(pause);
+    pause = setTimeout(() => searchCameras().catch(() => {}), 200);
+  };
+  form.q.addEventListener("input", again);
+  form.q.addEventListener("keydown", (ev) => ev.key === "Enter" && ev.preventDefault());
+  form.status.addEventListener("change", again);
+  form.prev.addEventListener("click", () => {
+    picker.offset = Math.max(0, picker.offset - PICK_PAGE);
+    searchCameras();
+  });
+  form.next.addEventListener("click", () => {
+    picker.offset += PICK_PAGE;
+    searchCameras();
+  });
+  searchCameras();
+}
+
 async function sendToWall(camera, monitor, slot) {
   const f = Object.fromEntries(new FormData($("#to-wall")));
   await put(paths.tile(wallName(), monitor ?? f.monitor, slot ?? f.slot), { camera_id: camera });
@@ -378,8 +471,7 @@ async function main() {
   const wanted = new URLSearchParams(location.search).get("wall");
   if (wanted) sel.value = wanted;
   sel.addEventListener("change", watchWall);
-  $("#to-wall [name=camera]").innerHTML = Object.entries(district.cameras)
-    .map(([id, c]) => `<option value="${id}">${id} ${esc(c.name)}</option>`).join("");
+  cameraPicker();
   $("#case-filter [name=category]").innerHTML = `<option value="">${t("console.category")}</option>` + categoryOptions("");
   $("#case-filter [name=grid]").innerHTML = `<option value=""></option>` +
     Object.values(district.streets).map((s) => `<option value="${s.code}">${esc(s.name_zh)}</option>`).join("");

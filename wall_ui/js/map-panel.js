@@ -1,8 +1,14 @@
 // The district map, drawn from the grids' GeoJSON in SVG (no tiles): cells coloured by open
 // alarms/cases, community and street boundaries bold (derived from the 15-digit codes:
 // street = first 9 digits, community = first 12), camera pins, case markers; a click on a
-// pin focuses that camera.
+// pin focuses that camera. The pins come from the hub for the map's view
+// (/api/wall/cameras/map): up to a few hundred as pins, more as clusters with their count
+// (a county's 12,000 cameras are never 12,000 SVG nodes); a click on a cluster zooms to it,
+// the "全域" button back out. Pins are fetched again at most every PIN_REFRESH_MS.
+import { get, paths } from "./api.js";
+
 const SVG = "http://www.w3.org/2000/svg";
+const PIN_REFRESH_MS = 2000;
 
 export class MapPanel {
   constructor(el, onFocus) {
@@ -43,8 +49,87 @@ export class MapPanel {
     this.pins = document.createElementNS(SVG, "g");
     this.marks = document.createElementNS(SVG, "g");
     svg.append(this.pins, this.marks);
-    this.el.replaceChildren(svg);
+    this.home = svg.getAttribute("viewBox");
+    this.view = null; // null: the whole district; else [west, south, east, north]
+    this.unproject = ([x, y]) => [lon0 + x / (k * scale), lat1 - y / scale];
+    const out = Object.assign(document.createElement("button"), { className: "map-home", textContent: "全域" });
+    out.hidden = true;
+    out.addEventListener("click", () => this.zoom(null));
+    this.el.replaceChildren(svg, out);
+    this.out = out;
     this.svg = svg;
+  }
+
+  /** Zoom to a cluster's box (padded), or back to the whole district (null). */
+  zoom(bbox) {
+    this.view = bbox && [bbox[0] - 0.002, bbox[1] - 0.002, bbox[2] + 0.002, bbox[3] + 0.002];
+    if (this.view) {
+      const [x0, y1] = this.project([this.view[0], this.view[1]]).map(Number);
+      const [x1, y0] = this.project([this.view[2], this.view[3]]).map(Number);
+      this.svg.setAttribute("viewBox", `${x0} ${y0} ${x1 - x0} ${y1 - y0}`);
+    } else {
+      this.svg.setAttribute("viewBox", this.home);
+    }
+    this.out.hidden = !this.view;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.fetched = 0;
+    this.refreshPins();
+  }
+
+  /** The cameras in view from the hub: one request at a time, at most every PIN_REFRESH_MS,
+   * and one more after the last call that came too soon (a state never goes unseen). */
+  refreshPins() {
+    if (this.timer) return;
+    const wait = Math.max(0, (this.fetched || 0) + PIN_REFRESH_MS - Date.now());
+    this.timer = setTimeout(() => this.loadPins(), wait);
+  }
+
+  async loadPins() {
+    try {
+      this.fetched = Date.now();
+      this.drawPins(await get(paths.cameraMap(this.view)));
+    } catch (_e) {
+      /* the next state retries */
+    } finally {
+      this.timer = null;
+    }
+  }
+
+  drawPins(res) {
+    const box = this.svg.viewBox.baseVal;
+    const r = Math.max(box.width, box.height) / 110; // the same size on screen at any zoom
+    const nodes = res.pins.map((c) => {
+      const [x, y] = this.project([c.lon, c.lat]);
+      const pin = document.createElementNS(SVG, "circle");
+      pin.setAttribute("cx", x);
+      pin.setAttribute("cy", y);
+      pin.setAttribute("r", r);
+      pin.setAttribute("class", `pin ${c.status === "offline" ? "down" : ""} ${c.status === "not_started" ? "idle" : ""}`);
+      pin.dataset.camera = c.camera_id;
+      pin.addEventListener("click", () => this.onFocus(c.camera_id));
+      return pin;
+    });
+    for (const c of res.clusters) {
+      const [x, y] = this.project([c.lon, c.lat]);
+      const g = document.createElementNS(SVG, "g");
+      g.setAttribute("class", `cluster ${c.offline ? "some-down" : ""}`);
+      g.dataset.count = String(c.count);
+      const dot = document.createElementNS(SVG, "circle");
+      dot.setAttribute("cx", x);
+      dot.setAttribute("cy", y);
+      dot.setAttribute("r", r * (1.4 + Math.min(2, Math.log10(c.count))));
+      const label = document.createElementNS(SVG, "text");
+      label.setAttribute("x", x);
+      label.setAttribute("y", y);
+      label.setAttribute("font-size", r * 1.6);
+      label.textContent = String(c.count);
+      g.append(dot, label);
+      g.addEventListener("click", () => this.zoom(c.bbox));
+      nodes.push(g);
+    }
+    this.pins.replaceChildren(...nodes);
+    this.pins.dataset.total = String(res.total);
   }
 
   path(ring) {
@@ -90,19 +175,7 @@ export class MapPanel {
       p.dataset.open = String(n);
       p.setAttribute("class", `cell ${n >= 3 ? "hot3" : n === 2 ? "hot2" : n === 1 ? "hot1" : ""}`);
     }
-    this.pins.replaceChildren(
-      ...Object.entries(payload.cameras).map(([id, c]) => {
-        const [x, y] = this.project([c.lon, c.lat]);
-        const pin = document.createElementNS(SVG, "circle");
-        pin.setAttribute("cx", x);
-        pin.setAttribute("cy", y);
-        pin.setAttribute("r", 9);
-        pin.setAttribute("class", `pin ${c.online ? "" : "down"} ${c.status === "not_started" ? "idle" : ""}`);
-        pin.dataset.camera = id;
-        pin.addEventListener("click", () => this.onFocus(id));
-        return pin;
-      }),
-    );
+    this.refreshPins();
     this.marks.replaceChildren(
       ...Object.values(payload.alarms).map((a) => {
         const [x, y] = this.project([a.lon, a.lat]);

@@ -28,6 +28,7 @@ function render(payload) {
   const { state, spec, layouts } = payload;
   document.body.dataset.version = state.version;
   drawFleet(payload.fleet || []);
+  drawQueue(payload);
   const shown = monitorIndexes(state);
   if (!shown.length) {
     root.textContent = t("wall.noMonitor", { monitor: which, count: state.monitors.length });
@@ -111,6 +112,21 @@ function drawFleet(alarms) {
       return `<span class="fleet" data-key="${a.key}">⚠ ${what} · ${since}</span>`;
     })
     .join("");
+}
+
+// Alarms the storm rule (hub/domain/wall_storm.py) keeps off the tiles: how many wait, and
+// the grids most of them are in, at the top right of every monitor.
+const queueBox = Object.assign(document.createElement("div"), { id: "alarm-queue" });
+document.body.append(queueBox);
+
+function drawQueue(payload) {
+  const total = payload.queue_total || 0;
+  queueBox.hidden = total === 0;
+  queueBox.dataset.count = String(total);
+  queueBox.innerHTML = `<b>${t("wall.queue", { count: total })}</b>` + (payload.queue_by_grid || [])
+    .slice(0, 4)
+    .map((g) => `<span class="grid sev${g.severity}">${gridName(g.grid_code)} ×${g.count}</span>`)
+    .join(" · ");
 }
 
 function gridName(code) {
