@@ -240,6 +240,31 @@ async def test_tour_cycles_scenes_on_the_clock(rig: Rig) -> None:
     assert seen == [("one", "1"), ("four", "4"), ("one", "1")]
 
 
+async def test_camera_tour_pages_through_a_query_a_wall_full_at_a_time(rig: Rig) -> None:
+    """A tour of the cameras a query matches: one wall-full per period, in id order, over
+    the wall's own layouts, wrapping around; an unknown place is refused when saved."""
+    service = rig.service
+    await service.define_wall("a", WallSpec(rows=1, cols=2, layout="4"))
+    with pytest.raises(ValueError, match="unknown street '339901999'"):
+        await service.save_tour("bad", TourBody(cameras={"area": "339901999"}))
+    with pytest.raises(ValueError, match="either scenes"):
+        TourBody(scenes=["one"], cameras={"q": "cam"})
+    await service.save_tour("cams", TourBody(cameras={"q": "cam-"}, period_s=10))
+    await service.start_tour("a", "cams")
+    cams = sorted(c for c in service.district.cameras if "cam-" in c)
+    pages = -(-len(cams) // 8)
+    seen = []
+    for _ in range(pages + 1):
+        await service.tick_tours()
+        p = await service.payload("a")
+        tiles = [t["camera_id"] for m in p["state"]["monitors"] for t in m["tiles"] if t]
+        seen.append((p["state"]["scene"], tiles))
+        rig.clock.advance(seconds=10)
+    assert [s for s, _ in seen] == [f"cams:{i % pages + 1}/{pages}" for i in range(pages + 1)]
+    assert [c for _, tiles in seen[:pages] for c in tiles] == cams
+    assert seen[pages] == seen[0]
+
+
 async def test_a_crashed_workers_changes_are_claimed_by_another(rig: Rig) -> None:
     await rig.service.define_wall("a", WallSpec(rows=1, cols=1, layout="4"))
     gone = HubFeed(rig.rt, rig.desk, "worker-that-crashed")
