@@ -41,7 +41,9 @@ from edge.mqtt_link import MqttLink
 from edge.onvif.alarm_ptz import PtzDispatcher, PtzOnAlarmSink
 from edge.outbox import Outbox
 from edge.packet_tap import PacketTap
-from edge.pipeline import CameraPipeline, StepContext
+from edge.pipeline import AlertSink, CameraPipeline, StepContext
+from edge.recording.recorder import Recorder, RecordingMarkSink
+from edge.recording.service import start_recording
 from edge.reference_frames import ReferenceFrames
 from edge.sensors import SensorBoard
 from edge.settings import EdgeConfig, parse_edge_config
@@ -52,7 +54,7 @@ from edge.zone_verify import AlarmFrame, judge
 
 log = logging.getLogger(__name__)
 
-RESTART_KEYS = ("box_id", "mqtt", "outbox_path", "metrics_port", "metrics_host")
+RESTART_KEYS = ("box_id", "mqtt", "outbox_path", "metrics_port", "metrics_host", "recording")
 
 
 def _same_camera(a: Camera | None, b: Camera) -> bool:
@@ -83,6 +85,7 @@ class Agent:
         self.packet_tap = PacketTap()  # RTSP H.264 cameras' own packets, for pass-through
         self.ptz = PtzDispatcher(dict(os.environ))  # cameras with ptz_on_alarm
         self.video: VideoService | None = None  # set when GRIDWALL_EDGE_VIDEO is
+        self.recorder: Recorder | None = None  # set when settings.recording is
         self.sensors = SensorBoard()
         self.metrics = EdgeMetrics()
         self.metrics_port: int | None = None
@@ -115,6 +118,11 @@ class Agent:
         closed = self.alerts.close_orphans(_now_ms())
         if closed:
             log.info("ended %d alert(s) left open by the previous run", closed)
+        self.video = video_from_env(self.frame_tap, packets=self.packet_tap)
+        if self.settings.recording is not None:
+            self.recorder = start_recording(
+                self.settings.recording, self.config.cameras, self.packet_tap, self.video
+            )
         for cam in self.config.cameras:
             self._start_pipeline(cam.camera_id, self.config)
         if self.settings.metrics_port is not None:
@@ -123,7 +131,6 @@ class Agent:
             )
         for t in self._threads:
             t.start()
-        self.video = video_from_env(self.frame_tap, packets=self.packet_tap)
         health.cpu_percent()
         self.link.start()
 
@@ -133,6 +140,8 @@ class Agent:
         self._stats_now.set()
         for p in self.pipelines.values():
             p.stop()
+        if self.recorder is not None:
+            self.recorder.stop()
         if self.video is not None:
             self.video.stop()
         self.ptz.stop()
@@ -158,6 +167,9 @@ class Agent:
     def _start_pipeline(self, camera_id: str, config: EdgeConfig) -> None:
         cam = next(c for c in config.cameras if c.camera_id == camera_id)
         timeout_s = config.settings.pipeline.source_timeout_s
+        sink: AlertSink = self.alerts
+        if self.recorder is not None:
+            sink = RecordingMarkSink(sink, self.recorder)  # alarm marks on the timeline
         pipe = CameraPipeline(
             cam,
             config.categories,
@@ -168,9 +180,9 @@ class Agent:
             ),
             self.frame_tap,
             (
-                PtzOnAlarmSink(self.alerts, cam.ptz_on_alarm, self.ptz)
+                PtzOnAlarmSink(sink, cam.ptz_on_alarm, self.ptz)
                 if cam.ptz_on_alarm is not None
-                else self.alerts
+                else sink
             ),
             box_id=self.box_id,
             pm10=self.sensors.pm10,

@@ -24,6 +24,7 @@ from contracts.config_problems import (
 )
 from contracts.connection import MqttConnection
 from contracts.messages import Identifier
+from edge.recording.settings import RecordingSettings
 from edge.zone_overrides import with_zones
 
 
@@ -118,6 +119,8 @@ class EdgeSettings(Strict):
     zones: dict[Identifier, list[dict[str, Any]]] | None = None
     """Zones set remotely (the hub's zone editor), by camera id: each list replaces that
     camera's zones and nothing else of it (``edge/zone_overrides.py``)."""
+    recording: RecordingSettings | None = None
+    """Continuous recording of the cameras' main streams (``edge/recording``); None: none."""
 
 
 class EdgeConfig(Strict):
@@ -167,6 +170,7 @@ def parse_edge_config(
             "detector": settings.detector.model_copy(
                 update={"model_path": _resolve(base, settings.detector.model_path)}
             ),
+            "recording": settings.recording.resolved(base) if settings.recording else None,
         }
     )
     problems: list[ConfigProblem] = []
@@ -203,6 +207,10 @@ def parse_edge_config(
                 settings.box_id,
             )
         )
+    mine_ids = {c.camera_id for c in mine}
+    for cam_id in (settings.recording.cameras or []) if settings.recording else []:
+        if cam_id not in mine_ids:
+            problems.append(problem(name, "recording.cameras", "not a camera of this box", cam_id))
     mine, zone_problems = with_zones(mine, settings.zones, name)
     problems += zone_problems
     by_code = categories.by_code()

@@ -4,6 +4,8 @@ A deliberately small HTTP/1.1 server on asyncio (the edge has no web framework):
 per connection, bearer token, then the body is the wire records of `contracts.video_wire`
 until either side closes. Codec and size travel in ``X-Gridwall-*`` response headers.
 Rendition ``camera`` is an RTSP H.264 camera's own stream, passed through (`passthrough.py`).
+Paths under ``/recordings/`` go to the box's recorder when it records
+(``edge/recording/http.py``), behind the same token.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import re
 from contracts.video_wire import pack_record
 from edge.frame_tap import FrameTap
 from edge.packet_tap import PacketTap
+from edge.recording.http import PREFIX as RECORDINGS
+from edge.recording.http import RecordingRoutes, write_answer
 from edge.video.passthrough import PASSTHROUGH, PassthroughStream
 from edge.video.settings import EdgeVideoSettings
 from edge.video.stream import RenditionStream
@@ -45,6 +49,7 @@ class EdgeVideoServer:
         self._streams: dict[tuple[str, str], RenditionStream | PassthroughStream] = {}
         self._server: asyncio.Server | None = None
         self.port = settings.port
+        self.recordings: RecordingRoutes | None = None  # set when the box records
 
     @property
     def encoders_running(self) -> int:
@@ -59,6 +64,17 @@ class EdgeVideoServer:
         """The camera's own H.264 stream, if a client ever asked for it."""
         found = self._streams.get((camera_id, PASSTHROUGH))
         return found if isinstance(found, PassthroughStream) else None
+
+    def rendition_stream(self, camera_id: str, rendition: str) -> RenditionStream:
+        """The one encoder of an encoded rendition, for a client inside the box (the
+        recorder): it shares the encoder with the hub's viewers."""
+        if rendition not in self.settings.renditions:
+            raise ValueError(
+                f"rendition {rendition!r} is not one of {sorted(self.settings.renditions)}"
+            )
+        stream = self._stream_for(camera_id, rendition)
+        assert isinstance(stream, RenditionStream)
+        return stream
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(
@@ -112,6 +128,9 @@ class EdgeVideoServer:
             (k.strip().lower(), v.strip())
             for k, _, v in (ln.partition(":") for ln in lines[1:] if ln)
         )
+        if len(parts) == 3 and parts[1].startswith(RECORDINGS):
+            await self._recording(parts, headers, writer)
+            return
         status, reason = self._check(parts, headers)
         if status == 200:
             status, reason = self._check_passthrough(parts[1])
@@ -124,6 +143,26 @@ class EdgeVideoServer:
         stream = self._stream_for(match[1], match[2])
         await self._serve(stream, reader, writer)
 
+    async def _recording(
+        self, parts: list[str], headers: dict[str, str], writer: asyncio.StreamWriter
+    ) -> None:
+        try:
+            if not self._token_ok(headers):
+                writer.write(_response(401, "missing or wrong bearer token"))
+            elif self.recordings is None:
+                writer.write(_response(404, "this box does not record (no recording: settings)"))
+            else:
+                answer = await self.recordings.answer(parts[0], parts[1], headers)
+                await write_answer(writer, answer)
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            await _close(writer)
+
+    def _token_ok(self, headers: dict[str, str]) -> bool:
+        given = headers.get("authorization", "").removeprefix("Bearer ").encode()
+        return hmac.compare_digest(given, self._token.encode())
+
     def _check(self, parts: list[str], headers: dict[str, str]) -> tuple[int, str]:
         if len(parts) != 3 or parts[0] != "GET":
             return 405, f"only GET is served, got {' '.join(parts)[:80]!r}"
@@ -132,8 +171,7 @@ class EdgeVideoServer:
             return 404, f"path {parts[1][:80]!r} is not /video/<camera>/<rendition>"
         if match[2] not in self.settings.renditions and match[2] != PASSTHROUGH:
             return 404, f"rendition {match[2]!r} is not one of {sorted(self.settings.renditions)}"
-        given = headers.get("authorization", "").removeprefix("Bearer ").encode()
-        if not hmac.compare_digest(given, self._token.encode()):
+        if not self._token_ok(headers):
             return 401, "missing or wrong bearer token"
         return 200, "OK"
 

@@ -36,6 +36,11 @@ class VideoService:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="video", daemon=True)
 
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The loop the server runs on (in-box clients such as the recorder join it)."""
+        return self._loop
+
     def start(self) -> VideoService:
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self.server.start(), self._loop).result(timeout=10)

@@ -42,6 +42,7 @@ TICKET_ROUTES = tuple(
         r"^/api/media/[^/]+$",
         r"^/video/[^/]+/(mjpeg|snapshot\.jpg|clip)$",
         r"^/video/cases/[^/]+/clip$",
+        r"^/video/[^/]+/recordings/(segments/[0-9]+\.mp4|clip\.mp4)$",
     )
 )
 

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 
 from hub.services.cancellation import stop_tasks
 from hub.video.case_clips import CaseClipper, case_clip_router
+from hub.video.recordings import recordings_router
 from hub.video.registry import VideoRegistry
 from hub.video.routes import video_router
 from hub.video.settings import VideoSettings, load_video_settings, token_from_env
@@ -50,6 +51,7 @@ def mount_video(
         video_router(registry, auth, camera_scope=camera_scope, staff_scope=staff_scope)
     )
     app.include_router(case_clip_router(auth, case_scope))
+    app.include_router(recordings_router(registry, auth, camera_scope=camera_scope))
     app.state.video = registry
     return registry
 

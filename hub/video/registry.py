@@ -74,6 +74,11 @@ class VideoRegistry:
         self.rings: dict[str, PacketRing] = {}
         self._closing: set[asyncio.Future[bool]] = set()
 
+    @property
+    def edge_token(self) -> str:
+        """What the hub presents to edge boxes (live video, recordings)."""
+        return self._edge_token
+
     # -- what tests and metrics read
     @property
     def encoders(self) -> int:

@@ -96,6 +96,12 @@ export const paths = {
   importCsv: (source) => `${base}/api/intake/import.csv?source=${enc(source)}`,
   media: (id) => withToken(`${base}/api/media/${enc(id)}`),
   liveStill: (camera) => `${videoBase}/video/${enc(camera)}/snapshot.jpg`,
+  // hub/video/recordings.py: a box's recordings, proxied (segments, alarm marks, clip export)
+  videoConfig: () => `${base}/video/config`,
+  recordings: (camera, s, e) => `${base}/video/${enc(camera)}/recordings?start_ms=${Math.floor(s)}&end_ms=${Math.ceil(e)}`,
+  recordingSegment: (camera, id) => withToken(`${base}/video/${enc(camera)}/recordings/segments/${id}.mp4`),
+  recordingClip: (camera, s, e) =>
+    withToken(`${base}/video/${enc(camera)}/recordings/clip.mp4?start_ms=${Math.floor(s)}&end_ms=${Math.ceil(e)}`),
 };
 
 export class ApiError extends Error {

@@ -7,6 +7,7 @@ import { ApiError, authHeaders, del, get, keepTicket, paths, post, put } from ".
 import { redrawAssessment, startAssessment } from "./assessment.js";
 import { catName, lang, loadLang, setLang, t } from "./i18n.js";
 import { startIntakePanel } from "./intake-panel.js";
+import { startRecordingsPanel } from "./recordings-panel.js";
 import { subscribe } from "./live.js";
 import { badge, block, colourOf, loadBoard, wireOrder } from "./supervision.js";
 
@@ -465,6 +466,7 @@ async function main() {
   });
   district = await get(paths.district());
   await keepTicket(); // for the live stream, snapshots and clips
+  startRecordingsPanel(); // a camera's recorded 24 h, playback, clip export (runs on its own)
   const walls = await get(paths.walls());
   const sel = $("#wall-name");
   sel.innerHTML = walls.map((w) => `<option>${esc(w)}</option>`).join("");

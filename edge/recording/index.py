@@ -1,0 +1,171 @@
+"""The box's index of recorded segments and alarm marks, in SQLite beside the segments.
+
+One connection shared by the recorder threads, the retention loop and the HTTP handlers,
+behind a lock (every statement is small). Segment paths are stored relative to the
+recording folder. A segment left ``open`` by a crash is closed at start with what the
+fragmented file holds (``RecordingIndex.close_orphans``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from edge.recording.retention import AlarmMark, SegmentInfo
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS segments (
+  segment_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  camera_id TEXT NOT NULL,
+  path TEXT NOT NULL,
+  start_ms INTEGER NOT NULL,
+  end_ms INTEGER NOT NULL,
+  size_bytes INTEGER NOT NULL DEFAULT 0,
+  open INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX IF NOT EXISTS segments_by_camera ON segments (camera_id, start_ms);
+CREATE TABLE IF NOT EXISTS alarms (
+  event_id TEXT PRIMARY KEY,
+  camera_id TEXT NOT NULL,
+  zone_id TEXT NOT NULL,
+  category TEXT NOT NULL,
+  started_ms INTEGER NOT NULL,
+  ended_ms INTEGER,
+  closed_ms INTEGER
+);
+CREATE INDEX IF NOT EXISTS alarms_by_camera ON alarms (camera_id, started_ms);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    info: SegmentInfo
+    path: str  # relative to the recording folder
+
+
+@dataclass(frozen=True, slots=True)
+class Alarm:
+    event_id: str
+    zone_id: str
+    category: str
+    mark: AlarmMark
+
+
+class RecordingIndex:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # segments
+    def open_segment(self, camera_id: str, path: str, start_ms: int) -> int:
+        with self._lock:
+            cur = self._db.execute(
+                "INSERT INTO segments (camera_id, path, start_ms, end_ms) VALUES (?, ?, ?, ?)",
+                (camera_id, path, start_ms, start_ms),
+            )
+            assert cur.lastrowid is not None
+            return cur.lastrowid
+
+    def update_segment(
+        self, segment_id: int, end_ms: int, size_bytes: int, *, closed: bool = False
+    ) -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE segments SET end_ms = ?, size_bytes = ?, open = ? WHERE segment_id = ?",
+                (end_ms, size_bytes, 0 if closed else 1, segment_id),
+            )
+
+    def remove_segment(self, segment_id: int) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM segments WHERE segment_id = ?", (segment_id,))
+
+    def segment(self, segment_id: int) -> Segment | None:
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_SEG_COLS} FROM segments WHERE segment_id = ?", (segment_id,)
+            ).fetchone()
+        return _segment(row) if row else None
+
+    def segments(
+        self, camera_id: str | None = None, start_ms: int = 0, end_ms: int = 2**62
+    ) -> list[Segment]:
+        """Segments overlapping ``[start_ms, end_ms]`` (of one camera, or all), oldest first."""
+        query = f"SELECT {_SEG_COLS} FROM segments WHERE end_ms >= ? AND start_ms <= ?"
+        args: list[object] = [start_ms, end_ms]
+        if camera_id is not None:
+            query += " AND camera_id = ?"
+            args.append(camera_id)
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY start_ms, segment_id", args).fetchall()
+        return [_segment(r) for r in rows]
+
+    def open_segments(self) -> list[Segment]:
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_SEG_COLS} FROM segments WHERE open = 1 ORDER BY segment_id"
+            ).fetchall()
+        return [_segment(r) for r in rows]
+
+    # alarms
+    def alarm_began(
+        self, event_id: str, camera_id: str, zone_id: str, category: str, started_ms: int
+    ) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR IGNORE INTO alarms (event_id, camera_id, zone_id, category, started_ms)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (event_id, camera_id, zone_id, category, started_ms),
+            )
+
+    def alarm_ended(self, event_id: str, ended_ms: int) -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE alarms SET ended_ms = ? WHERE event_id = ? AND ended_ms IS NULL",
+                (ended_ms, event_id),
+            )
+
+    def alarm_closed(self, event_id: str, closed_ms: int) -> bool:
+        """The alarm's case was closed (the hub said so); False for an alarm not known here."""
+        with self._lock:
+            cur = self._db.execute(
+                "UPDATE alarms SET closed_ms = ? WHERE event_id = ?", (closed_ms, event_id)
+            )
+            return cur.rowcount > 0
+
+    def alarms(
+        self, camera_id: str | None = None, start_ms: int = 0, end_ms: int = 2**62
+    ) -> list[Alarm]:
+        query = (
+            "SELECT event_id, camera_id, zone_id, category, started_ms, ended_ms, closed_ms "
+            "FROM alarms WHERE started_ms <= ? AND COALESCE(ended_ms, ?) >= ?"
+        )
+        args: list[object] = [end_ms, 2**62, start_ms]
+        if camera_id is not None:
+            query += " AND camera_id = ?"
+            args.append(camera_id)
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY started_ms", args).fetchall()
+        return [Alarm(r[0], r[2], r[3], AlarmMark(r[1], r[4], r[5], r[6])) for r in rows]
+
+    def forget_alarms_before(self, ms: int) -> None:
+        """Drop alarms that began before ``ms`` (they protect nothing any more)."""
+        with self._lock:
+            self._db.execute("DELETE FROM alarms WHERE started_ms < ?", (ms,))
+
+
+_SEG_COLS = "segment_id, camera_id, path, start_ms, end_ms, size_bytes, open"
+
+
+def _segment(row: tuple[int, str, str, int, int, int, int]) -> Segment:
+    sid, camera_id, path, start_ms, end_ms, size, is_open = row
+    return Segment(SegmentInfo(sid, camera_id, start_ms, end_ms, size, bool(is_open)), path)
