@@ -22,7 +22,7 @@ from hub.domain.case_state import TERMINAL_STATES
 from hub.domain.escalation import sla_deadlines
 from hub.runtime import HubRuntime
 from hub.services.case_people import BadActionData, person
-from hub.wall.alarm_view import UnknownPlace, case_alarm, queued_alarm
+from hub.wall.alarm_view import UnknownPlace, case_alarm, people_case, queued_alarm
 from hub.wall.codec import ConfirmBody, RejectBody
 from hub.wall.service import WallService
 
@@ -65,6 +65,11 @@ class AlarmDesk:
             return None
         primary = str(view.facts.get("alarm_key") or "")
         keys = list(dict.fromkeys([primary, *view.alarms])) if primary else list(view.alarms)
+        if not keys:  # a case from people (hub/intake): no tile; a ticker line on its walls
+            if "file" in actions and view.state not in TERMINAL_STATES:
+                note = people_case(self.district, case_no, view.facts)
+                await self.store.publish({"wall": "*", "kind": "case", "alarm": note})
+            return None
         if view.state in TERMINAL_STATES:
             for key in keys:
                 old = await self.store.alarm(key)

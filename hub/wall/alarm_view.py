@@ -84,6 +84,21 @@ def _grid(district: District, grid_code: str | None) -> dict[str, Any]:
     return {"grid_code": grid_code, "grid_name": grid.name_zh if grid else None}
 
 
+def people_case(district: District, case_no: str, facts: Mapping[str, Any]) -> dict[str, Any]:
+    """The ticker line of a case from people (a patrol, a citizen, 12345, an operator): it has
+    no camera and no tile; the wall's live stream sends it to the walls of its place."""
+    cat = district.categories.get(str(facts.get("category")))
+    return {
+        "case_no": case_no,
+        "source": facts.get("source"),
+        **_grid(district, str(facts.get("grid_code") or "") or None),
+        "category": str(facts.get("category")),
+        "category_zh": cat.name_zh if cat else None,
+        "category_en": cat.name_en if cat else None,
+        "department": facts.get("department"),
+    }
+
+
 def _box(b: Mapping[str, Any]) -> dict[str, Any]:
     """One box as a tile draws it (normalised xyxy, class, confidence)."""
     return {

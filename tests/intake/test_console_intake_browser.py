@@ -1,6 +1,6 @@
 """The console's intake panel in headless Chromium against the whole hub (wall included):
 an operator files a case from an alarm tile of the wall (its snapshot kept with the case),
-files a citizen's report out of triage, and uploads a 12345 CSV."""
+files a citizen's report out of triage, and uploads a 12345 CSV twice (the same two cases)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from tests.wall.conftest import (  # noqa: F401  (fixtures)
     publisher,
     wait_for,
     wall_clock,
+    wall_database_url,
     wall_server,
 )
 from tests.wall.test_wall_browser import define_wall, jpeg
@@ -93,5 +94,14 @@ def test_console_files_from_a_wall_tile_triages_and_imports(
             "() => document.querySelector('#import-note').textContent.includes('2 created')",
             timeout=10_000,
         )
+        # the same records again: the same two cases, nothing new
+        page.click("#import-csv button")
+        page.wait_for_function(
+            "() => document.querySelector('#import-note').textContent.includes('2 duplicate')",
+            timeout=10_000,
+        )
+        with srv.client() as c:
+            refs = [x.get("external_ref") for x in c.get("/api/cases?limit=50").json()]
+        assert sorted(r for r in refs if r) == ["GD-1", "GD-2"]
     finally:
         page.close()

@@ -17,18 +17,13 @@ from tests.wall.conftest import (  # noqa: F401  (fixtures)
     district,
     wait_for,
     wall_clock,
+    wall_database_url,
     wall_server,
 )
 
 pytestmark = pytest.mark.integration
 DESK_TOKEN = "desk-enforcement-token-0123456789"
 VIEW = {"width": 1400, "height": 1000}
-
-
-@pytest.fixture
-def wall_database_url() -> None:
-    """No case history for this hub (the wall server's fixture asks for it)."""
-    return None
 
 
 def imported(srv: WallServer, records: list[tuple[str, str]]) -> dict[str, str]:
