@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, select, true
+from sqlalchemy import ColumnElement, Connection, FromClause, and_, func, select, true
 
 from hub.records.reports import EVERYWHERE, Within, _counted, _source
 from hub.records.schema import cases, departments, people, places
@@ -58,6 +58,39 @@ def figure_filter(figure: str, tiers: Sequence[str]) -> ColumnElement[bool]:
     return conditions[figure]
 
 
+def _behind(
+    level: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    tiers: Sequence[str],
+    figure: str,
+    key: str | None,
+    within: Within,
+) -> tuple[FromClause, ColumnElement[Any], list[ColumnElement[bool]]]:
+    """The rows, the unit column and the conditions of the cases behind a figure. Each
+    (unit, case) comes once: a person's or department's assignees are distinct already."""
+    source, column = _source(level, start, end, within)
+    where = [_counted(start, end, within), figure_filter(figure, tiers)]
+    if key is not None:
+        where.append(column == key)
+    return source, column, where
+
+
+def count_of_figure(
+    conn: Connection,
+    level: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    tiers: Sequence[str],
+    figure: str = "cases",
+    key: str | None = None,
+    within: Within = EVERYWHERE,
+) -> int:
+    """How many (unit, case) rows ``cases_of_figure`` gives without a limit."""
+    source, _column, where = _behind(level, start, end, tiers, figure, key, within)
+    return int(conn.execute(select(func.count()).select_from(source).where(*where)).scalar_one())
+
+
 def cases_of_figure(
     conn: Connection,
     level: str,
@@ -67,13 +100,12 @@ def cases_of_figure(
     figure: str = "cases",
     key: str | None = None,
     within: Within = EVERYWHERE,
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """The cases behind ``figure`` of the unit ``key`` (every unit's when None), one row per
-    unit and case, by unit then case number; only the cases ``within`` allows."""
-    source, column = _source(level, start, end, within)
-    where = [_counted(start, end, within), figure_filter(figure, tiers)]
-    if key is not None:
-        where.append(column == key)
+    unit and case, by unit then case number (the first ``limit``); only the cases ``within``
+    allows."""
+    source, column, where = _behind(level, start, end, tiers, figure, key, within)
     stmt = (
         select(
             column.label("key"),
@@ -91,8 +123,8 @@ def cases_of_figure(
         )
         .select_from(source)
         .where(*where)
-        .distinct()
         .order_by(column, cases.c.case_no)
+        .limit(limit)
     )
     out = []
     for r in conn.execute(stmt).mappings():

@@ -1,8 +1,9 @@
 """The assessment page's routes beside ``GET /api/reports`` (operators; a scoped token counts
 only its area's or department's cases, as ``/api/reports`` does: ``records.api.scope_of``):
 
-- ``GET /api/reports/cases?period&day&level&key&figure``: the cases behind one figure of one
-  unit (``hub.records.trace``), with what the page lists of each;
+- ``GET /api/reports/cases?period&day&level&key&figure[&limit=1000]``: the cases behind one
+  figure of one unit (``hub.records.trace``), the first ``limit`` with what the page lists of
+  each, and how many there are (``total``);
 - ``GET /api/reports/names?level&keys=a,b``: the units' names;
 - ``GET /api/reports/export?format=xlsx|pdf&period&day&level&by&lang``: the report as a file.
 """
@@ -65,21 +66,22 @@ async def figure_cases(
     day: dt.date | None = None,
     level: str = "street",
     figure: str = "cases",
+    limit: Annotated[int, Query(ge=1, le=20_000)] = 1000,
 ) -> dict[str, Any]:
     engine = _history(rt)
     start, end = _bounds(rt, period, day)
     grids, department = scope_of(rt, p, level, key)
 
-    def run() -> list[dict[str, Any]]:
+    def run() -> tuple[list[dict[str, Any]], int]:
         from hub.records.reports import Within
-        from hub.records.trace import cases_of_figure
+        from hub.records.trace import cases_of_figure, count_of_figure
 
+        args = (level, start, end, rt.ctx.tiers, figure, key, Within(grids, department))
         with engine.connect() as conn:
-            return cases_of_figure(
-                conn, level, start, end, rt.ctx.tiers, figure, key, Within(grids, department)
-            )
+            found = cases_of_figure(conn, *args, limit=limit)
+            return found, len(found) if len(found) < limit else count_of_figure(conn, *args)
 
-    rows = await _in_thread(run)
+    rows, total = await _in_thread(run)
     return {
         "period": period,
         "start": start.isoformat(),
@@ -87,6 +89,7 @@ async def figure_cases(
         "level": level,
         "key": key,
         "figure": figure,
+        "total": total,
         "cases": rows,
     }
 

@@ -1,6 +1,7 @@
 """Read one report out of the case history for an export: the figures per unit in ranking
 order, the units' names and every counted case of every unit (the cases behind the figures),
-in one read-only transaction so the three agree."""
+in one read-only transaction so the three agree (the first ``CASES_MAX`` cases, and how many
+there are)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from collections.abc import Sequence
 from sqlalchemy import Engine
 
 from hub.records.reports import Within, report
-from hub.records.trace import cases_of_figure, unit_names
+from hub.records.trace import cases_of_figure, count_of_figure, unit_names
 from hub.reports.labels import words
-from hub.reports.shaping import Report, rank
+from hub.reports.shaping import CASES_MAX, Report, rank
 
 
 def load_report(
@@ -33,7 +34,12 @@ def load_report(
         conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
         rows = rank(report(conn, level, start, end, tiers, within=within), by)
         names = unit_names(conn, level, [str(r["key"]) for r in rows])
-        found = cases_of_figure(conn, level, start, end, tiers, "cases", None, within)
+        found = cases_of_figure(
+            conn, level, start, end, tiers, "cases", None, within, limit=CASES_MAX
+        )
+        total = len(found)
+        if total == CASES_MAX:
+            total = count_of_figure(conn, level, start, end, tiers, "cases", None, within)
     return Report(
         period=period,
         level=level,
@@ -43,6 +49,7 @@ def load_report(
         rows=tuple(rows),
         names=names,
         cases=tuple(found),
+        cases_total=total,
         generated=generated,
         lang=lang,
     )

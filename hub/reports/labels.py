@@ -53,6 +53,7 @@ _ZH = {
     "tier.upper_grid": "上级网格",
     "tier.enforcement": "执法部门",
     "none": "本时段无案件",
+    "cases_cut": "共 {total} 条，此处列出前 {n} 条（按单位、案件号）；其余请在指挥台点击指标查看",
 }
 _EN = {
     "title": "Assessment report",
@@ -102,6 +103,7 @@ _EN = {
     "tier.upper_grid": "upper grid",
     "tier.enforcement": "enforcement",
     "none": "No cases in this period",
+    "cases_cut": "{total} rows: the first {n} by unit and case number; the console lists any figure's cases",
 }
 _TABLES = {"zh-CN": _ZH, "en": _EN}
 

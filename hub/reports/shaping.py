@@ -120,9 +120,13 @@ class Report:
     tiers: tuple[str, ...]
     rows: tuple[Row, ...]
     names: Mapping[str, str]
-    cases: tuple[Row, ...]
+    cases: tuple[Row, ...]  # the first CASES_MAX of them
+    cases_total: int  # how many there are
     generated: str
     lang: str = "zh-CN"
 
 
 CHART_MAX = 20  # units a chart shows (the first of the ranking); the table shows them all
+# rows of the XLSX's cases sheet: openpyxl writes about 3,000 rows a second on a loaded core
+# (a county's month holds about 100,000 cases); past it the console lists a figure's cases
+CASES_MAX = 20_000

@@ -141,6 +141,8 @@ def _cases(ws: Worksheet, rep: Report) -> None:
     """One row per unit and case: filter a unit and a column to find a figure's cases."""
     w = words(rep.lang)
     header(ws, rep)
+    if rep.cases_total > len(rep.cases):
+        ws.cell(TABLE_ROW - 1, 1, w["cases_cut"].format(n=len(rep.cases), total=rep.cases_total))
     _put(ws, TABLE_ROW, [w["key"], w["unit"], *(w[f] for f in CASE_FIELDS)], bold=True)
     for i, c in enumerate(rep.cases, start=1):
         key = str(c["key"])

@@ -17,12 +17,12 @@ from redis.asyncio import Redis
 
 from hub.api.auth import Principal
 from hub.domain.area import Area
-from hub.reports.xlsx import TABLE_ROW
+from hub.reports.shaping import Report
+from hub.reports.xlsx import TABLE_ROW, build
 from hub.settings import HubSettings, RecordsSettings
 from tests.hub.conftest import OP, TOKENS, running_hub
 from tests.records.test_reports import seed
 
-pytestmark = pytest.mark.integration
 NOV = {"period": "month", "day": "2026-11-15", "level": "street"}
 STREET_TOKEN = "street-1-operator-0123456789"
 STREET = {"Authorization": f"Bearer {STREET_TOKEN}"}
@@ -32,6 +32,7 @@ def _row(ws: Any, n: int) -> list[Any]:
     return [c.value for c in ws[n]]
 
 
+@pytest.mark.integration
 async def test_exports_and_the_cases_behind_a_figure(
     hub_settings: HubSettings, redis: Redis, database_url: str
 ) -> None:
@@ -102,6 +103,10 @@ async def test_exports_and_the_cases_behind_a_figure(
         q = {**NOV, "key": "339901001", "figure": "on_time_rate"}
         behind = await hub.http.get("/api/reports/cases", params=q, headers=OP)
         assert [c["case_no"] for c in behind.json()["cases"]] == ["c1"], behind.text
+        q = {**NOV, "level": "county", "key": "339901", "limit": "2"}  # the first 2 of 6
+        behind = await hub.http.get("/api/reports/cases", params=q, headers=OP)
+        assert (behind.json()["total"], len(behind.json()["cases"])) == (6, 2), behind.text
+        q = {**NOV, "key": "339901001", "figure": "on_time_rate"}
         q["figure"] = "tier:upper_grid"
         behind = await hub.http.get("/api/reports/cases", params=q, headers=OP)
         assert [c["case_no"] for c in behind.json()["cases"]] == ["c2"]
@@ -139,3 +144,23 @@ async def test_exports_and_the_cases_behind_a_figure(
         county = {**NOV, "level": "county", "format": "pdf"}
         r = await hub.http.get("/api/reports/export", params=county, headers=STREET)
         assert r.status_code == 403, r.text
+
+
+def test_a_cases_sheet_cut_short_says_so() -> None:
+    one = {"key": "g1", "case_no": "c1", "state": "closed"}
+    rep = Report(
+        "month",
+        "grid",
+        "2026-11-01T00:00:00+08:00",
+        "2026-12-01T00:00:00+08:00",
+        ("grid",),
+        (),
+        {},
+        (one,),
+        40_000,
+        "2026-12-07 10:00",
+        "en",
+    )
+    ws = build(rep)["Cases"]
+    assert ws.cell(TABLE_ROW - 1, 1).value.startswith("40000 rows: the first 1 by unit")
+    assert [r[2] for r in ws.iter_rows(min_row=TABLE_ROW + 1, values_only=True)] == ["c1"]

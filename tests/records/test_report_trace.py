@@ -9,7 +9,7 @@ from sqlalchemy import Engine, insert
 
 from hub.records.reports import Within, report
 from hub.records.schema import places
-from hub.records.trace import cases_of_figure, unit_names
+from hub.records.trace import cases_of_figure, count_of_figure, unit_names
 from tests.records.test_reports import G3, NOV, TIERS, engine
 
 __all__ = ["engine"]
@@ -39,6 +39,9 @@ def test_a_figure_lists_the_cases_it_counts(engine: Engine) -> None:
             got = cases_of_figure(conn, "county", *NOV, TIERS, figure, "339901")
             assert [c["case_no"] for c in got] == want, figure
             assert {c["key"] for c in got} == {"339901"}
+            assert count_of_figure(conn, "county", *NOV, TIERS, figure, "339901") == len(want)
+        first = cases_of_figure(conn, "county", *NOV, TIERS, "closed", "339901", limit=3)
+        assert [c["case_no"] for c in first] == ["c1", "c2", "c5"]
 
 
 def test_the_counts_give_the_figures_back_per_unit(engine: Engine) -> None:

@@ -166,7 +166,8 @@ async function showCases(key, figure) {
     const items = got.cases
       .map((c) => `<li data-case-no="${esc(c.case_no)}"><a href="#" class="case-link">${esc(c.case_no)}</a> <span class="dim">${esc(c.category)} · ${esc(t(`status.${c.state}`))}${c.satisfaction != null ? ` · ★${c.satisfaction}` : ""}</span></li>`)
       .join("");
-    box.innerHTML = `<h3>${esc(label(key))} · ${esc(name)}: ${t("assess.casesBehind", { n: got.cases.length })}</h3><ol class="behind" data-key="${esc(key)}" data-figure="${esc(figure)}">${items}</ol>`;
+    const cut = got.cases.length < got.total ? `<p class="dim">${t("assess.casesFirst", { n: got.cases.length })}</p>` : "";
+    box.innerHTML = `<h3>${esc(label(key))} · ${esc(name)}: ${t("assess.casesBehind", { n: got.total })}</h3>${cut}<ol class="behind" data-key="${esc(key)}" data-figure="${esc(figure)}" data-total="${got.total}">${items}</ol>`;
   } catch (e) {
     box.innerHTML = `<p class="note">${esc(t("assess.error", { detail: e.detail || e.message }))}</p>`;
   }
