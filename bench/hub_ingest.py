@@ -1,8 +1,12 @@
-"""Hub ingest benchmark: sustained alerts/s through the real broker and Redis for one and two
-hub processes, and publish-to-correlation latency p50/p99 at 10% and 80% of the one-process
-rate. The last line printed is one JSON object with the figures.
+"""Hub ingest benchmark: for each hub process count (``--hubs 1,2,4``), sustained alerts/s
+through the real broker and Redis, the hubs' own rate draining a backlog with where its time
+went (per hub process: CPU by stage and the rest, Redis waits; Redis's main thread and the
+broker as % of a core: ``bench/hub_costs.py``), and publish-to-case latency p50/p99 at one
+fixed rate (half the first count's sustained rate). ``--memory``: Redis memory by kind of key
+after the last count. The last line printed is one JSON object with the figures.
 
-Each hub is ``python -m hub run`` on a fresh key and topic prefix (Redis database 15).
+Each hub is ``python -m hub run`` on a fresh key and topic prefix, on a Redis and a
+Mosquitto of the bench's own (``--redis``, ``--broker`` name others).
 Alerts are updates spread over every (camera, zone, category) of the sample district and
 auto-filed, so every alert runs the atomic alarm script. Throughput is alerts divided by the
 time from the first publish to the moment every alert is in the inbox *and* correlated.
@@ -31,8 +35,10 @@ from typing import Any
 import httpx
 import paho.mqtt.client as mqtt
 import yaml
+from hub_costs import breakdown, snapshot
 from paho.mqtt.enums import CallbackAPIVersion
 from redis.asyncio import Redis
+from redis_memory import memory_by_kind
 
 from contracts.codec import encode
 from contracts.messages import AlertEvent, DetectionBox
@@ -43,9 +49,12 @@ from hub.store.keys import Keys
 
 REPO = Path(__file__).resolve().parents[1]
 DISTRICT = REPO / "configs" / "district"
-REDIS_URL = os.environ.get("GRIDWALL_BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+# the Redis in use: the bench's own (set in main()) or --redis URL
+REDIS = {"url": os.environ.get("GRIDWALL_BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")}
 MQTT_HOST = "127.0.0.1"
 MQTT = {"port": 1883}  # the port of the broker in use, set in main()
+# the bench's own broker and Redis, for their CPU and run delay
+BROKER: dict[str, int | None] = {"pid": None, "redis": None}
 
 
 def key_root(prefix: str) -> str:
@@ -62,6 +71,24 @@ set_tcp_nodelay true
 # a hub behind by more than its receive maximum plus this queue loses messages: see docs/hub.md
 max_queued_messages 1000000
 """
+
+
+def own_redis(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A redis-server of the bench's own on a free port (no persistence: its CPU and
+    command figures are the hubs' alone)."""
+    port = free_port()
+    proc = subprocess.Popen(
+        ["redis-server", "--bind", MQTT_HOST, "--port", str(port), "--save", "",
+         "--appendonly", "no", "--dir", str(tmp)],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    for _ in range(100):
+        with socket.socket() as s:
+            if s.connect_ex((MQTT_HOST, port)) == 0:
+                return proc, f"redis://{MQTT_HOST}:{port}/0"
+        time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError(f"redis-server did not listen on {port}")
 
 
 def own_broker(tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
@@ -180,7 +207,7 @@ class Hubs:
                             "client_id": f"{self.rp}-{i}",
                             "shared_group": self.rp,
                         },
-                        "redis": {"url": REDIS_URL, "key_prefix": self.rp},
+                        "redis": {"url": REDIS["url"], "key_prefix": self.rp},
                         # a few synthetic boxes send everything: no per-box limit in the way
                         "ingest": {"rate_per_box_per_s": 1_000_000, "rate_burst": 1_000_000},
                         "http": {"host": "127.0.0.1", "port": port},
@@ -300,7 +327,7 @@ def run_publishers(prefix: str, keys: list[Any], total: int, n: int, rate: float
 
 
 async def throughput(hubs: Hubs, keys: list[Any], total: int, publishers: int) -> dict[str, Any]:
-    r = Redis.from_url(REDIS_URL)
+    r = Redis.from_url(REDIS["url"])
     try:
         t0 = time.monotonic()
         pub = asyncio.get_running_loop().run_in_executor(
@@ -318,7 +345,7 @@ async def throughput(hubs: Hubs, keys: list[Any], total: int, publishers: int) -
         }
         if lost:  # the time includes the wait that noticed the stall: no rate to report
             out |= {"lost_by_broker": lost, "alerts_per_s": None}
-        return out | {"dead_letters": int(await r.xlen(f"{hubs.rp}:dead"))}
+        return out | {"dead_letters": int(await r.xlen(f"{key_root(hubs.rp)}:dead"))}
     finally:
         await r.aclose()
 
@@ -326,10 +353,14 @@ async def throughput(hubs: Hubs, keys: list[Any], total: int, publishers: int) -
 async def drain(hubs: Hubs, keys: list[Any], total: int, publishers: int) -> dict[str, Any]:
     """The hubs' own rate: alerts are published while the hub processes are stopped
     (SIGSTOP; the broker holds them in their persistent sessions), then the hubs resume and
-    are timed until every alert is in the inbox and correlated, with no publisher running."""
-    r = Redis.from_url(REDIS_URL)
+    are timed until every alert is in the inbox and correlated, with no publisher running.
+    ``costs``: where the time of that drain went (``bench/hub_costs.py``)."""
+    r = Redis.from_url(REDIS["url"])
     try:
         start_len = (await progress(r, hubs.rp))[0]
+        pids = {f"hub-{i}": p.pid for i, p in enumerate(hubs.procs)}
+        pids |= {("broker" if k == "pid" else k): v for k, v in BROKER.items() if v is not None}
+        idle = await snapshot(hubs.ports, r, None)  # a stopped hub cannot answer /metrics
         for p in hubs.procs:
             p.send_signal(signal.SIGSTOP)
         try:
@@ -337,14 +368,18 @@ async def drain(hubs: Hubs, keys: list[Any], total: int, publishers: int) -> dic
                 None, run_publishers, hubs.tp, keys, total, publishers, None
             )
         finally:
+            before = await snapshot([], r, BROKER["pid"], pids)
+            before.hubs = idle.hubs
             t0 = time.monotonic()
             for p in hubs.procs:
                 p.send_signal(signal.SIGCONT)
         lost = await settle(r, hubs.rp, start_len + total)
         elapsed = time.monotonic() - t0
+        after = await snapshot(hubs.ports, r, BROKER["pid"], pids)
         out: dict[str, Any] = {"alerts": total, "seconds": round(elapsed, 2)}
         out["alerts_per_s"] = None if lost else round(total / elapsed)
-        out["dead_letters"] = int(await r.xlen(f"{hubs.rp}:dead"))
+        out["dead_letters"] = int(await r.xlen(f"{key_root(hubs.rp)}:dead"))
+        out["costs"] = breakdown(before, after, elapsed, total)
         return out | ({"lost_by_broker": lost} if lost else {})
     finally:
         await r.aclose()
@@ -353,8 +388,8 @@ async def drain(hubs: Hubs, keys: list[Any], total: int, publishers: int) -> dic
 async def latency(hubs: Hubs, keys: list[Any], rate: float, seconds: float) -> dict[str, Any]:
     before = await hubs.histogram()
     total = int(rate * seconds)
-    r = Redis.from_url(REDIS_URL)
-    start_len = int(await r.xlen(f"{hubs.rp}:inbox"))
+    r = Redis.from_url(REDIS["url"])
+    start_len = int(await r.xlen(f"{key_root(hubs.rp)}:inbox"))
     await asyncio.get_running_loop().run_in_executor(
         None, run_publishers, hubs.tp, keys, total, 1, rate
     )
@@ -370,7 +405,7 @@ async def latency(hubs: Hubs, keys: list[Any], rate: float, seconds: float) -> d
 
 
 async def cleanup(prefix: str) -> None:
-    r = Redis.from_url(REDIS_URL)
+    r = Redis.from_url(REDIS["url"])
     keys = [k async for k in r.scan_iter(match=f"{prefix}:*", count=1000)]
     for i in range(0, len(keys), 500):
         await r.delete(*keys[i : i + 500])
@@ -391,7 +426,25 @@ async def main() -> None:
     ap.add_argument(
         "--boxes", type=int, default=0, help="detection boxes per alert (0-64, default 0)"
     )
+    ap.add_argument("--hubs", default="1,2", help="hub process counts to run, e.g. 1,2,4")
+    ap.add_argument(
+        "--redis",
+        default="own",
+        help="'own': start a redis-server of the bench's own, no persistence (default); or a "
+        "redis:// URL (other clients of it blur the Redis CPU and command figures)",
+    )
+    ap.add_argument(
+        "--memory",
+        action="store_true",
+        help="after the largest hub count, Redis memory by kind of key (bench/redis_memory.py)",
+    )
     args = ap.parse_args()
+    try:
+        args.hub_counts = [int(x) for x in args.hubs.split(",")]
+    except ValueError:
+        ap.error(f"--hubs {args.hubs!r}: expected counts like 1,2,4")
+    if not args.hub_counts or not all(1 <= n <= 8 for n in args.hub_counts):
+        ap.error(f"--hubs {args.hubs!r}: each count 1 to 8")
     if not 0 <= args.boxes <= 64:
         ap.error(f"--boxes {args.boxes}: expected 0 to 64 (the contract's limit)")
     SYNTH["boxes"] = args.boxes
@@ -399,9 +452,18 @@ async def main() -> None:
     result: dict[str, Any] = {"load_avg_1m": os.getloadavg()[0], "cpus": os.cpu_count()}
     result["boxes_per_alert"] = args.boxes
     with tempfile.TemporaryDirectory() as tmp:
-        broker = None
+        broker = redis = None
+        if args.redis == "own":
+            redis, REDIS["url"] = own_redis(Path(tmp))
+            BROKER["redis"] = redis.pid
+        elif args.redis.startswith("redis://"):
+            REDIS["url"] = args.redis
+        else:
+            ap.error(f"--redis {args.redis!r}: expected 'own' or a redis:// URL")
+        result["redis"] = args.redis
         if args.broker == "own":
             broker, MQTT["port"] = own_broker(Path(tmp))
+            BROKER["pid"] = broker.pid
         else:
             host, _, port = args.broker.rpartition(":")
             if host != MQTT_HOST or not port.isdigit():
@@ -411,15 +473,20 @@ async def main() -> None:
         try:
             await run_all(result, keys, args, Path(tmp))
         finally:
-            if broker is not None:
-                broker.terminate()
-                broker.wait(10)
+            for proc in (broker, redis):
+                if proc is not None:
+                    proc.terminate()
+                    proc.wait(10)
     result["load_avg_1m_end"] = os.getloadavg()[0]
     print(json.dumps(result))
 
 
 async def run_all(result: dict[str, Any], keys: list[Any], args: Any, tmp: Path) -> None:
-    for n in (1, 2):
+    """For each hub count: sustained rate with the publishers running, the hubs' own rate
+    draining a backlog (with its cost breakdown), and publish-to-case latency at one fixed
+    rate for every count (half the first count's sustained rate), so the counts compare."""
+    fixed_rate: float | None = None
+    for n in args.hub_counts:
         hubs = Hubs(n, tmp)
         try:
             await hubs.ready()
@@ -427,12 +494,14 @@ async def run_all(result: dict[str, Any], keys: list[Any], args: Any, tmp: Path)
             print(f"{n} hub(s): {result[f'hubs_{n}']}", flush=True)
             result[f"drain_{n}"] = await drain(hubs, keys, args.alerts, args.publishers)
             print(f"{n} hub(s), backlog drained: {result[f'drain_{n}']}", flush=True)
-            if n == 1 and result["hubs_1"]["alerts_per_s"]:
-                peak = result["hubs_1"]["alerts_per_s"]
-                for share in (0.1, 0.8):
-                    lat = await latency(hubs, keys, peak * share, args.latency_seconds)
-                    result[f"latency_at_{int(share * 100)}pct"] = lat
-                    print(f"latency at {int(share * 100)}%: {lat}", flush=True)
+            if fixed_rate is None and result[f"hubs_{n}"]["alerts_per_s"]:
+                fixed_rate = result[f"hubs_{n}"]["alerts_per_s"] * 0.5
+            if fixed_rate:
+                lat = await latency(hubs, keys, fixed_rate, args.latency_seconds)
+                result[f"latency_{n}"] = lat
+                print(f"{n} hub(s), latency at {round(fixed_rate)}/s: {lat}", flush=True)
+            if args.memory and n == max(args.hub_counts):
+                result["redis_memory"] = await memory_by_kind(REDIS["url"], key_root(hubs.rp))
         finally:
             hubs.stop()
             await cleanup(hubs.rp)
