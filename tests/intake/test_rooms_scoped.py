@@ -12,7 +12,10 @@ import pytest
 from redis.asyncio import Redis
 
 from contracts.topics import TopicKind, topic_for
-from hub.api.auth import Principal
+from hub.api.auth import Principal, TokenError, parse_tokens
+from hub.api.stream import AreaFilter
+from hub.api.tickets import Tickets
+from hub.app import create_app
 from hub.domain.area import Area
 from hub.settings import HubSettings
 from tests.hub.conftest import OP, Hub, Publisher, running_hub, wait_for
@@ -164,3 +167,30 @@ async def test_street_and_department_tokens_see_their_own(
         assert (await get("/api/wall/walls", headers=DESK)).status_code == 403
         deps = (await get("/api/departments", headers=DESK)).json()["departments"]
         assert [d["id"] for d in deps] == ["enforcement-bureau"]
+
+
+async def test_department_tokens_are_checked_and_carried(
+    hub_settings: HubSettings, redis: Redis
+) -> None:
+    got = parse_tokens("d-operator-token-0123456789 operator area=339901001 department=x-y", "t")
+    assert got["d-operator-token-0123456789"] == Principal(
+        "operator", "operator", None, Area("street", "339901001"), "x-y"
+    )
+    with pytest.raises(TokenError, match=r"unexpected colour='red'"):
+        parse_tokens("d-operator-token-0123456789 operator colour=red", "t")
+    unknown = {"d-operator-token-0123456789": Principal("d", "operator", None, None, "nope")}
+    with pytest.raises(TokenError, match=r"operator 'd': unknown department 'nope'"):
+        create_app(hub_settings, tokens=unknown)
+    # a ticket keeps the department; the change stream admits only its department's cases
+    desk = TOKENS["desk-enforcement-0123456789"]
+    tickets = Tickets(b"k" * 32)
+    ticket, _ = tickets.issue(desk, 0)
+    assert tickets.verify(ticket, 1) == desk
+    async with running_hub(hub_settings, tokens=TOKENS, timeout_s=20) as hub:
+        mine = await imported(hub, "h-desk-1", "06010", PILE)
+        dust = await imported(hub, "h-desk-2", "08004", PILE)
+        seen = AreaFilter(hub.rt, desk)
+        for no, want in ((mine, True), (dust, False)):
+            change = {b"kind": b"case", b"case_no": no.encode(), b"event": b"{}"}
+            assert await seen.admits(change) is want, no
+        assert not await seen.admits({b"kind": b"alarm_queued", b"alarm_key": b"cam-01:g:06010"})
