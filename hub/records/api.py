@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException
@@ -26,7 +26,28 @@ from hub.domain.area import covers
 from hub.records.periods import period_bounds
 from hub.runtime import HubRuntime
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine  # SQLAlchemy: imported when the history is on
+
 router = APIRouter(tags=["reports"])
+
+
+def history(rt: HubRuntime) -> Engine:
+    """The case history's engine; 404 while this hub keeps none."""
+    if rt.records is None:
+        # 404, not 503: nothing is down, this hub keeps no history to report from
+        raise HTTPException(404, "reports need the case history: set GRIDWALL_DATABASE_URL")
+    return rt.records.engine
+
+
+def bounds(rt: HubRuntime, period: str, day: dt.date | None) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) of the ``period`` holding ``day`` (today, district time); 422 if unknown."""
+    zone = rt.ctx.district.calendar.timezone
+    on = day or dt.datetime.fromtimestamp(rt.clock.now_ms() / 1000, ZoneInfo(zone)).date()
+    try:
+        return period_bounds(period, on, zone)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
 
 
 @router.get("/api/reports")
@@ -38,16 +59,8 @@ async def reports(
     level: str = "street",
     key: str | None = None,
 ) -> dict[str, Any]:
-    if rt.records is None:
-        # 404, not 503: nothing is down, this hub keeps no history to report from
-        raise HTTPException(404, "reports need the case history: set GRIDWALL_DATABASE_URL")
-    zone = rt.ctx.district.calendar.timezone
-    on = day or dt.datetime.fromtimestamp(rt.clock.now_ms() / 1000, ZoneInfo(zone)).date()
-    try:
-        start, end = period_bounds(period, on, zone)
-    except ValueError as exc:
-        raise HTTPException(422, str(exc)) from None
-    engine = rt.records.engine
+    engine = history(rt)
+    start, end = bounds(rt, period, day)
     grids, department = scope_of(rt, p, level, key)
 
     def run() -> Any:

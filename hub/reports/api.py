@@ -19,10 +19,8 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
 from hub.api.deps import Operator, Runtime
-from hub.records.api import scope_of
-from hub.records.periods import period_bounds
+from hub.records.api import bounds, history, scope_of
 from hub.reports.labels import LANGS
-from hub.runtime import HubRuntime
 
 router = APIRouter(tags=["reports"])
 MEDIA = {
@@ -30,22 +28,6 @@ MEDIA = {
     "pdf": "application/pdf",
 }
 MAX_NAMES = 2000
-
-
-def _history(rt: HubRuntime) -> Any:
-    if rt.records is None:
-        # 404, not 503: nothing is down, this hub keeps no history to report from
-        raise HTTPException(404, "reports need the case history: set GRIDWALL_DATABASE_URL")
-    return rt.records.engine
-
-
-def _bounds(rt: HubRuntime, period: str, day: dt.date | None) -> tuple[dt.datetime, dt.datetime]:
-    zone = rt.ctx.district.calendar.timezone
-    on = day or dt.datetime.fromtimestamp(rt.clock.now_ms() / 1000, ZoneInfo(zone)).date()
-    try:
-        return period_bounds(period, on, zone)
-    except ValueError as exc:
-        raise HTTPException(422, str(exc)) from None
 
 
 async def _in_thread(fn: Any) -> Any:
@@ -68,8 +50,8 @@ async def figure_cases(
     figure: str = "cases",
     limit: Annotated[int, Query(ge=1, le=20_000)] = 1000,
 ) -> dict[str, Any]:
-    engine = _history(rt)
-    start, end = _bounds(rt, period, day)
+    engine = history(rt)
+    start, end = bounds(rt, period, day)
     grids, department = scope_of(rt, p, level, key)
 
     def run() -> tuple[list[dict[str, Any]], int]:
@@ -98,7 +80,7 @@ async def figure_cases(
 async def unit_names(
     rt: Runtime, p: Operator, level: str = "street", keys: str = ""
 ) -> dict[str, str]:
-    engine = _history(rt)
+    engine = history(rt)
     wanted = [k for k in keys.split(",") if k][:MAX_NAMES]
 
     def run() -> dict[str, str]:
@@ -121,8 +103,8 @@ async def export(
     by: str = "closure_rate",
     lang: Annotated[str, Query(pattern="^(zh-CN|en)$")] = LANGS[0],
 ) -> Response:
-    engine = _history(rt)
-    start, end = _bounds(rt, period, day)
+    engine = history(rt)
+    start, end = bounds(rt, period, day)
     grids, department = scope_of(rt, p, level, None)
     zone = ZoneInfo(rt.ctx.district.calendar.timezone)
     generated = dt.datetime.fromtimestamp(rt.clock.now_ms() / 1000, zone)
