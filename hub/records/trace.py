@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, FromClause, and_, func, select, true
 
-from hub.records.reports import EVERYWHERE, Within, _counted, _source
+from hub.records.reports import EVERYWHERE, LEVELS, Within, _counted, _source
 from hub.records.schema import cases, departments, people, places
 
 # the report's fields a figure may name (``tier:NAME`` names one tier of the 721 split)
@@ -137,15 +137,21 @@ def cases_of_figure(
     return out
 
 
-def unit_names(conn: Connection, level: str, keys: Sequence[str]) -> dict[str, str]:
-    """The name of each unit of ``level`` among ``keys`` that the reference tables know."""
-    if not keys:
+def unit_names(conn: Connection, level: str, keys: Sequence[str] | None) -> dict[str, str]:
+    """The name of each unit of ``level`` among ``keys`` (every unit of it: None) that the
+    reference tables know."""
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {list(LEVELS)}, got {level!r}")
+    if keys is not None and not keys:
         return {}
     if level == "department":
-        col, name = departments.c.department_id, departments.c.name
+        col, name, stmt = departments.c.department_id, departments.c.name, select()
     elif level == "person":
-        col, name = people.c.person_id, people.c.name
+        col, name, stmt = people.c.person_id, people.c.name, select()
     else:
         col, name = places.c.code, places.c.name
-    stmt = select(col, name).where(col.in_(list(keys)))
+        stmt = select().where(places.c.level == level)
+    stmt = stmt.add_columns(col, name)
+    if keys is not None:
+        stmt = stmt.where(col.in_(list(keys)))
     return {str(k): str(n) for k, n in conn.execute(stmt)}

@@ -4,7 +4,8 @@ only its area's or department's cases, as ``/api/reports`` does: ``records.api.s
 - ``GET /api/reports/cases?period&day&level&key&figure[&limit=1000]``: the cases behind one
   figure of one unit (``hub.records.trace``), the first ``limit`` with what the page lists of
   each, and how many there are (``total``);
-- ``GET /api/reports/names?level&keys=a,b``: the units' names;
+- ``GET /api/reports/names?level[&keys=a,b]``: the units' names (every unit of the level
+  without ``keys``);
 - ``GET /api/reports/export?format=xlsx|pdf&period&day&level&by&lang``: the report as a file.
 """
 
@@ -78,10 +79,14 @@ async def figure_cases(
 
 @router.get("/api/reports/names")
 async def unit_names(
-    rt: Runtime, p: Operator, level: str = "street", keys: str = ""
+    rt: Runtime, p: Operator, level: str = "street", keys: str | None = None
 ) -> dict[str, str]:
     engine = history(rt)
-    wanted = [k for k in keys.split(",") if k][:MAX_NAMES]
+    wanted = None if keys is None else [k for k in keys.split(",") if k]
+    if wanted is not None and len(wanted) > MAX_NAMES:
+        raise HTTPException(
+            422, f"at most {MAX_NAMES} keys, got {len(wanted)}: leave keys out for every unit"
+        )
 
     def run() -> dict[str, str]:
         from hub.records.trace import unit_names

@@ -114,6 +114,11 @@ async def test_exports_and_the_cases_behind_a_figure(
             "/api/reports/names", params={"level": "street", "keys": "339901001,nope"}, headers=OP
         )
         assert names.json() == {"339901001": "城关街道"}
+        every = await hub.http.get("/api/reports/names", params={"level": "street"}, headers=OP)
+        assert len(every.json()) == len(hub.rt.district.streets)
+        many = {"level": "grid", "keys": ",".join(str(i) for i in range(2001))}
+        r = await hub.http.get("/api/reports/names", params=many, headers=OP)
+        assert r.status_code == 422 and "at most 2000 keys" in r.text, r.text
 
         for path, bad, why in (
             ("/api/reports/export", {"format": "csv"}, "format"),

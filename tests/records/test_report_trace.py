@@ -88,3 +88,7 @@ def test_unknown_figures_are_refused_and_units_have_names(engine: Engine) -> Non
         assert unit_names(conn, "street", ["339901001", "339901002"]) == {"339901001": "北街道"}
         assert unit_names(conn, "person", ["pA", "pZ"]) == {"pA": "pA"}
         assert unit_names(conn, "grid", []) == {}
+        assert unit_names(conn, "street", None) == {"339901001": "北街道"}  # every street
+        assert unit_names(conn, "community", None) == {}
+        with pytest.raises(ValueError, match="level must be one of"):
+            unit_names(conn, "planet", None)

@@ -86,7 +86,7 @@ export const paths = {
   kpis: () => `${base}/api/kpis?by=street`,
   // hub/records, hub/reports: assessment figures, the cases behind one, the report as a file
   reports: (q) => `${base}/api/reports?${q}`,
-  reportNames: (level, keys) => `${base}/api/reports/names?level=${enc(level)}&keys=${enc(keys.join(","))}`,
+  reportNames: (level, keys) => `${base}/api/reports/names?level=${enc(level)}` + (keys ? `&keys=${enc(keys.join(","))}` : ""),
   reportCases: (q) => `${base}/api/reports/cases?${q}`,
   reportExport: (q) => `${base}/api/reports/export?${q}`,
   // hub/intake: an operator's case, the citizens' triage queue, the 12345 CSV upload

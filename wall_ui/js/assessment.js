@@ -70,7 +70,9 @@ async function load() {
     const q = query();
     const rep = await get(paths.reports(q));
     const keys = rep.rows.map((r) => r.key);
-    state.names = keys.length ? await get(paths.reportNames(q.get("level"), keys)) : {};
+    // a few units: their names; many (a county's grids): every name of the level at once
+    const some = keys.length <= 200 ? keys : null;
+    state.names = keys.length ? await get(paths.reportNames(q.get("level"), some)) : {};
     state.report = rep;
   } catch (e) {
     state.report = null;
