@@ -6,7 +6,7 @@ the same bearer token; the hub proxies them (``hub/video/recordings.py``).
 | ``GET /recordings/{camera}?start_ms=&end_ms=`` | JSON: segments and alarm marks overlapping the window |
 | ``GET /recordings/{camera}/segments/{id}.mp4`` | the segment file; ``Range: bytes=`` honoured (206) |
 | ``GET /recordings/{camera}/clip.mp4?start_ms=&end_ms=`` | an MP4 of the window, remuxed, keyframe-aligned |
-| ``POST /recordings/{camera}/alarms/{event_id}/closed?closed_ms=`` | the alarm's case is closed: its keep period starts |
+| ``POST /recordings/{camera}/closed?zone_id=&category=&from_ms=&closed_ms=`` | a case of that zone and category closed: its alarms' keep period starts |
 
 Bad input is answered 400/404/416 with the reason in the body; nothing is written.
 """
@@ -30,7 +30,8 @@ PREFIX = "/recordings/"
 _LIST = re.compile(r"^/recordings/([A-Za-z0-9_-]{1,64})$")
 _SEGMENT = re.compile(r"^/recordings/([A-Za-z0-9_-]{1,64})/segments/([0-9]{1,18})\.mp4$")
 _CLIP = re.compile(r"^/recordings/([A-Za-z0-9_-]{1,64})/clip\.mp4$")
-_CLOSED = re.compile(r"^/recordings/([A-Za-z0-9_-]{1,64})/alarms/([A-Za-z0-9_.:-]{1,128})/closed$")
+_CLOSED = re.compile(r"^/recordings/([A-Za-z0-9_-]{1,64})/closed$")
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CHUNK = 64 * 1024
 
@@ -56,7 +57,9 @@ def _json(data: Any) -> Answer:
     )
 
 
-def _window(query: dict[str, list[str]], need: bool) -> tuple[int, int]:
+def _window(
+    query: dict[str, list[str]], need: bool, names: tuple[str, str] = ("start_ms", "end_ms")
+) -> tuple[int, int]:
     def one(name: str, default: int | None) -> int:
         raw = query.get(name, [None])[0]
         if raw is None:
@@ -67,10 +70,10 @@ def _window(query: dict[str, list[str]], need: bool) -> tuple[int, int]:
             raise ValueError(f"{name} must be Unix milliseconds, got {raw[:40]!r}")
         return int(raw)
 
-    start = one("start_ms", None if need else 0)
-    end = one("end_ms", None if need else 2**62)
+    start = one(names[0], None if need else 0)
+    end = one(names[1], None if need else 2**62)
     if end <= start:
-        raise ValueError(f"end_ms {end} must come after start_ms {start}")
+        raise ValueError(f"{names[1]} {end} must come after {names[0]} {start}")
     return start, end
 
 
@@ -84,7 +87,7 @@ class RecordingRoutes:
         query = parse_qs(raw_query)
         try:
             if method == "POST" and (m := _CLOSED.match(path)):
-                return self._closed(m[1], m[2], query)
+                return self._closed(m[1], query)
             if method != "GET":
                 return _text(405, f"{method} is not served on {path[:80]!r}")
             if m := _LIST.match(path):
@@ -179,13 +182,18 @@ class RecordingRoutes:
             },
         )
 
-    def _closed(self, camera_id: str, event_id: str, query: dict[str, list[str]]) -> Answer:
-        raw = query.get("closed_ms", [""])[0]
-        if not raw.isdigit() or len(raw) > 17:
-            return _text(400, f"closed_ms must be Unix milliseconds, got {raw[:40]!r}")
-        if not self.recorder.index.alarm_closed(event_id, int(raw)):
-            return _text(404, f"camera {camera_id!r} has no alarm {event_id!r} on this box")
-        return _json({"event_id": event_id, "closed_ms": int(raw)})
+    def _closed(self, camera_id: str, query: dict[str, list[str]]) -> Answer:
+        if camera_id not in self.recorder.cameras:
+            return _text(404, f"camera {camera_id!r} is not recorded on this box")
+        names = {k: query.get(k, [""])[0] for k in ("zone_id", "category")}
+        for key, value in names.items():
+            if not _NAME.match(value):
+                return _text(400, f"{key} must be a zone or category name, got {value[:40]!r}")
+        from_ms, closed_ms = _window(query, need=True, names=("from_ms", "closed_ms"))
+        n = self.recorder.index.close_alarms(
+            camera_id, names["zone_id"], names["category"], from_ms, closed_ms
+        )
+        return _json({"camera_id": camera_id, **names, "closed_ms": closed_ms, "alarms": n})
 
 
 async def write_answer(writer: asyncio.StreamWriter, answer: Answer) -> None:

@@ -134,13 +134,19 @@ class RecordingIndex:
                 (ended_ms, event_id),
             )
 
-    def alarm_closed(self, event_id: str, closed_ms: int) -> bool:
-        """The alarm's case was closed (the hub said so); False for an alarm not known here."""
+    def close_alarms(
+        self, camera_id: str, zone_id: str, category: str, from_ms: int, closed_ms: int
+    ) -> int:
+        """The case of this camera × zone × category was closed at ``closed_ms``: its alarms
+        that began between ``from_ms`` and then, not closed yet, take that time (their keep
+        period starts). Returns how many."""
         with self._lock:
             cur = self._db.execute(
-                "UPDATE alarms SET closed_ms = ? WHERE event_id = ?", (closed_ms, event_id)
+                "UPDATE alarms SET closed_ms = ? WHERE camera_id = ? AND zone_id = ? "
+                "AND category = ? AND started_ms BETWEEN ? AND ? AND closed_ms IS NULL",
+                (closed_ms, camera_id, zone_id, category, from_ms, closed_ms),
             )
-            return cur.rowcount > 0
+            return cur.rowcount
 
     def alarms(
         self, camera_id: str | None = None, start_ms: int = 0, end_ms: int = 2**62

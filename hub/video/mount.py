@@ -18,6 +18,7 @@ from fastapi import FastAPI
 
 from hub.services.cancellation import stop_tasks
 from hub.video.case_clips import CaseClipper, case_clip_router
+from hub.video.recording_release import RecordingRelease
 from hub.video.recordings import recordings_router
 from hub.video.registry import VideoRegistry
 from hub.video.routes import video_router
@@ -71,6 +72,19 @@ def _start_clipper(
     return clipper, asyncio.create_task(clipper.run())
 
 
+def _start_release(
+    app: FastAPI, registry: VideoRegistry
+) -> tuple[RecordingRelease | None, asyncio.Task[None] | None]:
+    """Tell boxes when their cameras' cases close (their recorded clips' keep period)."""
+    rt = getattr(app.state, "runtime", None)
+    boxes = any(c.url.startswith("http") for c in registry.settings.cameras.values())
+    if rt is None or not boxes:
+        return None, None
+    release = RecordingRelease(registry, rt.redis, rt.keys)
+    app.state.recording_release = release
+    return release, asyncio.create_task(release.run())
+
+
 def with_video(lifespan: Lifespan) -> Lifespan:
     """Wrap the app's lifespan so the video registry starts before it and stops after it."""
 
@@ -81,14 +95,22 @@ def with_video(lifespan: Lifespan) -> Lifespan:
         try:
             async with lifespan(app):
                 clipper, task = _start_clipper(app, registry)
+                release, release_task = _start_release(app, registry)
                 try:
                     yield
                 finally:
-                    if task is not None and clipper is not None:
-                        try:
-                            await stop_tasks([task])  # a crash of the clipper shows here
-                        finally:
-                            await clipper.stop()
+                    try:
+                        if release_task is not None and release is not None:
+                            try:
+                                await stop_tasks([release_task])
+                            finally:
+                                await release.stop()
+                    finally:
+                        if task is not None and clipper is not None:
+                            try:
+                                await stop_tasks([task])  # a crash of the clipper shows here
+                            finally:
+                                await clipper.stop()
         finally:
             await registry.stop()
 

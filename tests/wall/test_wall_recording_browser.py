@@ -4,10 +4,13 @@ remuxed by the real recorder with shifted timestamps, so an hour takes a second 
 shows as 60 segments on the 24 h timeline with its alarm mark; a click on the mark plays
 from the alarm's clip start; the player seeks (``currentTime`` moves and frames advance)
 within a segment and to another segment from the timeline; "export clip" downloads an MP4
-of [from, to] that PyAV opens with that duration (within a keyframe interval)."""
+of [from, to] that PyAV opens with that duration (within a keyframe interval). The same
+routes keep the live camera routes' auth and scope, and a closed case reaches the box."""
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,8 +52,6 @@ def recorded_box(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Re
     """A box with an hour of cam-01 recorded (ending 5 min ago) and one alarm in minute 20,
     serving its recordings; the hub's video settings point cam-01 at it (set before the
     hub is made: request this fixture before ``wall_server``)."""
-    import time
-
     start = (int(time.time() * 1000) // MIN - 65) * MIN
     settings = RecordingSettings(path=tmp_path / "rec", segment_s=60, retention_interval_s=3600)
     recorder = Recorder(settings, {CAM: IdleFeed()})
@@ -167,15 +168,17 @@ def test_console_plays_a_recorded_hour_with_its_alarm_mark_seeks_and_exports_a_c
     keyframe_interval_s = 1.0
     assert 30.0 - 0.3 <= duration_s <= 30.0 + keyframe_interval_s + 0.3, duration_s
     assert pictures >= 30 * 5 - 2
+    # the same hub, without the browser (one hub start for both: make test time)
+    check_scope_and_case_close(box, wall_server)
 
 
-def test_recordings_through_the_hub_keep_the_camera_routes_auth_and_scope(
-    recorded_box: RecordedBox, wall_server: WallServer
-) -> None:
+def check_scope_and_case_close(recorded_box: RecordedBox, wall_server: WallServer) -> None:
     """No token: 401. A street token for a street cam-01 does not look into, or a responder
     without a case of that camera: 404 on the listing, a segment and a clip, as for live
     video. A ticket opens a segment and a clip (the <video> and the download) but not the
-    listing. The box's own errors come through with its reason."""
+    listing. The box's own errors come through with its reason. And a case of the camera
+    closing (an entry on the hub's change stream) reaches the box: its alarm's keep period
+    starts then."""
     street_of_cam = str(wall_server.rt.ctx.zones[(CAM, "ground")].grid_code)[:9]
     other = next(s for s in wall_server.district.streets if s != street_of_cam)
     wall_server.app.state.tokens.update(
@@ -228,6 +231,40 @@ def test_recordings_through_the_hub_keep_the_camera_routes_auth_and_scope(
         assert too_long.status_code == 422
         unknown = anon.get("/video/cam-99/recordings", headers=bearer(TOKEN))
         assert unknown.status_code == 404
+
+        # a case of cam-01 closed: the box hears it (hub/video/recording_release.py)
+        keys = wall_server.rt.keys
+        closed_ms = recorded_box.alarm_ms[1] + 600_000
+        case_no = "33990120261207100001"
+        event = {"action": "close", "at_ms": closed_ms, "actor": "op1", "data": {}}
+
+        async def close_case() -> None:
+            redis = wall_server.rt.redis
+            await redis.hset(
+                keys.case(case_no),
+                mapping={
+                    "camera_id": CAM,
+                    "alarm_key": f"{CAM}:z1:06010",
+                    "created_ms": recorded_box.alarm_ms[0] + 2_000,
+                },
+            )
+            await redis.xadd(
+                keys.changes, {"kind": "case", "case_no": case_no, "event": json.dumps(event)}
+            )
+
+        wall_server.run(close_case())
+        deadline = time.monotonic() + 10
+        marks: list[Any] = []
+        while time.monotonic() < deadline:
+            marks = recorded_box.recorder.index.alarms(CAM)
+            if marks and marks[0].mark.closed_ms is not None:
+                break
+            time.sleep(0.05)
+        assert [m.mark.closed_ms for m in marks] == [closed_ms]
+        with wall_server.client() as c:
+            alarm = c.get(f"/video/{CAM}/recordings").json()["alarms"][0]
+        keep_ms = 72 * 3_600_000  # keep_after_close_h's default
+        assert alarm["protected_until_ms"] == closed_ms + keep_ms
 
 
 def bearer(token: str) -> dict[str, str]:
