@@ -50,6 +50,7 @@ from hub.wall.app import attach_wall
 from hub.webhooks import api as webhooks_api
 from hub.webhooks.service import for_runtime as webhooks_for
 from hub.webhooks.service import load_secrets
+from hub.zones import api as zones_api
 
 ROUTERS: list[APIRouter] = [
     places.router,
@@ -60,6 +61,7 @@ ROUTERS: list[APIRouter] = [
     ticket_api.router,
     responder_api.router,
     fleet_api.router,
+    zones_api.router,
     enrol_api.router,
     intake_api.router,
     intake_imports.router,

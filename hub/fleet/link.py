@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -28,6 +29,8 @@ class FleetLink:
         self.conn = conn
         self.loop = loop
         self.acks: asyncio.Queue[ConfigAck] = asyncio.Queue(maxsize=10_000)
+        self.listeners: list[Callable[[ConfigAck], None]] = []
+        """Called on the event loop with every acknowledgement (the zone editor's follow-up)."""
         self.connected = threading.Event()
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5
@@ -59,6 +62,11 @@ class FleetLink:
             self.loop.call_soon_threadsafe(self._put, ack)
 
     def _put(self, ack: ConfigAck) -> None:
+        for listen in self.listeners:
+            try:
+                listen(ack)
+            except Exception:
+                log.exception("fleet: an ack listener failed on %s", ack.config_id)
         try:
             self.acks.put_nowait(ack)
         except asyncio.QueueFull:

@@ -214,14 +214,17 @@ class FleetService:
         issued_by: str,
         boxes: list[str] | None = None,
         group: str | None = None,
+        config_id: str | None = None,
     ) -> dict[str, Any]:
+        """Publish ``config`` (retained) to the boxes; ``config_id`` when the caller must
+        know it before any box can answer (the zone editor), else a fresh one."""
         if self.link is None:
             raise RuntimeError("the fleet has no MQTT link on this hub")
         targets = pick_boxes(await self.box_ids(), boxes, group)
         if "box_id" in config:
             raise ValueError("a pushed config may not set box_id (each box keeps its own)")
         now = self.clock.now_ms()
-        config_id = f"cfg-{now}-{secrets.token_hex(4)}"
+        config_id = config_id or f"cfg-{now}-{secrets.token_hex(4)}"
         remote = RemoteConfig(config_id=config_id, issued_ms=now, config=config)
         payload = encode(remote)  # refuses an oversized config before anything is sent
         meta = {"config_id": config_id, "issued_ms": now, "issued_by": issued_by, "boxes": targets}

@@ -1,4 +1,4 @@
-"""The field parts started with the hub: push fan-out, fleet watch, enrolment.
+"""The field parts started with the hub: push fan-out, fleet watch and zone editor, enrolment.
 
 ``FieldServices.start`` builds them from the hub's settings and runtime and puts them on
 ``app.state`` for their routers; ``stop`` ends their tasks and MQTT clients. The app's
@@ -24,6 +24,7 @@ from hub.push.subscriptions import SubscriptionStore
 from hub.push.webpush import VapidKey, WebPushSender
 from hub.runtime import HubRuntime
 from hub.services.cancellation import stop_tasks
+from hub.zones.service import ZoneService
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ class FieldServices:
         self.fanout: PushFanout | None = None
         self.fleet: FleetService | None = None
         self.enrol: EnrolService | None = None
+        self.zones: ZoneService | None = None
         self.vapid: VapidKey | None = None
 
     async def start(self, app: FastAPI | None = None) -> None:
@@ -69,6 +71,12 @@ class FieldServices:
             self.fleet_link,
             s.ingest.changes_max,
         )
+        self.zones = ZoneService(rt.redis, rt.keys, rt.district, rt.ctx, self.fleet)
+        kept = await self.zones.load()
+        if kept:
+            log.info("zones set in the zone editor for %d camera(s) placed", kept)
+        if self.fleet_link is not None:
+            self.fleet_link.listeners.append(self.zones.hear)
         self.enrol = EnrolService(rt.redis, rt.keys.prefix, prefix, rt.district, s.enrol)
         if s.push.enabled:
             channels: list[PushChannel] = [LiveChannel(rt.redis, rt.keys.prefix)]
@@ -101,6 +109,7 @@ class FieldServices:
 
     def attach(self, app: FastAPI) -> None:
         app.state.fleet = self.fleet
+        app.state.zones = self.zones
         app.state.enrol = self.enrol
         app.state.vapid_public = self.vapid.public_b64 if self.vapid else None
 
