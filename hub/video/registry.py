@@ -119,7 +119,7 @@ class VideoRegistry:
             )
         if key not in self._relays:
             s = self.settings
-            prebuffer = rendition == s.prebuffer_rendition
+            prebuffer = s.prebuffers(camera_id, rendition)
             ring = PacketRing(s.prebuffer_s) if prebuffer else None
             if ring is not None:
                 self.rings[camera_id] = ring
@@ -149,6 +149,8 @@ class VideoRegistry:
         if pre is None or not self.settings.rendition_known(pre):
             return
         for camera_id in self.settings.cameras:
+            if not self.settings.prebuffers(camera_id, pre):
+                continue  # pulled only while watched
             relay = self.relay(camera_id, pre)
             with contextlib.suppress(Exception):
                 await relay.ensure_running()

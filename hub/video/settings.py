@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 CAMERA_ID = r"^[A-Za-z0-9_-]{1,64}$"
 
@@ -71,6 +71,10 @@ class VideoSettings(_Strict):
     )
     renditions: list[str] = Field(default_factory=lambda: ["main", "sub"])
     prebuffer_rendition: str | None = "main"  # kept running always, feeds the pre-event buffer
+    # the cameras whose pre-event buffer runs (their prebuffer rendition pulled always);
+    # None: every camera. At county size name the few whose alarm clips the hub must cut, or
+    # none: every other stream is pulled only while someone watches it (docs/video.md)
+    prebuffer_cameras: list[Annotated[str, Field(pattern=CAMERA_ID)]] | None = None
     prebuffer_s: Annotated[float, Field(gt=0, le=120)] = 10.0
     idle_stop_s: Annotated[float, Field(ge=0, le=600)] = 10.0
     viewer_queue_packets: Annotated[int, Field(ge=2, le=600)] = 20
@@ -85,8 +89,21 @@ class VideoSettings(_Strict):
             raise ValueError(f"prebuffer_rendition {value!r} must be a rendition name")
         return value
 
+    @model_validator(mode="after")
+    def _prebuffered_known(self) -> VideoSettings:
+        unknown = sorted(set(self.prebuffer_cameras or []) - set(self.cameras))
+        if unknown:
+            raise ValueError(f"prebuffer_cameras names {unknown[0]!r}, which is not in cameras")
+        return self
+
     def rendition_known(self, name: str) -> bool:
         return name in self.renditions
+
+    def prebuffers(self, camera_id: str, rendition: str) -> bool:
+        """Whether this camera × rendition feeds a pre-event buffer (pulled always)."""
+        return rendition == self.prebuffer_rendition and (
+            self.prebuffer_cameras is None or camera_id in self.prebuffer_cameras
+        )
 
 
 def load_video_settings(path: Path) -> VideoSettings:

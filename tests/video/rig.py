@@ -61,8 +61,11 @@ async def video_rig(
     edge_settings: EdgeVideoSettings | None = None,
     stamp_time: bool = False,
     page_html: str | None = None,
+    extra_cameras: dict[str, str] | None = None,
     **hub_overrides: object,
 ) -> AsyncIterator[Rig]:
+    """``extra_cameras``: more cameras for the hub's settings (id → URL) that have no
+    synthetic camera behind them (a county's worth that nobody watches)."""
     tap = FrameTap()
     edge = EdgeVideoServer(edge_settings or EdgeVideoSettings(port=0, idle_stop_s=0.5), tap, TOKEN)
     await edge.start()
@@ -74,7 +77,8 @@ async def video_rig(
             PacedCamera(camera_id, render, tap, fps, stamp if stamp_time else None).start()
         )
     fields: dict[str, object] = {
-        "cameras": {c: CameraVideo(url=f"http://127.0.0.1:{edge.port}") for c in camera_ids},
+        "cameras": {c: CameraVideo(url=f"http://127.0.0.1:{edge.port}") for c in camera_ids}
+        | {c: CameraVideo(url=url) for c, url in (extra_cameras or {}).items()},
         "idle_stop_s": 0.5,
         **hub_overrides,
     }
