@@ -68,6 +68,7 @@ def _box_config(district: Path, tmp_path: Path, mqtt_url: str, prefix: str) -> d
         "categories_file": str(district / "categories.yaml"),
         "outbox_path": str(tmp_path / "edge" / "outbox.sqlite"),
         "stats_interval_s": 30.0,
+        "pipeline": {"full_scan_s": 0.5, "track_max_age_s": 3.0},
         "cameras": [cam],
     }
 
