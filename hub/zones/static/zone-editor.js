@@ -38,7 +38,7 @@ const CSS = `
 #ze-problems { color: #ffb4b4; margin: 0; padding-left: 18px; }
 #ze-error { color: #ffb4b4; }
 #ze-status[data-state=applied] { color: #5fd08a; }
-#ze-status[data-state=rejected], #ze-status[data-state=rolled_back], #ze-status[data-state=timed_out] { color: #ff6b6b; }
+#ze-status[data-state=refused], #ze-status[data-state=rejected], #ze-status[data-state=rolled_back], #ze-status[data-state=timed_out] { color: #ff6b6b; }
 `;
 
 const TEMPLATE = `
