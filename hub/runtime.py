@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from hub.district import District, load_district
 from hub.domain.clock import Clock, SystemClock
+from hub.kpis.counters import KpiCounters, kpi_plan
+from hub.kpis.follower import KpiFollower
 from hub.services import faults
 from hub.services.cancellation import stop_tasks
 from hub.services.cases import CaseService
@@ -70,6 +72,11 @@ class HubRuntime:
             claim_idle_ms=int(settings.correlation.claim_idle_s * 1000),
         )
         self.timers = Timers(self.redis, self.keys, self.ctx, self.cases, self.clock)
+        # live wall KPIs: counters folded from the change stream (hub/kpis)
+        self.kpis = KpiCounters(self.redis, self.keys, kpi_plan(self.ctx, self.district))
+        self.kpi_follower = KpiFollower(
+            self.redis, self.keys, self.store, self.kpis, self.clock, f"{self.client_id}-kpis"
+        )
         self.supervision = Supervision(
             self.redis, self.keys, self.store, self.cases, self.ctx, self.clock
         )
@@ -129,6 +136,9 @@ class HubRuntime:
             members.start(self.link)
         if self._want_workers:
             self._tasks.append(asyncio.create_task(self.processor.run(), name="correlate"))
+            self.kpi_follower.consumer = f"{self.client_id}-kpis"
+            await self.kpi_follower.ensure_group()  # from here on no case event is missed
+            self._tasks.append(asyncio.create_task(self.kpi_follower.run(), name="kpis"))
         if self._want_timer_loop:
             self._tasks.append(asyncio.create_task(self.timers.run(), name="timers"))
             self._tasks.append(asyncio.create_task(self.supervision.run(), name="supervision"))

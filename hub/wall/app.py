@@ -15,12 +15,15 @@ import logging
 from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
+from hub.domain.area import Area
 from hub.domain.clock import Clock
 from hub.domain.wall_overview import overview_monitors
 from hub.fleet.service import alarms_key
+from hub.kpis.live import kpi_body, today
 from hub.runtime import HubRuntime
 from hub.services.cancellation import raise_if_cancelled, stop_tasks
 from hub.settings import HubSettings
@@ -101,7 +104,7 @@ async def wall_parts(
     )
     service.policy = storm_policy(rt.settings.wall)
     desk = AlarmDesk(service, rt)
-    live = LiveHub(service)
+    live = LiveHub(service, kpis=lambda area: wall_kpis(rt, area))
     live.push_interval_s = rt.settings.wall.push_interval_s
     feed = HubFeed(rt, desk, f"{rt.client_id}-wall")
     await feed.ensure_group()  # from here on no change is missed
@@ -115,6 +118,12 @@ async def wall_parts(
         await stop_tasks(tasks)
         await live.stop()
         await redis.aclose()
+
+
+async def wall_kpis(rt: HubRuntime, area: Area | None) -> dict[str, Any]:
+    """Today's live KPIs of a wall's area, per street, as the wall's KPI panel draws them."""
+    day = today(rt.clock.now_ms(), ZoneInfo(rt.ctx.calendar.timezone))
+    return await kpi_body(rt.kpis, day, area, None, "street")
 
 
 def _streamed(app: FastAPI) -> set[str]:

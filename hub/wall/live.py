@@ -1,5 +1,8 @@
 """The wall's live stream: Redis change channel → Server-Sent Events to every monitor.
 
+Besides the wall's state, a stream sends ``kpis`` (its area's live KPIs, ``hub.kpis``) when
+it opens and whenever the KPI follower says the counters moved.
+
 Each hub worker listens on the change channel once and wakes the local streams of the
 walls named in a change. A stream sends the whole wall state (small), so a monitor that
 missed events, or reloads, is back in sync with the next message; the event id is the
@@ -12,11 +15,12 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from redis.exceptions import RedisError
 
+from hub.domain.area import Area
 from hub.services.cancellation import raise_if_cancelled, stop_tasks
 from hub.wall.service import WallNotFound, WallService
 
@@ -26,13 +30,18 @@ RETRY_FIRST_S = 0.2  # the first wait before subscribing again; doubles up to th
 RETRY_MAX_S = 5.0
 
 
+KpiSource = Callable[[Area | None], Awaitable[dict[str, Any]]]
+"""The live KPIs a wall of an area shows (``hub.kpis.live``)."""
+
+
 class LiveHub:
     push_interval_s = 0.25
     """A monitor gets at most one state this often: under an alarm storm the changes of
     that time go out as one state (the latest is all a monitor needs)."""
 
-    def __init__(self, service: WallService) -> None:
+    def __init__(self, service: WallService, kpis: KpiSource | None = None) -> None:
         self.service = service
+        self.kpis = kpis
         self._streams: dict[str, set[asyncio.Queue[dict[str, Any]]]] = {}
         self._task: asyncio.Task[None] | None = None
         self.resubscribes = 0  # subscriptions made again after a lost connection
@@ -120,6 +129,7 @@ class LiveHub:
         sent = loop.time()
         try:
             yield await self._state_event(wall)
+            yield await self._kpi_event(area)
             while True:
                 raise_if_cancelled()
                 try:
@@ -138,9 +148,23 @@ class LiveHub:
                         yield _event("ticker", note, None)
                     elif kind == "fleet" and self.service.shows_fleet(area, note):
                         yield _event("fleet", note, None)
-                yield await self._state_event(wall)
+                if any(c.get("kind") == "kpis" for c in changes):
+                    yield await self._kpi_event(area)
+                if any(c.get("kind") != "kpis" for c in changes):
+                    yield await self._state_event(wall)
         finally:
             self._streams[wall].discard(queue)
+
+    async def _kpi_event(self, area: Area | None) -> str:
+        """The wall's area's live KPIs (a comment line when the wall has no KPI source, or
+        the counters cannot be read: the panel keeps its figures and its own refresh)."""
+        if self.kpis is None:
+            return ": no kpis\n\n"
+        try:
+            return _event("kpis", await self.kpis(area), None)
+        except (RedisError, OSError) as exc:
+            log.warning("wall live KPIs not read: %s", exc)
+            return ": kpis unavailable\n\n"
 
     async def _state_event(self, wall: str) -> str:
         try:

@@ -16,6 +16,7 @@ from contracts.messages import VerifyRequest
 from contracts.topics import TopicKind, subscription
 from tests.hub.conftest import OP, Hub, Publisher, wait_for
 from tests.hub.fake_edge import FakeEdge
+from tests.kpis.settle import kpis_when
 
 pytestmark = pytest.mark.integration
 
@@ -55,7 +56,7 @@ async def test_unaccepted_case_escalates_once_per_step(hub: Hub, publisher: Publ
     assert (detail["tier_name"], detail["escalations"]) == ("enforcement", [1, 2])
     for action in ("accept", "resolve", "verify", "close"):
         await _act(hub, no, action)
-    kpi = (await hub.http.get("/api/kpis", headers=OP, params={"day": "2026-11-23"})).json()
+    kpi = await kpis_when(hub.http, OP, lambda k: k["total"]["closed"] > 0, {"day": "2026-11-23"})
     assert kpi["total"]["tier_split"] == {"grid": 0, "upper_grid": 0, "enforcement": 1}
     assert kpi["total"]["closed"] == 1 and kpi["total"]["on_time_rate"] == 0.0
 
@@ -69,7 +70,7 @@ async def test_case_closed_in_grid_counts_for_the_grid_tier(hub: Hub, publisher:
     assert await hub.rt.timers.run_due() == 0  # accepted in time: no escalation
     for action in ("resolve", "verify", "close"):
         await _act(hub, no, action)
-    kpi = (await hub.http.get("/api/kpis", headers=OP, params={"by": "street"})).json()
+    kpi = await kpis_when(hub.http, OP, lambda k: k["total"]["closed"] > 0, {"by": "street"})
     assert kpi["total"]["tier_split"]["grid"] == 1
     assert kpi["total"]["median_accept_s"] == 600.0
     assert kpi["by"]["339901001"]["closed"] == 1

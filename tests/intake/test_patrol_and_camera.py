@@ -10,6 +10,7 @@ import pytest
 from tests.hub.conftest import OP, Hub, Publisher, wait_for
 from tests.intake.conftest import GRID, OTHER, OTHER_MEMBER, OWN_MEMBER, PILE, patrol_form
 from tests.intake.jpeg import jpeg
+from tests.kpis.settle import kpis_when
 
 pytestmark = pytest.mark.integration
 
@@ -110,7 +111,7 @@ async def test_camera_alarm_then_patrol_report_and_a_fix_on_the_spot(
     assert spot.json()["state"] == "closed"
     view = await hub.rt.store.view(spot.json()["case_no"])
     assert view.closing_tier == 0 and view.assignees == ("p-339901001001007-m",)
-    kpis = (await hub.http.get("/api/kpis", headers=OP)).json()["total"]
+    kpis = (await kpis_when(hub.http, OP, lambda k: k["total"]["closed"] > 0))["total"]
     assert kpis["tier_split"]["grid"] == 1
     resolve = next(e for e in await hub.rt.store.events(view.case_no) if e.action == "resolve")
     assert resolve.data["media"][0]["kind"] == "after"

@@ -299,8 +299,14 @@ def test_kpi_panel_shows_the_hubs_figures(
     no = cases[0]["case_no"]
     for action in ("accept", "resolve", "verify", "close"):
         hub_act(wall_server, no, action)
-    with wall_server.client() as c:
-        kpis = c.get("/api/kpis?by=street").json()["total"]
+    with wall_server.client() as c:  # the counters follow the change stream: ms behind
+        kpis = wait_for(
+            lambda: (lambda k: k if k["closed"] == 1 else None)(
+                c.get("/api/kpis?by=street").json()["total"]
+            ),
+            5,
+            "the live KPIs to count the closed case",
+        )
     assert (kpis["cases"], kpis["closed"]) == (3, 1)
     define_wall(wall_server, "k", {"rows": 1, "cols": 1, "layout": "map+kpi+6"}, {})
     page = open_monitor(browser, wall_server, "k", "0")
@@ -313,6 +319,14 @@ def test_kpi_panel_shows_the_hubs_figures(
         assert figs[:2] == ["3", "1"]
         assert figs[2] == f"{round(kpis['on_time_rate'] * 1000) / 10:g}%"
         page.screenshot(path=str(ARTIFACTS / "wall-kpi-panel.png"))
+        # the live stream pushes the new figures: the panel's own refresh is 30 s away
+        for action in ("accept", "resolve", "verify"):
+            hub_act(wall_server, cases[1]["case_no"], action)
+        hub_act(wall_server, cases[1]["case_no"], "close")
+        page.wait_for_function(
+            "() => document.querySelectorAll('.panel.kpi .fig b')[1]?.textContent === '2'",
+            timeout=1000,
+        )
     finally:
         page.close()
 

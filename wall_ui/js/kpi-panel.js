@@ -1,6 +1,7 @@
-// Today's figures from the hub's KPI endpoint (cases, closed, on-time rate, 721 split,
-// median accept / resolve minutes, per street), refreshed every 30 s, plus a ticker of
-// new cases from the wall's live stream.
+// Today's figures (cases, closed, on-time rate, 721 split, median accept / resolve
+// minutes, per street): pushed by the wall's live stream (`kpis`) whenever a case event
+// moved them, fetched from the hub's KPI endpoint at start and every 30 s as a fallback,
+// plus a ticker of new cases from the live stream.
 import { get, paths } from "./api.js";
 import { catName, t } from "./i18n.js";
 
@@ -26,7 +27,14 @@ export class KpiPanel {
     this.draw(k);
   }
 
+  /** Figures pushed by the live stream; they stand until the next push or refresh. */
+  live(body) {
+    this.el.dataset.kpiCases = String(body?.total?.cases ?? "");
+    this.draw(body);
+  }
+
   draw(body) {
+    this.last = body;
     // the hub's /api/kpis: {day, total: {cases, closed, on_time_rate, tier_share,
     // median_accept_s, median_resolve_s, ...}, by: {street code: {...}}}
     const k = body?.total;
@@ -60,7 +68,8 @@ export class KpiPanel {
     this.district = district;
     const changed = Object.keys(payload.alarms).length !== Object.keys(this.alarms).length;
     this.alarms = payload.alarms;
-    if (changed) this.refresh();
+    // the open-alarm figure is the wall's own; the hub's figures come pushed (live)
+    if (changed) this.draw(this.last);
   }
 
   /** A line for a new case, or for a fleet alarm raised or cleared. */

@@ -82,6 +82,7 @@ function panel(kind) {
   const impl = kind === "map" ? new MapPanel(el, focusCamera) : new KpiPanel(el);
   el.update = (payload) => impl.update(payload, district);
   el.ticker = (c) => impl.ticker?.(c);
+  el.live = (k) => impl.live?.(k);
   return el;
 }
 
@@ -150,6 +151,8 @@ async function main() {
   subscribe(() => paths.wallEvents(wallName), {
     state: render,
     ticker: (c) => document.querySelectorAll(".panel.kpi").forEach((p) => p.ticker(c)),
+    // the hub pushes the area's live KPIs whenever a case event moved them (hub/kpis)
+    kpis: (k) => document.querySelectorAll(".panel.kpi").forEach((p) => p.live(k)),
     fleet: (a) => document.querySelectorAll(".panel.kpi").forEach((p) => p.ticker(a)),
     gone: () => (root.textContent = t("wall.unknown", { wall: wallName })),
     connected: (ok) => document.body.classList.toggle("offline", !ok),
