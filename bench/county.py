@@ -32,7 +32,7 @@ from typing import Any
 from county_boxes import SimSettings
 from county_district import write_district
 from county_rig import Rig
-from county_worker import worker_main
+from county_worker import Signals, worker_main
 from hub_ingest import key_root, progress, quantile
 from redis.asyncio import Redis
 
@@ -69,17 +69,35 @@ async def watch_backlog(r: Redis, prefix: str, out: dict[str, int], stop: asynci
         await asyncio.sleep(1.0)
 
 
-def start_workers(plan: dict[str, Any], cfg: SimSettings, workers: int) -> tuple[list[Any], Any]:
+def start_workers(
+    plan: dict[str, Any], cfg: SimSettings, workers: int, outage: bool
+) -> tuple[list[Any], Any, Signals | None]:
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
+    signals = Signals(ctx.Event(), ctx.Event(), ctx.Value("i", 0)) if outage else None
     names = sorted(plan)
     procs = []
     for i in range(workers):
         share = {b: plan[b] for b in names[i::workers]}
-        procs.append(ctx.Process(target=worker_main, args=(share, cfg, i, queue)))
+        procs.append(ctx.Process(target=worker_main, args=(share, cfg, i, queue, signals)))
     for p in procs:
         p.start()
-    return procs, queue
+    return procs, queue, signals
+
+
+async def broker_outage(
+    rig: Rig, signals: Signals, workers: int, at_s: float, outage_s: float
+) -> dict[str, float]:
+    """``at_s`` after every worker started, stop the broker for ``outage_s`` and start it
+    again: every box is dropped at once and reconnects (the connection storm)."""
+    while signals.started.value < workers:  # noqa: ASYNC110 - a process-shared counter
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(at_s)
+    signals.outage.set()
+    down, up = await asyncio.to_thread(rig.restart_broker, outage_s)
+    signals.broker_back.set()
+    print(f"broker restarted: down {up - down:.1f} s", file=sys.stderr, flush=True)
+    return {"down": down, "up": up}
 
 
 async def collect(procs: list[Any], queue: Any, duration_s: float) -> list[dict[str, Any]]:
@@ -104,17 +122,38 @@ async def collect(procs: list[Any], queue: Any, duration_s: float) -> list[dict[
 
 
 def add_tallies(tallies: list[dict[str, Any]]) -> dict[str, Any]:
+    """Counts add up across workers; moments (``*_at_ms``) take the latest."""
     out: dict[str, Any] = {}
     for t in tallies:
         for k, v in t.items():
-            out[k] = out.get(k, 0) + v
+            out[k] = max(out.get(k, 0), v) if k.endswith("_at_ms") else out.get(k, 0) + v
     return out
+
+
+def outage_figures(sent: dict[str, Any], times: dict[str, float] | None) -> dict[str, Any]:
+    """The connection storm after the broker restart, from the workers' tallies."""
+    if times is None:
+        return {}
+
+    def since_up(at_ms: int) -> float | None:
+        return round(at_ms / 1000 - times["up"], 2) if at_ms else None
+
+    return {
+        "outage_s": round(times["up"] - times["down"], 2),
+        "outage_boxes_dropped": sent["outage_dropped"],
+        "outage_boxes_back": sent["outage_back"],
+        "outage_reconnect_all_s": since_up(sent["outage_last_back_at_ms"]),
+        "outage_drain_s": since_up(sent["outage_drained_at_ms"]),
+        "outage_messages_replayed": sent["outage_replayed"],
+        "broker_refusals": sent["refused"] + sent["connect_errors_after_up"],
+    }
 
 
 async def one_run(
     args: argparse.Namespace, hubs: int, tmp: Path, district: Path, plan: dict[str, Any]
 ) -> dict[str, Any]:
-    with Rig(tmp, district, hubs) as rig:
+    outage = args.storm_reconnect_at_s >= 0
+    with Rig(tmp, district, hubs, persistent=outage) as rig:
         started = time.monotonic()
         await rig.ready(args.hub_start_timeout_s)
         hub_start_s = round(time.monotonic() - started, 1)
@@ -138,8 +177,14 @@ async def one_run(
         t0 = time.monotonic()
         stop, seen = asyncio.Event(), {"max_backlog": 0}
         watcher = asyncio.create_task(watch_backlog(r, rig.redis_prefix, seen, stop))
-        procs, queue = start_workers(plan, cfg, args.workers)
+        procs, queue, signals = start_workers(plan, cfg, args.workers, outage)
+        restart = None
+        if signals is not None:
+            restart = asyncio.create_task(
+                broker_outage(rig, signals, args.workers, args.storm_reconnect_at_s, args.outage_s)
+            )
         tallies = await collect(procs, queue, args.duration_s)
+        times = await restart if restart is not None else None
         sent = add_tallies(tallies)
         lost, waited = await settle(r, rig.redis_prefix, sent["events_acked"], args.stall_s)
         elapsed = time.monotonic() - t0
@@ -180,7 +225,7 @@ async def one_run(
             ],
             "hub_rss_mb": rig.rss_mb(),
             "redis_used_mb": round(int(info["used_memory"]) / 2**20, 1),
-        }
+        } | outage_figures(sent, times)
 
 
 async def main() -> None:
@@ -199,7 +244,17 @@ async def main() -> None:
     ap.add_argument("--hub-start-timeout-s", type=float, default=900.0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--storm-window-s", type=float, default=60.0)
+    ap.add_argument(
+        "--storm-reconnect-at-s",
+        type=float,
+        default=-1.0,
+        help="a connection storm: this long after the boxes start, the broker (persistent, as "
+        "shipped) stops for --outage-s and starts again; every box reconnects and drains",
+    )
+    ap.add_argument("--outage-s", type=float, default=5.0, help="how long the broker is down")
     args = ap.parse_args()
+    if args.storm_reconnect_at_s >= 0 and args.storm_reconnect_at_s >= args.duration_s:
+        ap.error("--storm-reconnect-at-s must be within --duration-s")
     if args.storm_at_s >= 0 and args.storm_at_s + args.storm_window_s > args.duration_s:
         ap.error("the storm (--storm-at-s + --storm-window-s) must end within --duration-s")
     # a SIGTERM unwinds like Ctrl-C, so the broker, Redis and hubs of the run are stopped

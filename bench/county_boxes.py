@@ -11,7 +11,9 @@ loop through paho's socket callbacks, sending what a box sends under the contrac
 - flaps: now and then a box's connection drops without a goodbye (the broker sends its last
   will) and comes back after ``flap_down_s``; what its cameras said meanwhile waits in the
   box's outbox (memory here) and is sent, in order, on reconnect;
-- a storm: ``storm_share`` of all cameras start an alarm within ``storm_window_s``.
+- a storm: ``storm_share`` of all cameras start an alarm within ``storm_window_s``;
+- a broker outage (the bench restarts the broker): every box is dropped at once and
+  reconnects as the edge's paho does (1 s, doubling to 5 s), then drains its outbox.
 
 Every event carries ``updated_at_ms`` = the moment it is handed to the client, so the hub's
 alert-age histogram is publish-to-case latency. Counts of events acknowledged by the broker
@@ -70,7 +72,16 @@ class Tally:
     flaps: int = 0
     events_replayed: int = 0  # sent from the outbox after a flap (their age includes it)
     connected: int = 0
-    refused: int = 0
+    refused: int = 0  # CONNACK with a failure code
+    # broker outage (``--storm-reconnect``): boxes it dropped, boxes back, what they replayed,
+    # connects the broker refused once it was up again, and when (Unix ms) the last box was
+    # back and the last replayed message acknowledged
+    outage_dropped: int = 0
+    outage_back: int = 0
+    outage_replayed: int = 0
+    connect_errors_after_up: int = 0
+    outage_last_back_at_ms: int = 0
+    outage_drained_at_ms: int = 0
 
 
 class SimBox:
@@ -90,6 +101,12 @@ class SimBox:
         self.online = False
         self.outbox: list[tuple[str, bytes, bool]] = []  # (topic, payload, is event)
         self.pending: dict[int, bool] = {}  # mid -> is an event, until the broker's PUBACK
+        self.outage: Any = None  # set by the worker: an Event, set while the broker restarts
+        self.outage_down = False  # dropped by the outage, not back yet
+        self.outage_back_at_ms = 0  # when it was back after the outage
+        self.replay: set[int] = set()  # messages the outage held up, until their PUBACK
+        self.connecting_until = 0.0  # a reconnect in flight (its CONNACK not seen yet)
+        self.retry_s = 1.0  # reconnect backoff, as the edge's paho: 1 s doubling to 5 s
         p = cfg.topic_prefix
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
@@ -111,7 +128,17 @@ class SimBox:
             self.tally.refused += 1
             return
         self.online = True
+        self.connecting_until = 0.0
+        self.retry_s = 1.0
         self.tally.connected += 1
+        from_outage = self.outage_down
+        if from_outage:  # back after the outage: what it held is sent now
+            self.outage_down = False
+            self.outage_back_at_ms = now_ms()
+            self.tally.outage_back += 1
+            self.tally.outage_last_back_at_ms = max(
+                self.tally.outage_last_back_at_ms, self.outage_back_at_ms
+            )
         on = encode(Availability(box_id=self.box_id, state="online", at_ms=now_ms()))
         self._send(
             topic_for(self.cfg.topic_prefix, TopicKind.AVAILABILITY, self.box_id),
@@ -122,31 +149,43 @@ class SimBox:
         backlog, self.outbox = self.outbox, []
         for topic, payload, is_event in backlog:  # the outbox drains in order
             self.tally.events_replayed += is_event
-            self._send(topic, payload, is_event)
+            mid = self._send(topic, payload, is_event)
+            if from_outage and mid is not None:
+                self.replay.add(mid)
+                self.tally.outage_replayed += 1
 
     def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, _rc: Any, _p: Any = None) -> None:
         if self.online:
             self.tally.connected -= 1
+            if self.outage is not None and self.outage.is_set() and not self.outage_back_at_ms:
+                self.outage_down = True  # paho resends what was in flight on reconnect
+                self.tally.outage_dropped += 1
+                self.replay |= set(self.pending)
+                self.tally.outage_replayed += len(self.pending)
         self.online = False
+        self.connecting_until = 0.0
 
     def _on_publish(self, _c: mqtt.Client, _u: Any, mid: int, _rc: Any, _p: Any) -> None:
         is_event = self.pending.pop(mid, None)
+        self.replay.discard(mid)
         if is_event is True:
             self.tally.events_acked += 1
         elif is_event is False:
             self.tally.other_acked += 1
 
-    def _send(self, topic: str, payload: bytes, is_event: bool, retain: bool = False) -> None:
+    def _send(self, topic: str, payload: bytes, is_event: bool, retain: bool = False) -> int | None:
+        """Publish now (the message id) or keep it in the outbox while offline (None)."""
         if not self.online:
             if is_event or "/snapshot/" in topic:
                 self.outbox.append((topic, payload, is_event))
-            return
+            return None
         info = self.client.publish(topic, payload, qos=1, retain=retain)
         if is_event:
             self.tally.events_sent += 1
         else:
             self.tally.other_sent += 1
         self.pending[info.mid] = is_event
+        return info.mid
 
     # --- what a box says -------------------------------------------------------------------
     def stats(self) -> None:

@@ -26,10 +26,14 @@ HOST = "127.0.0.1"
 BROKER_CONF = """\
 listener {port} {host}
 allow_anonymous true
-persistence false
+persistence {persistence}
+persistence_location {folder}/
+autosave_interval 60
 set_tcp_nodelay true
 max_connections -1
 max_queued_messages 1000000
+max_queued_bytes 268435456
+log_dest file {folder}/mosquitto.log
 """
 
 
@@ -52,8 +56,11 @@ def wait_port(port: int, proc: subprocess.Popen[bytes], what: str, timeout_s: fl
 
 
 class Rig:
-    def __init__(self, tmp: Path, district: Path, hubs: int) -> None:
-        self.tmp, self.district, self.n = tmp, district, hubs
+    def __init__(self, tmp: Path, district: Path, hubs: int, persistent: bool = False) -> None:
+        """``persistent``: the broker keeps its sessions on disk, as the shipped one does
+        (``docker/mosquitto``), so a restart (``restart_broker``) loses no session."""
+        self.tmp, self.district, self.n, self.persistent = tmp, district, hubs, persistent
+        self.broker: subprocess.Popen[bytes] | None = None
         tag = uuid.uuid4().hex[:8]
         self.topic_prefix = f"county-{tag}"
         self.redis_prefix = f"county{tag}"
@@ -75,10 +82,15 @@ class Rig:
         self.procs.append(redis)
         wait_port(self.redis_port, redis, "redis-server")
         conf = self.tmp / "mosquitto.conf"
-        conf.write_text(BROKER_CONF.format(port=self.mqtt_port, host=HOST))
-        broker = subprocess.Popen(["mosquitto", "-c", str(conf)], stderr=subprocess.DEVNULL)
-        self.procs.append(broker)
-        wait_port(self.mqtt_port, broker, "mosquitto")
+        persistence = "true" if self.persistent else "false"
+        text = BROKER_CONF.format(
+            port=self.mqtt_port, host=HOST, persistence=persistence, folder=self.tmp
+        )
+        # started as root, mosquitto drops to user "mosquitto", which cannot write its
+        # sessions into our folder: a restart then lost every session (the hubs' shared
+        # subscription too), and what the boxes sent before the hubs were back (34 of 334)
+        conf.write_text(text + ("user root\n" if os.geteuid() == 0 else ""))
+        self._start_broker()
         env = {k: v for k, v in os.environ.items() if not k.startswith("GRIDWALL_")}
         env["GRIDWALL_HUB_TOKENS"] = f"county-{uuid.uuid4().hex} operator"
         for i, port in enumerate(self.http_ports):
@@ -97,6 +109,24 @@ class Rig:
             log = (self.tmp / f"hub-{i}.log").open("wb")
             self.hubs.append(subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=log))
         return self
+
+    def _start_broker(self) -> None:
+        self.broker = subprocess.Popen(
+            ["mosquitto", "-c", str(self.tmp / "mosquitto.conf")], stderr=subprocess.DEVNULL
+        )
+        wait_port(self.mqtt_port, self.broker, "mosquitto")
+
+    def restart_broker(self, outage_s: float) -> tuple[float, float]:
+        """An outage: the broker stops (SIGTERM: it saves its sessions), stays down
+        ``outage_s`` and starts again on the same port. Returns (down, up) as Unix seconds:
+        stopped, and listening again."""
+        assert self.broker is not None
+        self.broker.terminate()
+        self.broker.wait(60)
+        down = time.time()
+        time.sleep(outage_s)
+        self._start_broker()
+        return down, time.time()
 
     def _hub_config(self, i: int, port: int) -> dict[str, object]:
         return {
@@ -166,7 +196,7 @@ class Rig:
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait(5)
-        for p in reversed(self.procs):
+        for p in [*([self.broker] if self.broker else []), *reversed(self.procs)]:
             p.terminate()
             try:
                 p.wait(10)

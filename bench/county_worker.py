@@ -9,13 +9,13 @@ import random
 import socket
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import cv2
 import numpy as np
 import paho.mqtt.client as mqtt
-from county_boxes import SimBox, SimSettings, Tally
+from county_boxes import SimBox, SimSettings, Tally, now_ms
 from county_district import SimCamera
 
 DRAIN_S = 60.0  # after the run: how long the boxes may take to get their last PUBACKs
@@ -58,8 +58,14 @@ def attach(client: mqtt.Client, loop: asyncio.AbstractEventLoop) -> None:
 
 
 class Worker:
-    def __init__(self, plan: dict[str, list[SimCamera]], cfg: SimSettings, index: int) -> None:
-        self.cfg, self.index = cfg, index
+    def __init__(
+        self,
+        plan: dict[str, list[SimCamera]],
+        cfg: SimSettings,
+        index: int,
+        signals: Signals | None = None,
+    ) -> None:
+        self.cfg, self.index, self.signals = cfg, index, signals
         self.tally = Tally()
         self.rng = random.Random(cfg.seed * 1000 + index)
         snapshot = snapshot_jpeg(cfg.seed + index)
@@ -68,6 +74,8 @@ class Worker:
             for b, cams in plan.items()
         ]
         self.tasks: set[asyncio.Task[None]] = set()
+        for box in self.boxes:
+            box.outage = signals.outage if signals else None
 
     def spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
@@ -81,6 +89,10 @@ class Worker:
         t0 = time.monotonic()
         end = t0 + self.cfg.duration_s
         misc = asyncio.create_task(self._misc())
+        if self.signals is not None:
+            with self.signals.started.get_lock():
+                self.signals.started.value += 1
+            self.spawn(self._watch_outage(self.signals))
         if self.cfg.storm_at_s is not None:
             self._storm(t0 + self.cfg.storm_at_s)
         boxes = [self._box(b, t0 + self.rng.uniform(0, self.cfg.ramp_s), end) for b in self.boxes]
@@ -89,7 +101,7 @@ class Worker:
             t.cancel()
         for box in self.boxes:  # boxes that were down come back and drain their outboxes
             if not box.online:
-                box.client.reconnect()
+                self._reconnect(box, time.monotonic())
         for _ in range(int(DRAIN_S / 0.2)):  # until every box is back and its outbox drained
             if not any(b.pending or b.outbox or not b.online for b in self.boxes):
                 break
@@ -122,6 +134,29 @@ class Worker:
                 )
             await asyncio.sleep(1.0)
 
+    def _reconnect(self, box: SimBox, now: float) -> None:
+        """One reconnect attempt; a refused one is retried with the edge's backoff."""
+        try:
+            box.client.reconnect()
+            box.connecting_until = now + 10.0  # until its CONNACK (or a drop) is seen
+        except OSError:
+            if self.signals is not None and self.signals.broker_back.is_set():
+                self.tally.connect_errors_after_up += 1
+            box.connecting_until = now + box.retry_s
+            box.retry_s = min(2 * box.retry_s, 5.0)
+
+    async def _watch_outage(self, signals: Signals) -> None:
+        """When the broker is back: the moment every dropped box is back and every message
+        the outage held up (in flight or in the outbox) is acknowledged."""
+        while not signals.broker_back.is_set():  # noqa: ASYNC110 - a process-shared Event
+            await asyncio.sleep(0.05)
+        while True:
+            dropped = [b for b in self.boxes if b.outage_down or b.outage_back_at_ms]
+            if all(b.outage_back_at_ms and not b.replay for b in dropped):
+                self.tally.outage_drained_at_ms = now_ms()
+                return
+            await asyncio.sleep(0.05)
+
     def _storm(self, at: float) -> None:
         cams = [(box, cam) for box in self.boxes for cam in box.cameras]
         chosen = self.rng.sample(cams, round(len(cams) * self.cfg.storm_share))
@@ -140,6 +175,7 @@ class Worker:
         await asyncio.sleep(max(0.0, start - time.monotonic()))
         try:
             box.client.connect(cfg.host, cfg.port, keepalive=60)
+            box.connecting_until = time.monotonic() + 10.0
         except OSError:
             self.tally.refused += 1
             return
@@ -165,10 +201,28 @@ class Worker:
                 back_at = now + cfg.flap_down_s
             elif back_at is not None and now >= back_at:
                 back_at = None
-                box.client.reconnect()
-            await asyncio.sleep(1.0)
+                self._reconnect(box, now)
+            elif back_at is None and not box.online and now >= box.connecting_until:
+                self._reconnect(box, now)  # dropped by the broker (an outage): back in
+            await asyncio.sleep(1.0)  # a second a turn: p_alarm and p_flap are per second
 
 
-def worker_main(plan: dict[str, list[SimCamera]], cfg: SimSettings, index: int, out: Any) -> None:
+@dataclass(frozen=True)
+class Signals:
+    """Shared with the bench during a broker outage: ``outage`` set just before the broker
+    stops, ``broker_back`` once it listens again; each worker counts itself in ``started``."""
+
+    outage: Any
+    broker_back: Any
+    started: Any
+
+
+def worker_main(
+    plan: dict[str, list[SimCamera]],
+    cfg: SimSettings,
+    index: int,
+    out: Any,
+    signals: Signals | None = None,
+) -> None:
     """Process entry: run this worker's boxes, put its tally on ``out``."""
-    out.put(asyncio.run(Worker(plan, cfg, index).run()))
+    out.put(asyncio.run(Worker(plan, cfg, index, signals).run()))

@@ -284,7 +284,11 @@ class MqttLink:
             except (OSError, ValueError) as exc:
                 log.warning("MQTT connect to %s:%s failed: %s", self.conn.host, self.conn.port, exc)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
+                # once connected, a broker that is down (restarting) is retried every second
+                # at most: boxes are back 1-5 s after it, and Mosquitto 2.0.11 does not keep a
+                # shared subscription over a restart, so what boxes send before the hubs have
+                # subscribed again is lost (docs/scale.md, "Broker at fleet size")
+                delay = min(delay * 2, 1.0 if self.connects else 10.0)
                 continue
             self._accepted = False
             await self._lost.wait()
