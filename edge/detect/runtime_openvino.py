@@ -10,6 +10,7 @@ Two settings differ from OpenVINO's defaults, on purpose:
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -40,12 +41,17 @@ class OpenVinoRuntime:
             "PERFORMANCE_HINT": "LATENCY",
             "NUM_STREAMS": 1,
         }
-        compiled = core.compile_model(model, "CPU", config)
-        self._request = compiled.create_infer_request()
+        self._compiled = core.compile_model(model, "CPU", config)
+        # one infer request per thread: the box's camera pipelines share one detector, and an
+        # infer request (unlike an ONNX Runtime session) must not run two inferences at once
+        self._local = threading.local()
         self.input_shape: tuple[Dim, ...] = _dims(model.inputs[0].get_partial_shape())
         self.output_shape: tuple[Dim, ...] = _dims(model.outputs[0].get_partial_shape())
 
     def infer(self, batch: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-        self._request.infer({0: batch})
+        request = getattr(self._local, "request", None)
+        if request is None:
+            request = self._local.request = self._compiled.create_infer_request()
+        request.infer({0: batch})
         # the output tensor is the request's own buffer, overwritten by the next infer: copy
-        return np.array(self._request.get_output_tensor(0).data, np.float32, copy=True)
+        return np.array(request.get_output_tensor(0).data, np.float32, copy=True)

@@ -8,6 +8,7 @@ at most 0.08 apart (0.051 the most seen here). Skipped, with the reason, where O
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import cv2
@@ -141,3 +142,30 @@ def test_openvino_int8_matches_onnxruntime_within_quantisation(
         assert not _matched(b, a, 0.35, 0.08), _matched(b, a, 0.35, 0.08)
         found += int((a.confidence >= 0.35).sum())
     assert found >= 10, "the frames must show something to compare"
+
+
+@needs_openvino
+def test_openvino_serves_pipelines_on_several_threads(
+    frames: list[npt.NDArray[np.uint8]],
+) -> None:
+    """The box's camera pipelines share one detector: inferences from several threads at
+    once each get their own frame's answer."""
+    rt = load_runtime("openvino", ONNX_FP32, 1)
+    blobs = [to_blob(letterbox(f, 320)[0]) for f in frames]
+    want = [rt.infer(b) for b in blobs]
+    errors: list[str] = []
+    start = threading.Barrier(3)
+
+    def work(k: int) -> None:
+        start.wait()
+        for n in range(12):
+            i = (k + n) % len(blobs)
+            if not np.array_equal(rt.infer(blobs[i]), want[i]):
+                errors.append(f"thread {k} frame {i}")
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
