@@ -89,6 +89,12 @@ class RecordingIndex:
         with self._lock:
             self._db.execute("DELETE FROM segments WHERE segment_id = ?", (segment_id,))
 
+    def remove_segments(self, segment_ids: list[int]) -> None:
+        with self._lock:
+            self._db.executemany(
+                "DELETE FROM segments WHERE segment_id = ?", ((i,) for i in segment_ids)
+            )
+
     def segment(self, segment_id: int) -> Segment | None:
         with self._lock:
             row = self._db.execute(
@@ -108,6 +114,36 @@ class RecordingIndex:
         with self._lock:
             rows = self._db.execute(query + " ORDER BY start_ms, segment_id", args).fetchall()
         return [_segment(r) for r in rows]
+
+    def totals(self) -> tuple[int, int | None]:
+        """(bytes of every segment, the earliest end), without listing them."""
+        with self._lock:
+            total, oldest = self._db.execute(
+                "SELECT COALESCE(SUM(size_bytes), 0), MIN(end_ms) FROM segments"
+            ).fetchone()
+        return int(total), oldest
+
+    def segment_infos(self) -> list[SegmentInfo]:
+        """Every segment as retention sees it (no paths: the lean listing of a full pass)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT segment_id, camera_id, start_ms, end_ms, size_bytes, open FROM segments"
+            ).fetchall()
+        return [SegmentInfo(r[0], r[1], r[2], r[3], r[4], bool(r[5])) for r in rows]
+
+    def paths_of(self, segment_ids: list[int]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        with self._lock:
+            for k in range(0, len(segment_ids), 500):
+                chunk = segment_ids[k : k + 500]
+                marks = ",".join("?" * len(chunk))
+                out.update(
+                    self._db.execute(
+                        f"SELECT segment_id, path FROM segments WHERE segment_id IN ({marks})",
+                        chunk,
+                    ).fetchall()
+                )
+        return out
 
     def open_segments(self) -> list[Segment]:
         with self._lock:

@@ -31,6 +31,7 @@ def policy_of(s: RecordingSettings) -> RetentionPolicy:
     return RetentionPolicy(
         max_age_ms=round(s.max_age_h * 3_600_000),
         budget_bytes=round(s.disk_budget_mb * 1_000_000),
+        low_water_bytes=round(s.disk_budget_mb * 1_000_000 * (1 - s.low_water_percent / 100)),
         pre_ms=round(s.alarm_pre_s * 1000),
         post_ms=round(s.alarm_post_s * 1000),
         keep_after_close_ms=round(s.keep_after_close_h * 3_600_000),
@@ -230,11 +231,18 @@ class Recorder:
 
     # retention
     def apply_retention(self) -> RetentionPlan:
+        """One pass: nothing listed while the segments fit the budget and none is past the
+        maximum age (the usual pass); else the plan over every segment, applied."""
         now = self._now_ms()
-        segments = [s.info for s in self.index.segments()]
+        total, oldest_end = self.index.totals()
+        old = oldest_end is not None and oldest_end < now - self.policy.max_age_ms
+        if total <= self.policy.budget_bytes and not old:
+            self.last_plan = RetentionPlan((), (), 0)
+            return self.last_plan
         marks = [a.mark for a in self.index.alarms()]
-        plan = plan_retention(segments, marks, self.policy, now)
-        paths = {s.info.segment_id: s.path for s in self.index.segments()}
+        plan = plan_retention(self.index.segment_infos(), marks, self.policy, now)
+        paths = self.index.paths_of([d.segment_id for d in plan.deletions])
+        gone: list[int] = []
         for d in plan.deletions:
             path = self.root / paths[d.segment_id]
             try:
@@ -242,7 +250,8 @@ class Recorder:
             except OSError as exc:
                 log.warning("recording: cannot delete %s: %s", path, exc)
                 continue
-            self.index.remove_segment(d.segment_id)
+            gone.append(d.segment_id)
+        self.index.remove_segments(gone)
         if plan.over_budget_bytes:
             log.warning(
                 "recording: %d bytes over the disk budget, held by alarms' clips",

@@ -21,6 +21,9 @@ class RecordingSettings(BaseModel):
     """A new segment starts at the first keyframe after this long."""
     disk_budget_mb: Annotated[float, Field(ge=1, le=100_000_000)] = 20_000.0
     """The segments of every camera together; past it the oldest unprotected ones go."""
+    low_water_percent: Annotated[float, Field(ge=0, le=50)] = 2.0
+    """Once over the budget, delete this much more than needed, so retention then finds
+    nothing to do for a while (a pass with work lists every segment)."""
     max_age_h: Annotated[float, Field(gt=0, le=24 * 3660)] = 7 * 24.0
     """Segments that ended longer ago than this go (unless an alarm's clip holds them)."""
     alarm_pre_s: Annotated[float, Field(ge=0, le=3600)] = 30.0
@@ -31,7 +34,9 @@ class RecordingSettings(BaseModel):
     """How long an alarm's clip stays protected after its case is closed."""
     max_protect_h: Annotated[float, Field(gt=0, le=24 * 3660)] = 30 * 24.0
     """No alarm protects its clip longer than this after it began (a case never closed)."""
-    retention_interval_s: Annotated[float, Field(ge=0.1, le=3600)] = 30.0
+    retention_interval_s: Annotated[float, Field(ge=0.1, le=3600)] = 60.0
+    """How often retention runs; a pass with work lists every segment (measured in
+    ``docs/video.md``: about a second for a month of 16 cameras)."""
     rendition: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")] = "main"
     """For a camera that sends no H.264 of its own (synthetic, file, USB, H.265): the box's
     encoded rendition recorded, the one encoder viewers of that rendition share (the box's

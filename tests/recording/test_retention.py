@@ -4,6 +4,7 @@ age) holds its segments whatever the pressure. Pure: no files, no clock."""
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 
 import pytest
@@ -14,6 +15,7 @@ from edge.recording.retention import (
     RetentionPolicy,
     SegmentInfo,
     clip_window,
+    is_protected,
     plan_retention,
     protected_until,
 )
@@ -191,3 +193,44 @@ def test_clip_window_and_protection_end(
 ) -> None:
     assert clip_window(alarm, POLICY) == window
     assert protected_until(alarm, POLICY) == until
+
+
+def test_the_protection_lookup_agrees_with_checking_every_alarm() -> None:
+    """Merged, sorted windows (the fast lookup) against the plain definition, on random
+    segments and alarms of three cameras, some closed, some active, some expired."""
+    rng = random.Random(7)
+    cams = ("c1", "c2", "c3")
+    segments = [
+        seg(i, NOW - rng.randrange(60 * H), rng.randrange(500, 2_000), rng.choice(cams))
+        for i in range(1, 400)
+    ]
+    alarms = []
+    for _ in range(60):
+        start = NOW - rng.randrange(60 * H)
+        end = None if rng.random() < 0.1 else start + rng.randrange(5 * MIN)
+        closed = None if end is None or rng.random() < 0.5 else end + rng.randrange(10 * H)
+        alarms.append(AlarmMark(rng.choice(cams), start, end, closed))
+
+    def plain(s: SegmentInfo) -> bool:
+        return any(
+            a.camera_id == s.camera_id
+            and protected_until(a, POLICY) > NOW
+            and s.start_ms <= clip_window(a, POLICY)[1]
+            and s.end_ms >= clip_window(a, POLICY)[0]
+            for a in alarms
+        )
+
+    got = {s.segment_id for s in segments if is_protected(s, alarms, POLICY, NOW)}
+    assert got == {s.segment_id for s in segments if plain(s)}
+    assert 20 < len(got) < 380  # the draw protects some and not others
+    plan = plan_retention(segments, alarms, replace(POLICY, budget_bytes=100_000), NOW)
+    assert not {d.segment_id for d in plan.deletions} & got
+
+
+def test_over_the_budget_it_deletes_down_to_the_low_water_mark() -> None:
+    segments = hour_of_segments()[:12]  # 12,000 bytes against 10,000
+    policy = replace(POLICY, low_water_bytes=7_500)
+    plan = plan_retention(segments, [], policy, NOW)
+    assert [d.segment_id for d in plan.deletions] == [1, 2, 3, 4, 5]  # down to 7,000
+    under = plan_retention(segments[:9], [], policy, NOW)  # 9,000: under the budget
+    assert under.deletions == ()
