@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import multiprocessing as mp
 import os
@@ -31,6 +32,7 @@ from typing import Any
 
 from county_boxes import SimSettings
 from county_district import write_district
+from county_push import StormPush, storm_alarms_in_redis
 from county_rig import Rig
 from county_worker import Signals, worker_main
 from hub_ingest import key_root, progress, quantile
@@ -149,11 +151,41 @@ def outage_figures(sent: dict[str, Any], times: dict[str, float] | None) -> dict
     }
 
 
+async def push_figures(rig: Rig, r: Redis, push: StormPush, stall_s: float) -> dict[str, Any]:
+    """After the boxes stopped: storm alarms in Redis, and the pushes, once every push the
+    hubs sent has arrived (or nothing moved for ``stall_s``)."""
+    last: tuple[float, int] = (-1.0, -1)
+    since = time.monotonic()
+    while True:
+        sent = await rig.metric_sum("gridwall_hub_webpush_sent")
+        failed = await rig.metric_sum("gridwall_hub_push_failures")
+        arrived = len(push.service.received)
+        if (sent + failed, arrived) != last:
+            last, since = (sent + failed, arrived), time.monotonic()
+        elif arrived >= sent + failed or time.monotonic() - since > stall_s:
+            break
+        await asyncio.sleep(0.5)
+    inbox = f"{key_root(rig.redis_prefix)}:inbox"
+    return {
+        "storm_alarms_in_redis": await storm_alarms_in_redis(r, inbox),
+        "pushes_sent_by_hubs": int(sent),
+        "push_failures": int(failed),
+    } | push.arrivals()
+
+
 async def one_run(
     args: argparse.Namespace, hubs: int, tmp: Path, district: Path, plan: dict[str, Any]
 ) -> dict[str, Any]:
     outage = args.storm_reconnect_at_s >= 0
-    with Rig(tmp, district, hubs, persistent=outage) as rig:
+    push = StormPush(tmp, district) if args.alarm_storm else None
+    with (
+        Rig(
+            tmp, district, hubs, persistent=outage, push=push.hub_config() if push else None
+        ) as rig,
+        contextlib.ExitStack() as stack,
+    ):
+        if push is not None:
+            stack.callback(push.stop)
         started = time.monotonic()
         await rig.ready(args.hub_start_timeout_s)
         hub_start_s = round(time.monotonic() - started, 1)
@@ -172,6 +204,8 @@ async def one_run(
             seed=args.seed,
         )
         r = rig.redis()
+        if push is not None:
+            await push.subscribe_all(r, key_root(rig.redis_prefix))
         before = await rig.histogram()
         cpu0 = rig.cpu_seconds()
         t0 = time.monotonic()
@@ -190,42 +224,47 @@ async def one_run(
         elapsed = time.monotonic() - t0
         stop.set()
         await watcher
+        pushed = await push_figures(rig, r, push, args.stall_s) if push else {}
         cpu1 = rig.cpu_seconds()
         after = await rig.histogram()
         arrived, _ = await progress(r, rig.redis_prefix)
         dead = int(await r.xlen(f"{key_root(rig.redis_prefix)}:dead"))
         info = await r.info("memory")
         await r.aclose()
-        return {
-            "hubs": hubs,
-            "boxes": args.boxes,
-            "cameras": args.boxes * args.cameras_per_box,
-            "hub_start_s": hub_start_s,
-            "boxes_connected_at_end": sent["connected_at_end"],
-            "connect_refused": sent["refused"],
-            "events_acked_by_broker": sent["events_acked"],
-            "events_in_redis": arrived,
-            "alerts_per_s": round(sent["events_acked"] / elapsed, 1),
-            "messages_per_s": round((sent["events_acked"] + sent["other_acked"]) / elapsed, 1),
-            "snapshot_mb": round(sent["snapshot_bytes"] / 2**20, 1),
-            "alarms_started": sent["alarms_started"],
-            "storm_alarms": sent["storm_alarms"],
-            "flaps": sent["flaps"],
-            "events_replayed": sent["events_replayed"],
-            "publish_to_case_p50_ms": quantile(before, after, 0.5),
-            "publish_to_case_p99_ms": quantile(before, after, 0.99),
-            "max_backlog": seen["max_backlog"],
-            "settle_s": round(waited, 1),
-            "dead_letters": dead,
-            "lost": max(lost, 0),
-            "unacked_events": sent["unacked_events"],
-            "seconds": round(elapsed, 1),
-            "hub_cpu_pct": [
-                round(100 * (b - a) / elapsed, 1) for a, b in zip(cpu0, cpu1, strict=True)
-            ],
-            "hub_rss_mb": rig.rss_mb(),
-            "redis_used_mb": round(int(info["used_memory"]) / 2**20, 1),
-        } | outage_figures(sent, times)
+        return (
+            {
+                "hubs": hubs,
+                "boxes": args.boxes,
+                "cameras": args.boxes * args.cameras_per_box,
+                "hub_start_s": hub_start_s,
+                "boxes_connected_at_end": sent["connected_at_end"],
+                "connect_refused": sent["refused"],
+                "events_acked_by_broker": sent["events_acked"],
+                "events_in_redis": arrived,
+                "alerts_per_s": round(sent["events_acked"] / elapsed, 1),
+                "messages_per_s": round((sent["events_acked"] + sent["other_acked"]) / elapsed, 1),
+                "snapshot_mb": round(sent["snapshot_bytes"] / 2**20, 1),
+                "alarms_started": sent["alarms_started"],
+                "storm_alarms": sent["storm_alarms"],
+                "flaps": sent["flaps"],
+                "events_replayed": sent["events_replayed"],
+                "publish_to_case_p50_ms": quantile(before, after, 0.5),
+                "publish_to_case_p99_ms": quantile(before, after, 0.99),
+                "max_backlog": seen["max_backlog"],
+                "settle_s": round(waited, 1),
+                "dead_letters": dead,
+                "lost": max(lost, 0),
+                "unacked_events": sent["unacked_events"],
+                "seconds": round(elapsed, 1),
+                "hub_cpu_pct": [
+                    round(100 * (b - a) / elapsed, 1) for a, b in zip(cpu0, cpu1, strict=True)
+                ],
+                "hub_rss_mb": rig.rss_mb(),
+                "redis_used_mb": round(int(info["used_memory"]) / 2**20, 1),
+            }
+            | outage_figures(sent, times)
+            | pushed
+        )
 
 
 async def main() -> None:
@@ -252,7 +291,15 @@ async def main() -> None:
         "shipped) stops for --outage-s and starts again; every box reconnects and drains",
     )
     ap.add_argument("--outage-s", type=float, default=5.0, help="how long the broker is down")
+    ap.add_argument(
+        "--alarm-storm",
+        action="store_true",
+        help="Web Push on: every responder subscribed at a push service of the bench's own; "
+        "reports the storm's alarms found in Redis and the pushes that arrived",
+    )
     args = ap.parse_args()
+    if args.alarm_storm and args.storm_at_s < 0:
+        ap.error("--alarm-storm needs the storm (--storm-at-s 0 or more)")
     if args.storm_reconnect_at_s >= 0 and args.storm_reconnect_at_s >= args.duration_s:
         ap.error("--storm-reconnect-at-s must be within --duration-s")
     if args.storm_at_s >= 0 and args.storm_at_s + args.storm_window_s > args.duration_s:

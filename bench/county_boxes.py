@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,8 @@ from contracts.messages import AlertEvent, Availability, BoxStats, CameraStats, 
 from contracts.topics import TopicKind, topic_for
 
 RULES = {"06901": "gas_cylinder_stack", "08004": "dust"}
+STORM_EVENT = re.compile(r"-s[0-9]{6}$")
+"""The event ids of a storm's alarms."""
 
 
 @dataclass(frozen=True)
@@ -217,12 +220,14 @@ class SimBox:
             topic_for(self.cfg.topic_prefix, TopicKind.STATS, self.box_id), encode(msg), False
         )
 
-    async def alarm(self, cam: SimCamera, hold_s: float) -> None:
-        """One alarm's lifecycle: snapshot, new, updates while it holds, end."""
+    async def alarm(self, cam: SimCamera, hold_s: float, storm: bool = False) -> None:
+        """One alarm's lifecycle: snapshot, new, updates while it holds, end. A storm's
+        alarms carry ``s`` before their number (``STORM_EVENT``), so they can be counted."""
         self.alarm_no += 1
         self.tally.alarms_started += 1
         category = self.rng.choice(cam.categories)
-        event_id = f"{cam.camera_id}-{cam.zone_id}-{category}-{self.alarm_no:06d}"
+        mark = "s" if storm else ""
+        event_id = f"{cam.camera_id}-{cam.zone_id}-{category}-{mark}{self.alarm_no:06d}"
         high = self.rng.random() < self.cfg.high_confidence_share
         confidence = 0.97 if high else 0.6
         started = now_ms()

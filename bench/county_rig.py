@@ -56,10 +56,19 @@ def wait_port(port: int, proc: subprocess.Popen[bytes], what: str, timeout_s: fl
 
 
 class Rig:
-    def __init__(self, tmp: Path, district: Path, hubs: int, persistent: bool = False) -> None:
+    def __init__(
+        self,
+        tmp: Path,
+        district: Path,
+        hubs: int,
+        persistent: bool = False,
+        push: dict[str, object] | None = None,
+    ) -> None:
         """``persistent``: the broker keeps its sessions on disk, as the shipped one does
-        (``docker/mosquitto``), so a restart (``restart_broker``) loses no session."""
+        (``docker/mosquitto``), so a restart (``restart_broker``) loses no session.
+        ``push``: the hubs' ``push:`` settings (Web Push on)."""
         self.tmp, self.district, self.n, self.persistent = tmp, district, hubs, persistent
+        self.push = push
         self.broker: subprocess.Popen[bytes] | None = None
         tag = uuid.uuid4().hex[:8]
         self.topic_prefix = f"county-{tag}"
@@ -129,7 +138,7 @@ class Rig:
         return down, time.time()
 
     def _hub_config(self, i: int, port: int) -> dict[str, object]:
-        return {
+        return ({"push": self.push} if self.push else {}) | {
             "district_dir": str(self.district),
             "mqtt": {
                 "url": f"mqtt://{HOST}:{self.mqtt_port}",
@@ -174,6 +183,16 @@ class Rig:
                     le = float("inf") if m[1] == "+Inf" else float(m[1])
                     out[le] = out.get(le, 0.0) + float(m[2])
         return out
+
+    async def metric_sum(self, name: str) -> float:
+        """A counter of the hubs' ``/metrics`` (``{name}_total``), added over the hubs."""
+        total = 0.0
+        async with httpx.AsyncClient(timeout=10) as c:
+            for port in self.http_ports:
+                text = (await c.get(f"http://{HOST}:{port}/metrics")).text
+                m = re.search(rf"^{name}_total (\S+)$", text, re.M)
+                total += float(m[1]) if m else 0.0
+        return total
 
     def cpu_seconds(self) -> list[float]:
         out = []

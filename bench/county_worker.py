@@ -168,7 +168,7 @@ class Worker:
     async def _storm_alarm(self, box: SimBox, cam: SimCamera, at: float) -> None:
         await asyncio.sleep(max(0.0, at - time.monotonic()))
         self.tally.storm_alarms += 1
-        await box.alarm(cam, self.cfg.storm_hold_s)
+        await box.alarm(cam, self.cfg.storm_hold_s, storm=True)
 
     async def _box(self, box: SimBox, start: float, end: float) -> None:
         cfg = self.cfg

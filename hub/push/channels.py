@@ -15,6 +15,7 @@ from contracts.codec import encode
 from contracts.messages import ResponderPush
 from hub.push.subscriptions import SubscriptionStore
 from hub.push.webpush import SubscriptionGone, WebPushSender
+from hub.services.metrics import METRICS
 
 log = logging.getLogger(__name__)
 LIVE_MAXLEN = 200
@@ -37,6 +38,7 @@ class WebPushChannel:
         for sub in await self.subs.of(push.person_id):
             try:
                 await self.sender.send(sub, push)
+                METRICS.webpush_sent.inc()
             except SubscriptionGone:
                 log.info("push subscription of %s is gone: removed", push.person_id)
                 await self.subs.remove(push.person_id, sub.endpoint)

@@ -24,6 +24,7 @@ from hub.domain.push_policy import OnCase, PushPolicy, Release, Verdict, notices
 from hub.push.cancellation import raise_if_cancelled
 from hub.push.channels import PushChannel
 from hub.push.policy_store import SharedPushPolicy
+from hub.services.metrics import METRICS
 from hub.store.cases import CaseStore
 from hub.store.keys import Keys
 
@@ -126,6 +127,7 @@ class PushFanout:
             await channel.send(push)
         except Exception:  # one channel failing never stops the others
             self.failures += 1
+            METRICS.push_failures.inc()
             log.exception("push %s via %s failed", push.push_id, channel.name)
 
     # --- the loop ------------------------------------------------------------------------

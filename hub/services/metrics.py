@@ -58,6 +58,13 @@ class HubMetrics:
             ),
             registry=r,
         )
+        # hub/push: what the fan-out handed to a push service, and sends that failed
+        self.webpush_sent = Counter(
+            "gridwall_hub_webpush_sent", "Web Push requests a push service accepted", registry=r
+        )
+        self.push_failures = Counter(
+            "gridwall_hub_push_failures", "Pushes a channel failed to send", registry=r
+        )
         self.sessions_swept = Counter(
             "gridwall_hub_sessions_swept", "Sessions of dead hubs taken over and ended", registry=r
         )

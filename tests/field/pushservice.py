@@ -10,6 +10,7 @@ import base64
 import json
 import os
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -33,6 +34,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    at_s: float = field(default_factory=time.time)  # when it arrived (Unix seconds)
 
 
 @dataclass

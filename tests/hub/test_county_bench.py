@@ -1,6 +1,7 @@
 """bench/county.py on a tiny county: the simulated boxes connect, alarm (a storm included)
 and flap against the real broker and a real hub process, and the bench finds every event the
-broker acknowledged in the hub's Redis (lost 0), so its figures at county size can be read."""
+broker acknowledged in the hub's Redis (lost 0), so its figures at county size can be read;
+the storm's pushes arrive at a Web Push service; a broker restart brings every box back."""
 
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ def test_county_bench_short_run_loses_nothing() -> None:
             "--flaps-per-box-hour=600",
             "--stall-s=10",
             "--hub-start-timeout-s=120",
+            "--alarm-storm",
         ],
         cwd=REPO,
         capture_output=True,
@@ -58,6 +60,11 @@ def test_county_bench_short_run_loses_nothing() -> None:
     assert run["lost"] == 0 and run["dead_letters"] == 0 and run["unacked_events"] == 0
     assert run["publish_to_case_p99_ms"] is not None
     assert run["hub_rss_mb"][0] > 0 and run["redis_used_mb"] > 0
+    # --alarm-storm: every storm alarm is in Redis, and every push the hub sent arrived at
+    # the push service, VAPID-signed and decrypted with the responder's browser key
+    assert run["storm_alarms_in_redis"] == run["storm_alarms"], run
+    assert run["pushes_sent_by_hubs"] > 0 and run["push_failures"] == 0, run
+    assert run["pushes_decrypted"] == run["pushes_arrived"] == run["pushes_sent_by_hubs"], run
 
 
 @pytest.mark.skipif(
