@@ -18,18 +18,17 @@ PHOTO = [("photos", ("p.jpg", jpeg(), "image/jpeg"))]
 async def _step_only(hub: Hub, ref: str, lon: float) -> tuple[str, str]:
     """What a first attempt did before it died: the atomic step alone."""
     intake = hub.rt.redis.register_script(INTAKE_FILE)
+    k = hub.rt.keys
     out = await intake(
-        keys=[],
+        keys=[
+            k.intake_ref("grid_member", ref),
+            k.open_cases("339901001001007", "06010"),
+            k.case_seq("339901:20261123"),
+        ],
         args=[
-            hub.rt.keys.prefix,
-            "grid_member",
-            ref,
-            "339901001001007",
-            "06010",
             repr(lon),
             repr(PILE[1]),
             60,
-            "339901:20261123",
             "33990120261123" + "2",
             "1",
             3600,
