@@ -72,6 +72,7 @@ class PacketTap:
         self._lock = threading.Lock()
         self._subs: dict[str, list[PacketSubscription]] = {}
         self._last: dict[str, CameraPacket] = {}
+        self._codecs: dict[str, str] = {}
 
     def subscribe(self, camera_id: str, maxlen: int = 120) -> PacketSubscription:
         sub = PacketSubscription(self, camera_id, maxlen)
@@ -83,6 +84,16 @@ class PacketTap:
         """The last packet the camera sent (its codec and size), or None if it sent none."""
         with self._lock:
             return self._last.get(camera_id)
+
+    def announce(self, camera_id: str, codec: str) -> None:
+        """The camera's codec as its source found it (also when it publishes nothing: an
+        H.265 camera), so a consumer can tell "not H.264" from "not sending yet"."""
+        with self._lock:
+            self._codecs[camera_id] = codec
+
+    def codec(self, camera_id: str) -> str | None:
+        with self._lock:
+            return self._codecs.get(camera_id)
 
     def publish(self, packet: CameraPacket) -> None:
         with self._lock:

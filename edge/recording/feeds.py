@@ -5,6 +5,9 @@
 - `RenditionFeed`: a camera with no H.264 of its own (synthetic, file, USB, H.265) is
   recorded from the box's encoded rendition (``main``): the recorder is one more client of
   that rendition's single encoder, which viewers share, so nothing is encoded twice.
+- `RtspFeed`: an RTSP camera: its own packets while its source says it sends H.264; once
+  the source says another codec (H.265, which browsers cannot be counted on to play), the
+  box's rendition instead.
 
 Both drop to the next keyframe when the recorder falls behind, never growing memory.
 """
@@ -15,6 +18,8 @@ import asyncio
 import contextlib
 import logging
 import queue
+import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Protocol
 
@@ -45,6 +50,57 @@ class TapFeed:
 
     def close(self) -> None:
         self._sub.close()
+
+
+class RtspFeed:
+    def __init__(
+        self,
+        tap: PacketTap,
+        camera_id: str,
+        make_rendition: Callable[[], PacketFeed] | None,
+    ) -> None:
+        self.camera_id = camera_id
+        self._tap = tap
+        self._feed: PacketFeed = TapFeed(tap, camera_id)
+        self._make_rendition = make_rendition
+        self.switched = False
+
+    def get(self, timeout_s: float) -> RecPacket | None:
+        codec = self._tap.codec(self.camera_id)
+        if not self.switched and codec not in (None, "h264"):
+            self._switch(codec)
+        return self._feed.get(timeout_s)
+
+    def _switch(self, codec: str) -> None:
+        self.switched = True
+        self._feed.close()
+        if self._make_rendition is None:
+            log.warning(
+                "recording %s: the camera sends %s and the box has no H.264 rendition to "
+                "record instead: not recorded",
+                self.camera_id,
+                codec,
+            )
+            self._feed = _Nothing()
+            return
+        log.info(
+            "recording %s: the camera sends %s: recording the box's rendition",
+            self.camera_id,
+            codec,
+        )
+        self._feed = self._make_rendition()
+
+    def close(self) -> None:
+        self._feed.close()
+
+
+class _Nothing:
+    def get(self, timeout_s: float) -> RecPacket | None:
+        time.sleep(timeout_s)
+        return None
+
+    def close(self) -> None:
+        return None
 
 
 class RenditionFeed:

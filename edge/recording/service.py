@@ -2,15 +2,18 @@
 box's video server, which serves them to the hub.
 
 Recording needs that server (``GRIDWALL_EDGE_VIDEO``): the hub reaches recordings the way
-it reaches live video. An RTSP camera is recorded from its own H.264 packets; any other
-camera from the box's encoded rendition, which must then be H.264.
+it reaches live video. An RTSP camera is recorded from its own H.264 packets (one that turns
+out to send H.265, from the box's rendition when the box encodes H.264); any other camera
+from the box's encoded rendition, which must then be H.264.
 """
 
 from __future__ import annotations
 
+from functools import partial
+
 from contracts.cameras import Camera, UrlStream
 from edge.packet_tap import PacketTap
-from edge.recording.feeds import PacketFeed, RenditionFeed, TapFeed
+from edge.recording.feeds import PacketFeed, RenditionFeed, RtspFeed
 from edge.recording.http import RecordingRoutes
 from edge.recording.recorder import Recorder
 from edge.recording.settings import RecordingSettings
@@ -49,14 +52,20 @@ def start_recording(
             f"recording.rendition {settings.rendition!r} is not one of the box's renditions "
             f"{sorted(server.settings.renditions)}"
         )
+    can_encode = (
+        server.settings.codec == "h264" and settings.rendition in server.settings.renditions
+    )
+
+    def rendition(camera_id: str) -> RenditionFeed:
+        return RenditionFeed(server, video.loop, camera_id, settings.rendition)
+
     feeds: dict[str, PacketFeed] = {}
     for cam in chosen:
-        if own_h264(cam):
-            feeds[cam.camera_id] = TapFeed(packets, cam.camera_id)
+        cid = cam.camera_id
+        if own_h264(cam):  # an H.265 one falls back to the rendition, when the box has it
+            feeds[cid] = RtspFeed(packets, cid, partial(rendition, cid) if can_encode else None)
         else:
-            feeds[cam.camera_id] = RenditionFeed(
-                server, video.loop, cam.camera_id, settings.rendition
-            )
+            feeds[cid] = rendition(cid)
     recorder = Recorder(settings, feeds).start()
     server.recordings = RecordingRoutes(recorder)
     return recorder

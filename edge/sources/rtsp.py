@@ -101,6 +101,8 @@ class RtspSource:
         stream = container.streams.video[0]
         stream.codec_context.options = {"err_detect": "explode"}
         self.codec = stream.codec_context.name
+        if self._packet_tap is not None:
+            self._packet_tap[0].announce(self._packet_tap[1], self.codec)
         self._stream = stream
         self._size_wh = (stream.width, stream.height)
         self._container = container
