@@ -76,10 +76,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     records.add_argument(
         "action",
-        choices=["migrate", "copy", "rebuild", "status", "evidence", "keygen", "public-key"],
+        choices=[
+            "migrate",
+            "copy",
+            "rebuild",
+            "status",
+            "sweep",
+            "evidence",
+            "keygen",
+            "public-key",
+        ],
         help="migrate: schema to the newest revision; copy: what the change stream holds "
         "past the position, then exit (a running hub copies by itself); rebuild: empty the "
         "history and copy every case log from Redis again; status: revision, rows, position; "
+        "sweep: delete evidence media past their case's retention (never of an open case); "
         "evidence CASE_NO OUT_DIR: a case's signed evidence bundle; keygen: make the "
         "evidence-signing key; public-key: print its public half and fingerprint",
     )

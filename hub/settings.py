@@ -172,9 +172,12 @@ class RecordsSettings(Strict):
     batch_max: Annotated[int, Field(ge=1, le=10_000)] = 500
     # Ed25519 key that signs evidence bundles (``python -m hub records keygen`` makes it)
     signing_key_file: Path = Path("var/hub/evidence-signing.key")
-    # how long a bundle's evidence is to be kept, by default and per category code
+    # how long a case's evidence is kept after its last event, by default and per category
+    # code (the media store's sweep and the bundle's keep_until)
     retention_days: Annotated[int, Field(ge=1, le=36_500)] = 730
     retention_days_by_category: dict[str, Annotated[int, Field(ge=1, le=36_500)]] = {}
+    # the object store of evidence media (content-addressed by SHA-256; hub.records.objects)
+    media_dir: Path = Path("var/hub/media")
     # CJK TrueType font the PDF assessment report is set in (its first face when a .ttc)
     pdf_font_file: Path = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 

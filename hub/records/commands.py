@@ -1,7 +1,8 @@
-"""``python -m hub records migrate|rebuild|status``: the case history's commands."""
+"""``python -m hub records migrate|copy|rebuild|status|sweep``: the case history's commands."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 from pathlib import Path
@@ -14,7 +15,10 @@ from hub.district import load_district
 from hub.district.load import county_code
 from hub.records.copier import Copier, position, rebuild, write_reference
 from hub.records.database import RecordsError, current_revision, migrate, open_engine, safe_url
+from hub.records.media import MediaKeeper
+from hub.records.objects import DirectoryStore
 from hub.records.schema import cases, events
+from hub.records.sweep import sweep
 from hub.settings import HubSettings, load_hub_settings
 from hub.store.keys import Keys
 from hub.store.redis_client import sync_redis
@@ -49,14 +53,26 @@ def run(action: str, config: Path) -> int:
             print(f"{safe_url(url)}: schema at revision {migrate(engine)}")
         elif action == "rebuild":
             migrate(engine)
-            n_cases, n_events = rebuild(engine, r, keys, load_district(settings.district_dir))
+            d = load_district(settings.district_dir)
+            n_cases, n_events = rebuild(engine, r, keys, d, keeper(settings, r, keys))
             print(f"{safe_url(url)}: rebuilt {n_cases} cases, {n_events} events from the log")
         elif action == "copy":
             migrate(engine)
             with engine.begin() as conn:
                 write_reference(conn, load_district(settings.district_dir))
-            n = copy_pending(Copier(engine, r, keys, settings.records.batch_max))
+            copier = Copier(engine, r, keys, settings.records.batch_max, keeper(settings, r, keys))
+            n = copy_pending(copier)
             print(f"{safe_url(url)}: copied {n} case events")
+        elif action == "sweep":
+            rs = settings.records
+            store = DirectoryStore(rs.media_dir)
+            now = dt.datetime.now(dt.UTC)
+            by_cat = rs.retention_days_by_category
+            done = sweep(engine, store, rs.retention_days, by_cat, now)
+            print(
+                f"{safe_url(url)}: {done.rows} media past retention swept, {done.objects} "
+                f"objects deleted from {rs.media_dir}, {done.shared} kept for other cases"
+            )
         elif action == "status":
             _status(engine, r, keys, url)
         else:
@@ -71,6 +87,10 @@ def run(action: str, config: Path) -> int:
         engine.dispose()
         r.close()
     return 0
+
+
+def keeper(settings: HubSettings, r: redis.Redis, keys: Keys) -> MediaKeeper:
+    return MediaKeeper(r, keys, DirectoryStore(settings.records.media_dir))
 
 
 def copy_pending(copier: Copier) -> int:

@@ -29,6 +29,7 @@ from hub.district import District
 from hub.domain.case_state import CaseEvent
 from hub.records import reference, rows
 from hub.records.database import COPY_LOCK
+from hub.records.media import MediaKeeper
 from hub.records.schema import (
     assignments,
     cases,
@@ -66,8 +67,16 @@ class Batch:
 
 
 class Copier:
-    def __init__(self, engine: Engine, r: redis.Redis, keys: Keys, batch_max: int) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        r: redis.Redis,
+        keys: Keys,
+        batch_max: int,
+        media: MediaKeeper | None = None,
+    ) -> None:
         self.engine, self.r, self.k, self.batch_max = engine, r, keys, batch_max
+        self.media = media  # evidence media into the object store with their events
 
     # --- the stream ----------------------------------------------------------------------
     def stream_state(self, pos: str = ZERO) -> tuple[str, bool]:
@@ -107,7 +116,7 @@ class Copier:
                     "the case logs",
                     pos,
                 )
-                n = sync_logs(conn, self.r, self.k)
+                n = sync_logs(conn, self.r, self.k, self.media)
                 save_position(conn, self.k.changes, newest)
                 return Batch(caught_up_from_logs=n, position=newest, newest=newest)
             raw: Any = self.r.xrange(self.k.changes, min=f"({pos}", max="+", count=self.batch_max)
@@ -115,6 +124,8 @@ class Copier:
                 return Batch(position=pos, newest=newest)
             found = list(case_events(raw))
             write_events(conn, found)
+            if self.media is not None:
+                self.media.keep(conn, found)
             crash_point("records_mid_batch")
             last = as_text(raw[-1][0])
             save_position(conn, self.k.changes, last)
@@ -187,9 +198,10 @@ def refresh_cases(conn: Connection, numbers: Sequence[str]) -> None:
             conn.execute(insert(table), values)
 
 
-def sync_logs(conn: Connection, r: redis.Redis, k: Keys) -> int:
-    """Copy what PostgreSQL lacks of every case log the hub holds; returns the events copied.
-    Each case's newest sequence number is compared, so a whole log is read only when new."""
+def sync_logs(conn: Connection, r: redis.Redis, k: Keys, media: MediaKeeper | None = None) -> int:
+    """Copy what PostgreSQL lacks of every case log the hub holds (and, with ``media``, the
+    evidence those events name); returns the events copied. Each case's newest sequence
+    number is compared, so a whole log is read only when new."""
     copied, start = 0, 0
     while True:
         raw: Any = r.zrange(k.cases, start, start + CHUNK - 1)
@@ -214,6 +226,8 @@ def sync_logs(conn: Connection, r: redis.Redis, k: Keys) -> int:
             for x in tail
         ]
         write_events(conn, found)
+        if media is not None:
+            media.keep(conn, found)
         copied += len(found)
 
 
@@ -229,15 +243,18 @@ def write_reference(conn: Connection, d: District) -> None:
             conn.execute(insert(table), values)
 
 
-def rebuild(engine: Engine, r: redis.Redis, k: Keys, d: District) -> tuple[int, int]:
+def rebuild(
+    engine: Engine, r: redis.Redis, k: Keys, d: District, media: MediaKeeper | None = None
+) -> tuple[int, int]:
     """Empty the case history and copy it again from the case logs, in one transaction
-    (readers see the old rows until it commits); returns (cases, events)."""
+    (readers see the old rows until it commits); returns (cases, events). ``media`` is not
+    emptied (Redis may no longer hold what it keeps); what it lacks is added."""
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": COPY_LOCK})
         newest, _ = Copier(engine, r, k, 1).stream_state()
         conn.execute(text("TRUNCATE events, cases, assignments, sources, records_position"))
         write_reference(conn, d)
-        n = sync_logs(conn, r, k)
+        n = sync_logs(conn, r, k, media)
         save_position(conn, k.changes, newest)
         total = conn.execute(select(func.count()).select_from(cases)).scalar_one()
     return int(total), n

@@ -1,5 +1,6 @@
 """``python -m hub records evidence CASE_NO OUT_DIR`` and ``keygen``: export a case's signed
-evidence bundle from Redis (the case log, its snapshots, photos and verification frames)."""
+evidence bundle: the case log from Redis, its snapshots, photos and verification frames from
+the object store where records keep them (``hub.records.media``), else from Redis."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import io
 import json
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,9 @@ from hub.records.bundle import (
     retention_days,
     retention_problems,
 )
+from hub.records.database import open_engine
+from hub.records.media import kept
+from hub.records.objects import DirectoryStore
 from hub.records.signing import (
     SigningKeyError,
     fingerprint,
@@ -42,9 +47,13 @@ from hub.store.redis_client import sync_redis
 EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "video/mp4": ".mp4"}
 
 
-def collect(r: redis.Redis, keys: Keys, no: str) -> tuple[dict[str, bytes], dict[str, Any]]:
-    """A case's files (path → bytes) and what the manifest says besides them. KeyError if the
-    hub has no such case."""
+def collect(
+    r: redis.Redis, keys: Keys, no: str, kept: Mapping[str, tuple[bytes, str]] | None = None
+) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """A case's files (path → bytes) and what the manifest says besides them: each medium
+    from the object store (``kept``: ``snapshot:{id}`` / ``media:{id}`` → bytes, content
+    type) where it is kept there, else from Redis. KeyError if the hub has no such case."""
+    kept = kept or {}
     raw: Any = r.lrange(keys.case_events(no), 0, -1)
     events = [json.loads(x) for x in raw]
     if not events:
@@ -57,13 +66,19 @@ def collect(r: redis.Redis, keys: Keys, no: str) -> tuple[dict[str, bytes], dict
     snaps, media = evidence_ids([events, view.facts, alarms])
     missing = []
     for sid in snaps:
-        data: Any = r.get(keys.snapshot(sid))
+        data: Any = kept[f"snapshot:{sid}"][0] if f"snapshot:{sid}" in kept else None
+        if data is None:
+            data = r.get(keys.snapshot(sid))
         if data is None:
             missing.append(f"snapshot {sid}")
         else:
             files[f"media/snapshot-{sid}.jpg"] = bytes(data)
     for mid in media:
-        m: Any = r.hgetall(f"{keys.prefix}:media:{mid}")
+        m: Any = (
+            {b"data": kept[f"media:{mid}"][0], b"type": kept[f"media:{mid}"][1].encode()}
+            if f"media:{mid}" in kept
+            else r.hgetall(f"{keys.prefix}:media:{mid}")
+        )
         if not m or b"data" not in m:
             missing.append(f"media {mid}")
         else:
@@ -73,7 +88,8 @@ def collect(r: redis.Redis, keys: Keys, no: str) -> tuple[dict[str, bytes], dict
     segno.make(no, error="m").save(qr, kind="svg", scale=6, border=4)
     files["case-qr.svg"] = qr.getvalue()
     category = str(view.facts.get("category") or "") or None
-    return files, {"category": category, "missing": missing, "reported_ms": view.reported_ms}
+    about = {"category": category, "missing": missing, "reported_ms": view.reported_ms}
+    return files, about | {"last_event_ms": int(events[-1]["at_ms"])}
 
 
 def export(settings: HubSettings, r: redis.Redis, no: str, out: Path, now_ms: int) -> list[str]:
@@ -81,9 +97,10 @@ def export(settings: HubSettings, r: redis.Redis, no: str, out: Path, now_ms: in
     rs = settings.records
     key = load_private(rs.signing_key_file)
     keys = Keys.for_district(settings.redis.key_prefix, county_code(settings.district_dir))
-    files, about = collect(r, keys, no)
+    files, about = collect(r, keys, no, kept_media(settings, no))
     days = retention_days(about["category"], rs.retention_days, rs.retention_days_by_category)
-    start = about["reported_ms"] or now_ms
+    # kept for the retention after the case's last event (hub.records.sweep)
+    start = about["last_event_ms"]
     extra = about | {"retention_days": days, "keep_until_ms": start + days * DAY_MS}
     manifest = make_manifest(no, files, now_ms, extra)
     if out.exists() and any(out.iterdir()):
@@ -95,6 +112,19 @@ def export(settings: HubSettings, r: redis.Redis, no: str, out: Path, now_ms: in
     (out / SIGNATURE).write_bytes(encode_signature(key.sign(manifest)))
     (out / PUBLIC_KEY).write_bytes(public_pem(key.public_key()))
     return sorted([*files, MANIFEST, SIGNATURE, PUBLIC_KEY])
+
+
+def kept_media(settings: HubSettings, no: str) -> dict[str, tuple[bytes, str]]:
+    """What the object store keeps of the case (none while records are off)."""
+    url = settings.records.database_url
+    if not url:
+        return {}
+    engine = open_engine(url)
+    try:
+        with engine.connect() as conn:
+            return kept(conn, DirectoryStore(settings.records.media_dir), no)
+    finally:
+        engine.dispose()
 
 
 def _json(doc: Any) -> bytes:

@@ -15,6 +15,8 @@ from redis.asyncio import Redis
 from hub.district import District
 from hub.records.copier import ZERO, Batch, Copier, stream_id, write_reference
 from hub.records.database import migrate, open_engine, safe_url
+from hub.records.media import MediaKeeper
+from hub.records.objects import DirectoryStore
 from hub.services.cancellation import raise_if_cancelled
 from hub.services.metrics import METRICS
 from hub.settings import HubSettings
@@ -34,7 +36,8 @@ class RecordsFollower:
         self.url = safe_url(url)
         self.engine = open_engine(url)
         self.sync_redis = sync_redis(settings.redis, socket_timeout=30)
-        self.copier = Copier(self.engine, self.sync_redis, keys, settings.records.batch_max)
+        keeper = MediaKeeper(self.sync_redis, keys, DirectoryStore(settings.records.media_dir))
+        self.copier = Copier(self.engine, self.sync_redis, keys, settings.records.batch_max, keeper)
         self.district, self.r, self.k = district, r, keys
         self.position = ZERO
         self.copied = 0

@@ -4,8 +4,9 @@
 (case number, sequence number): copying an event twice leaves one row. ``cases``,
 ``assignments`` and ``sources`` are derived from ``events`` alone (``hub.records.rows``), so a
 rebuild from the log gives the same rows. ``places``, ``departments`` and ``people`` come from
-the district configuration. ``records_position`` is where the copier stands in the hub's
-change stream. Alembic's migrations (``hub/records/migrations``) create exactly these tables.
+the district configuration. ``media`` names each evidence object a case keeps (revision
+0003; not derived from ``events``: a rebuild leaves it). ``records_position`` is where the
+copier stands in the hub's change stream. Alembic's migrations (``hub/records/migrations``) create exactly these tables.
 """
 
 from __future__ import annotations
@@ -143,6 +144,21 @@ sources = Table(
     Column("seq", Integer, nullable=False),  # the first event that named it
     _at("at", nullable=False),
     Index("sources_source_at", "source", "at"),
+)
+
+media = Table(
+    "media",
+    metadata,
+    Column("case_no", String(20), primary_key=True),
+    # snapshot:{id} or media:{id}, as the case's events, facts and alarms name it
+    Column("ref", String(200), primary_key=True),
+    Column("kind", String(16), nullable=False),  # snapshot, photo, clip, file
+    Column("content_type", String(64), nullable=False),
+    Column("sha256", String(64), nullable=False),  # the object's name in the store
+    Column("bytes", Integer, nullable=False),
+    _at("stored_at", nullable=False),
+    _at("deleted_at"),  # the retention sweep removed the object
+    Index("media_sha256", "sha256"),
 )
 
 records_position = Table(

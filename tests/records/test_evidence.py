@@ -162,7 +162,7 @@ async def test_bundle_verifies_and_any_altered_byte_fails(
     export(settings.model_copy(update={"records": longer}), sync_r, no, out2, MONDAY_9)
     m2 = json.loads((out2 / "manifest.json").read_text())
     assert m2["retention_days"] == 3650
-    assert m2["keep_until_ms"] == m2["reported_ms"] + 3650 * 86_400_000
+    assert m2["keep_until_ms"] == m2["last_event_ms"] + 3650 * 86_400_000  # after its last
     assert verify(out2) == []
 
 

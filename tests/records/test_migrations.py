@@ -61,7 +61,7 @@ def test_revision_0002_fills_ratings_and_supervision_of_cases_copied_before(
                     ),
                     {"seq": seq, "action": action, "data": data},
                 )
-        assert migrate(engine) == "0002"
+        assert migrate(engine, "0002") == "0002"
         with engine.connect() as conn:
             got = conn.execute(
                 text(

@@ -1,0 +1,172 @@
+"""Evidence that lasts: a case's media copied into the object store with its events (real
+PostgreSQL, real Redis), exported after Redis let them expire, the bundle verifying and one
+altered byte failing; the retention sweep removing only what is past retention."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+import redis as redis_sync
+from redis.asyncio import Redis
+from sqlalchemy import select, text
+
+from hub.records.commands import copy_pending
+from hub.records.copier import Copier
+from hub.records.database import migrate, open_engine
+from hub.records.evidence import export
+from hub.records.media import MediaKeeper
+from hub.records.objects import DirectoryStore, ObjectError
+from hub.records.schema import media
+from hub.records.sweep import sweep
+from hub.records.verify import verify
+from hub.runtime import HubRuntime
+from hub.settings import HubSettings
+from tests.hub.conftest import MONDAY_9
+from tests.records.test_evidence import JPEG, a_case, flip, rt, settings, sync_r
+
+__all__ = ["rt", "settings", "sync_r"]
+pytestmark = pytest.mark.integration
+
+
+def test_directory_store_is_content_addressed_and_checks_what_it_reads(tmp_path: Path) -> None:
+    store = DirectoryStore(tmp_path)
+    sha = store.put(b"evidence")
+    assert sha == hashlib.sha256(b"evidence").hexdigest()
+    assert store.path(sha) == tmp_path / sha[:2] / sha[2:4] / sha
+    assert store.put(b"evidence") == sha and store.get(sha) == b"evidence"
+    assert not list(store.path(sha).parent.glob(".part-*"))  # no temporary file left
+    flip(store.path(sha), 0)
+    with pytest.raises(ObjectError, match="no longer match"):
+        store.get(sha)
+    with pytest.raises(ObjectError, match="not a lower-case hex SHA-256"):
+        store.path("../etc/passwd")
+    assert store.delete(sha) and store.get(sha) is None and not store.delete(sha)
+
+
+async def test_media_outlive_redis_and_the_bundle_still_exports(
+    rt: HubRuntime,
+    redis: Redis,
+    sync_r: redis_sync.Redis,
+    settings: HubSettings,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    no = await a_case(rt, redis)
+    records = settings.records.model_copy(
+        update={"database_url": database_url, "media_dir": tmp_path / "media"}
+    )
+    on = settings.model_copy(update={"records": records})
+    engine = open_engine(database_url)
+    try:
+        migrate(engine)
+        store = DirectoryStore(records.media_dir)
+        copier = Copier(engine, sync_r, rt.keys, 50, MediaKeeper(sync_r, rt.keys, store))
+        assert copy_pending(copier) > 0
+        with engine.connect() as conn:
+            rows = {r.ref: r for r in conn.execute(select(media)).all()}
+        assert sorted(rows) == [
+            "media:m-photo1",
+            "snapshot:req1.alarm",
+            "snapshot:req1.verify",
+            "snapshot:snap-alarm1",
+        ]
+        after = rows["snapshot:req1.verify"]
+        assert after.sha256 == hashlib.sha256(JPEG + b"after").hexdigest()
+        assert (rows["media:m-photo1"].kind, after.kind) == ("photo", "snapshot")
+        assert store.get(after.sha256) == JPEG + b"after"
+        assert copy_pending(copier) == 0  # nothing new: nothing stored twice
+
+        # Redis lets them expire (a snapshot lives days there)
+        for key in [rt.keys.snapshot(s) for s in ("snap-alarm1", "req1.verify", "req1.alarm")] + [
+            f"{rt.keys.prefix}:media:m-photo1"
+        ]:
+            await redis.pexpire(key, 1)
+        await asyncio.sleep(0.05)
+        assert await redis.exists(rt.keys.snapshot("req1.verify")) == 0
+
+        out = tmp_path / "bundle"
+        names = export(on, sync_r, no, out, MONDAY_9 + 3_600_000)
+        assert "media/snapshot-req1.verify.jpg" in names and "media/m-photo1.jpg" in names
+        assert (out / "media/snapshot-req1.verify.jpg").read_bytes() == JPEG + b"after"
+        manifest = json.loads((out / "manifest.json").read_text())
+        assert manifest["missing"] == []
+        assert "case-qr.svg" in [f["path"] for f in manifest["files"]]
+        assert verify(out) == []
+        flip(out / "media/snapshot-req1.verify.jpg")
+        assert verify(out) == [
+            "media/snapshot-req1.verify.jpg: SHA-256 differs from the manifest "
+            "(the file was altered)"
+        ]
+        # without the store the same export has lost them
+        off = tmp_path / "bundle-off"
+        export(settings, sync_r, no, off, MONDAY_9 + 3_600_000)
+        assert len(json.loads((off / "manifest.json").read_text())["missing"]) == 4
+    finally:
+        engine.dispose()
+
+
+CASES = """
+INSERT INTO cases (case_no, source, category, grid_code, county_code, state, is_open, tier,
+  rework_count, reopen_count, escalations, events, last_event_at)
+VALUES (:no, 'video_ai', :cat, 'g', '339901', :state, :open, 0, 0, 0, 0, 7, :last)
+"""
+
+
+def test_sweep_removes_only_media_past_retention(database_url: str, tmp_path: Path) -> None:
+    now = dt.datetime(2028, 12, 1, tzinfo=dt.UTC)
+    store = DirectoryStore(tmp_path / "media")
+    shared, own, kept_open, recent, long_cat = (
+        store.put(x) for x in (b"shared", b"own", b"open", b"recent", b"long")
+    )
+    days = dt.timedelta(days=1)
+    cases = [  # case, category, state, open, last event, its objects
+        ("old-closed", "06010", "closed", False, now - 800 * days, [shared, own]),
+        ("old-open", "06010", "dispatched", True, now - 800 * days, [kept_open]),
+        ("new-closed", "06010", "closed", False, now - 10 * days, [shared, recent]),
+        ("long-closed", "06036", "closed", False, now - 800 * days, [long_cat]),
+    ]
+    engine = open_engine(database_url)
+    try:
+        migrate(engine)
+        with engine.begin() as conn:
+            for no, cat, state, is_open, last, shas in cases:
+                conn.execute(
+                    text(CASES),
+                    {"no": no, "cat": cat, "state": state, "open": is_open, "last": last},
+                )
+                for i, sha in enumerate(shas):
+                    conn.execute(
+                        media.insert().values(
+                            case_no=no,
+                            ref=f"snapshot:s{i}",
+                            kind="snapshot",
+                            content_type="image/jpeg",
+                            sha256=sha,
+                            bytes=1,
+                            stored_at=last,
+                        )
+                    )
+        by_category = {"06036": 3650}
+        dry = sweep(engine, store, 730, by_category, now, dry_run=True)
+        assert (dry.rows, dry.objects) == (2, 0) and store.get(own) == b"own"
+        done = sweep(engine, store, 730, by_category, now)
+        assert (done.rows, done.objects, done.shared) == (2, 1, 1)
+        assert store.get(own) is None  # only old-closed named it
+        for sha in (shared, kept_open, recent, long_cat):
+            assert store.get(sha) is not None
+        with engine.connect() as conn:
+            gone = conn.execute(
+                select(media.c.case_no, media.c.ref).where(media.c.deleted_at.is_not(None))
+            ).all()
+        assert sorted(tuple(r) for r in gone) == [
+            ("old-closed", "snapshot:s0"),
+            ("old-closed", "snapshot:s1"),
+        ]
+        assert sweep(engine, store, 730, by_category, now).rows == 0  # a second run: nothing
+    finally:
+        engine.dispose()
