@@ -88,7 +88,7 @@ def plan_time(cameras: int, days: int, alarms: int) -> tuple[int, float, int]:
     from edge.recording.recorder import policy_of
 
     policy = policy_of(
-        RecordingSettings(max_age_h=24 * (days - 1), disk_budget_mb=cameras * days * 1440 * 3.5)
+        RecordingSettings(max_age_h=24 * days - 12, disk_budget_mb=cameras * days * 1440 * 3.5)
     )
     t0 = time.perf_counter()
     plan = plan_retention(segs, marks, policy, now)
