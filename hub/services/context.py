@@ -124,6 +124,11 @@ class HubContext:
         for code in self.settings.correlation.joint_categories:
             if code not in self.district.categories:
                 out.append(f"correlation.joint_categories: {code!r} is not in categories.yaml")
+        for code in self.settings.records.retention_days_by_category:
+            if code not in self.district.categories:
+                out.append(
+                    f"records.retention_days_by_category: {code!r} is not in categories.yaml"
+                )
         for (cam, zone), place in self.zones.items():
             if place.grid_code is None:
                 out.append(

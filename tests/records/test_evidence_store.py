@@ -15,6 +15,7 @@ import redis as redis_sync
 from redis.asyncio import Redis
 from sqlalchemy import select, text
 
+from hub.district import load_district
 from hub.records.commands import copy_pending
 from hub.records.copier import Copier
 from hub.records.database import migrate, open_engine
@@ -25,6 +26,7 @@ from hub.records.schema import media
 from hub.records.sweep import sweep
 from hub.records.verify import verify
 from hub.runtime import HubRuntime
+from hub.services.context import HubContext
 from hub.settings import HubSettings
 from tests.hub.conftest import MONDAY_9
 from tests.records.test_evidence import JPEG, a_case, flip, rt, settings, sync_r
@@ -170,3 +172,10 @@ def test_sweep_removes_only_media_past_retention(database_url: str, tmp_path: Pa
         assert sweep(engine, store, 730, by_category, now).rows == 0  # a second run: nothing
     finally:
         engine.dispose()
+
+
+def test_a_retention_for_an_unknown_category_stops_the_hub(hub_settings: HubSettings) -> None:
+    records = hub_settings.records.model_copy(update={"retention_days_by_category": {"99999": 30}})
+    settings = hub_settings.model_copy(update={"records": records})
+    problems = HubContext(settings, load_district(settings.district_dir)).problems()
+    assert "records.retention_days_by_category: '99999' is not in categories.yaml" in problems
