@@ -28,7 +28,7 @@ from hub.services import faults
 from hub.services.processor import GROUP, Processor
 from hub.settings import HubSettings
 from hub.store.keys import text
-from tests.hub.conftest import MONDAY_9, make_alert
+from tests.hub.conftest import MONDAY_9, key_root, make_alert
 
 pytestmark = pytest.mark.integration
 
@@ -164,7 +164,7 @@ async def _run(
             outcomes.append(text(await r.hget(rt.keys.alarm(key), "case_no") or b""))
     finally:
         await rt.stop()
-    return await _state(r, prefix), outcomes
+    return await _state(r, key_root(prefix)), outcomes
 
 
 async def test_a_crash_at_any_follow_up_step_then_redelivery_ends_as_no_crash(
