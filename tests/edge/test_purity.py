@@ -21,6 +21,7 @@ PURE = [
     "scene_change.py",
     "verify_rule.py",
     "zone_verify.py",
+    "recording/retention.py",
 ]
 IO = {"paho", "sqlite3", "onnxruntime", "prometheus_client", "psutil", "socket", "ultralytics"}
 
