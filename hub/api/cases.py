@@ -20,6 +20,7 @@ from hub.api.desk import check_assignees
 from hub.api.scope import sees_case
 from hub.domain.case_state import TRANSITIONS, TransitionError
 from hub.domain.turnout import TurnoutError, check_ack, turnout
+from hub.records.case_qr import svg_inline
 from hub.services.case_people import BadActionData, candidates, person
 from hub.services.cases import case_summary
 from hub.store.cases import Conflict
@@ -128,6 +129,7 @@ async def case_detail(no: str, rt: Runtime, p: Anyone) -> dict[str, Any]:
         "rework_count": view.rework_count,
         "sources": list(view.sources),
         "turnout": turnout_of(rt, view.facts),
+        "qr_svg": svg_inline(no),  # the case number's QR code (一事一码), inline SVG
     }
 
 

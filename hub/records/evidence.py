@@ -4,7 +4,6 @@ the object store where records keep them (``hub.records.media``), else from Redi
 
 from __future__ import annotations
 
-import io
 import json
 import sys
 import time
@@ -13,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import redis
-import segno
 
 from contracts.config_problems import ConfigError
 from hub.district import load_district
@@ -30,6 +28,7 @@ from hub.records.bundle import (
     retention_days,
     retention_problems,
 )
+from hub.records.case_qr import svg_file
 from hub.records.database import open_engine
 from hub.records.media import kept
 from hub.records.objects import DirectoryStore
@@ -84,9 +83,7 @@ def collect(
         else:
             ext = EXTENSIONS.get(text(m.get(b"type", b"")), ".bin")
             files[f"media/{mid}{ext}"] = bytes(m[b"data"])
-    qr = io.BytesIO()
-    segno.make(no, error="m").save(qr, kind="svg", scale=6, border=4)
-    files["case-qr.svg"] = qr.getvalue()
+    files["case-qr.svg"] = svg_file(no)
     category = str(view.facts.get("category") or "") or None
     about = {"category": category, "missing": missing, "reported_ms": view.reported_ms}
     return files, about | {"last_event_ms": int(events[-1]["at_ms"])}

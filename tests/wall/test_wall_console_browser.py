@@ -67,6 +67,10 @@ def test_console_case_list_detail_and_actions_reach_the_hub(
             "#detail .timeline li", "l => l.map(x => x.dataset.action)"
         )
         assert acts == ["report", "file", "dispatch"]
+        # the case number's QR code (一事一码) prints on the detail
+        qr = page.locator("#detail figure.case-qr svg")
+        assert qr.count() == 1 and qr.get_attribute("class") == "segno"
+        assert page.locator("#detail figure.case-qr").get_attribute("title") == no
         # reassign to someone from the whole roster (not a routing candidate)
         cand = case(wall_server, no)
         with wall_server.client() as c:

@@ -251,7 +251,7 @@ async function showCase(no) {
   const others = cand.roster.filter((p) => !routedIds.includes(p.person_id));
   box.dataset.caseNo = no;
   box.dataset.state = detail.state;
-  box.innerHTML = `<h3>${esc(no)}</h3>${thumb(detectionOf(detail))}
+  box.innerHTML = `<h3>${esc(no)}</h3><figure class="case-qr" title="${esc(no)}" style="float:right;margin:0">${detail.qr_svg || ""}</figure>${thumb(detectionOf(detail))}
     <p>${esc(cat ? (lang === "en" ? cat.name_en : cat.name_zh) : detail.category)} · ${esc(gridName(detail.grid_code))} ·
       <span class="state">${t(`status.${detail.state}`)}</span> · ${t(`console.urgency.${f.urgency || cat?.urgency || "routine"}`)}</p>
     <p class="assignees">${t("case.assignees")} ${detail.assignees.map((id) => personName(detail, id)).join("、")}</p>
