@@ -28,7 +28,7 @@ from redis.exceptions import RedisError, ResponseError
 
 from hub.domain.clock import Clock
 from hub.kpis.counters import KpiCounters
-from hub.services.cancellation import raise_if_cancelled
+from hub.services.cancellation import raise_if_cancelled, stop_tasks
 from hub.store.cases import CaseStore
 from hub.store.keys import Keys, text
 from hub.wall.store import WallStore
@@ -98,17 +98,32 @@ class KpiFollower:
         return n
 
     async def run(self) -> None:
+        """Follow the stream; the backfill runs beside it (the fold is idempotent and atomic
+        per case, so the two may count one case in either order), so live events are not
+        held up behind a restart's backfill."""
         await self.ensure_group()
-        await self.backfill()
-        await self.step(start="0")  # our own entries from before a restart
-        while True:
-            raise_if_cancelled()
-            try:
-                if await self.step(block_ms=1000) == 0:
-                    await self.claim_stale()
-            except (RedisError, OSError) as exc:
-                log.error("kpis: reading the change stream failed: %s", exc)
-                await asyncio.sleep(0.5)
+        backfill = asyncio.create_task(self._backfill_logged(), name="kpis-backfill")
+        try:
+            await self.step(start="0")  # our own entries from before a restart
+            while True:
+                raise_if_cancelled()
+                try:
+                    if await self.step(block_ms=1000) == 0:
+                        await self.claim_stale()
+                except (RedisError, OSError) as exc:
+                    log.error("kpis: reading the change stream failed: %s", exc)
+                    await asyncio.sleep(0.5)
+        finally:
+            await stop_tasks([backfill])
+
+    async def _backfill_logged(self) -> None:
+        try:
+            n = await self.backfill()
+        except (RedisError, OSError) as exc:
+            log.error("kpis: the backfill at start failed: %s", exc)
+            return
+        if n:
+            log.info("kpis: %d cases counted by the backfill at start", n)
 
     async def step(self, block_ms: int | None = None, start: str = ">") -> int:
         resp: Any = await self.r.xreadgroup(
