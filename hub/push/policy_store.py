@@ -110,7 +110,9 @@ class SharedPushPolicy:
             async with self.r.pipeline(transaction=True) as pipe:
                 try:
                     await pipe.watch(tk, sk)
-                    raw_track, raw_sent = await pipe.mget(tk, sk)
+                    # two GETs, not MGET: a cluster's watched pipeline refuses MGET (the
+                    # keys share the district's slot, hub.store.keys)
+                    raw_track, raw_sent = await pipe.get(tk), await pipe.get(sk)
                     tracks = {(person_id, case_no): _track(raw_track)} if raw_track else {}
                     sent = {person_id: json.loads(raw_sent)} if raw_sent else {}
                     policy = PushPolicy.restore(self.config, tracks, sent)
