@@ -165,6 +165,9 @@ async def push_figures(rig: Rig, r: Redis, push: StormPush, stall_s: float) -> d
         elif arrived >= sent + failed or time.monotonic() - since > stall_s:
             break
         await asyncio.sleep(0.5)
+    await asyncio.sleep(1.0)  # a hub counts a push once the service has answered it
+    sent = await rig.metric_sum("gridwall_hub_webpush_sent")
+    failed = await rig.metric_sum("gridwall_hub_push_failures")
     inbox = f"{key_root(rig.redis_prefix)}:inbox"
     return {
         "storm_alarms_in_redis": await storm_alarms_in_redis(r, inbox),
