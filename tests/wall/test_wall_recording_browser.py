@@ -3,7 +3,7 @@ through the hub's proxy: a recorded hour (``tests/recording/hour.py``: a real x2
 remuxed by the real recorder with shifted timestamps, so an hour takes a second to make)
 shows as 60 segments on the 24 h timeline with its alarm mark; a click on the mark plays
 from the alarm's clip start; the player seeks (``currentTime`` moves and frames advance)
-within a segment and to another segment from the timeline; "export clip" downloads an MP4
+within a segment, and to another segment from a click on the timeline zoomed to 1 h; "export clip" downloads an MP4
 of [from, to] that PyAV opens with that duration (within a keyframe interval). The same
 routes keep the live camera routes' auth and scope, and a closed case reaches the box."""
 
@@ -127,11 +127,19 @@ def test_console_plays_a_recorded_hour_with_its_alarm_mark_seeks_and_exports_a_c
         page.evaluate("() => { document.querySelector('#rec-video').currentTime = 40; }")
         wait_playing(page, 40.0)
         assert playing_at(page)["seg"] == first_segment
-        # a click on the timeline at minute 45 of the hour: another segment plays from there
+        # zoom to 1 h around what plays, then a click on the timeline at minute 45 of the
+        # hour: another segment plays from there
+        page.locator("#rec-pick [name=span]").select_option("1")
+        page.wait_for_function(
+            "() => Number(document.querySelector('#rec-timeline').dataset.t1) -"
+            " Number(document.querySelector('#rec-timeline').dataset.t0) === 3600000"
+        )
         target = box.start_ms + 45 * MIN + 30_000
         tl = page.locator("#rec-timeline").bounding_box()
-        t1 = page.evaluate("() => Date.now()")  # the timeline ends at its load time, about now
-        t0 = t1 - 24 * 3600 * 1000
+        t0, t1 = (
+            int(page.locator("#rec-timeline").get_attribute(f"data-{k}") or 0) for k in ("t0", "t1")
+        )
+        assert t0 < target < t1
         x = tl["x"] + tl["width"] * (target - t0) / (t1 - t0)
         page.mouse.click(x, tl["y"] + tl["height"] / 2)
         page.wait_for_function(
@@ -140,7 +148,7 @@ def test_console_plays_a_recorded_hour_with_its_alarm_mark_seeks_and_exports_a_c
             timeout=WAIT_MS,
         )
         wait_playing(page)
-        px_ms = 24 * 3600 * 1000 / tl["width"]  # what one pixel of the timeline is worth
+        px_ms = (t1 - t0) / tl["width"]  # what one pixel of the timeline is worth
         assert abs(playing_at(page)["at"] - target) < 2 * px_ms + 3_000
         # export [alarm start - 10 s, + 30 s]
         want = (box.alarm_ms[0] - 10_000, box.alarm_ms[0] + 20_000)
@@ -157,7 +165,7 @@ def test_console_plays_a_recorded_hour_with_its_alarm_mark_seeks_and_exports_a_c
             page.locator("#rec-export button").click()
         saved = tmp_path / "clip.mp4"
         download.value.save_as(saved)
-        page.screenshot(path=str(ARTIFACTS / "console_recordings.png"))
+        page.locator("#recordings-box").screenshot(path=str(ARTIFACTS / "console_recordings.png"))
     finally:
         page.close()
     with av.open(str(saved)) as clip:

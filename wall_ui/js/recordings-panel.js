@@ -1,5 +1,5 @@
 // The console's recordings panel: a camera's last 24 h as a timeline (recorded segments as
-// bars, alarms as red marks), playback in a <video> from any point (a click on the timeline
+// bars, alarms as red marks; a 6 h or 1 h zoom around what plays), playback in a <video> from any point (a click on the timeline
 // or on a mark; the player's own seek bar within a segment), the next segment following on
 // at the end, and a clip of [from, to] exported as an MP4. The hub proxies the box's
 // recordings (hub/video/recordings.py); nothing here is stored by the hub.
@@ -7,8 +7,8 @@ import { ApiError, get, paths } from "./api.js";
 
 const $ = (sel) => document.querySelector(sel);
 const esc = (s) => String(s ?? "").replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const DAY_MS = 24 * 3600 * 1000;
-const view = { camera: "", t0: 0, t1: 0, segments: [], alarms: [], playing: null };
+const HOUR_MS = 3600 * 1000;
+const view = { camera: "", t0: 0, t1: 0, segments: [], alarms: [], playing: null, at: 0 };
 
 const say = (text, ok) => {
   const el = $("#rec-note");
@@ -31,8 +31,9 @@ const fromInput = (value) => new Date(value).getTime();
 function drawTimeline() {
   const box = $("#rec-timeline");
   const hours = [];
-  const first = Math.ceil(view.t0 / 3600000) * 3600000;
-  for (let h = first; h < view.t1; h += 3 * 3600000) {
+  const span = view.t1 - view.t0;
+  const every = span > 12 * HOUR_MS ? 3 * HOUR_MS : span > 3 * HOUR_MS ? HOUR_MS : 10 * 60000;
+  for (let h = Math.ceil(view.t0 / every) * every; h < view.t1; h += every) {
     hours.push(`<span class="tick" style="left:${pct(h)}">${clock(h).slice(0, 5)}</span>`);
   }
   const bars = view.segments.map((s) =>
@@ -42,9 +43,12 @@ function drawTimeline() {
   box.innerHTML = `${hours.join("")}${bars.join("")}${marks.join("")}<span class="cursor" hidden></span>`;
   box.dataset.segments = String(view.segments.length);
   box.dataset.alarms = String(view.alarms.length);
+  box.dataset.t0 = String(view.t0);
+  box.dataset.t1 = String(view.t1);
 }
 
 function moveCursor(ms) {
+  view.at = ms;
   const cur = $("#rec-timeline .cursor");
   if (!cur) return;
   cur.hidden = false;
@@ -76,11 +80,15 @@ async function play(ms) {
   say("");
 }
 
+// the window shown: the last 24 h, or a zoom of 6 h / 1 h around what plays (else ending now)
 async function load() {
-  view.camera = $("#rec-pick [name=camera]").value;
+  const pick = $("#rec-pick");
+  view.camera = pick.camera.value;
   if (!view.camera) return;
-  view.t1 = Date.now();
-  view.t0 = view.t1 - DAY_MS;
+  const span = Number(pick.span.value) * HOUR_MS;
+  const now = Date.now();
+  view.t1 = Math.round(span >= 24 * HOUR_MS || !view.at ? now : Math.min(now, view.at + span / 2));
+  view.t0 = view.t1 - span;
   try {
     const got = await get(paths.recordings(view.camera, view.t0, view.t1));
     view.segments = got.segments;
@@ -121,6 +129,8 @@ export async function startRecordingsPanel() {
     ev.preventDefault();
     load();
   });
+  pick.span.addEventListener("change", () => load().then(() => view.at && moveCursor(view.at)));
+  pick.camera.addEventListener("change", () => { view.at = 0; view.playing = null; load(); });
   $("#rec-timeline").addEventListener("click", (ev) => {
     const mark = ev.target.closest(".mark");
     if (mark) {
