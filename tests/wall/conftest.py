@@ -5,6 +5,7 @@ box's, and headless Chromium."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import io
 import socket
@@ -170,7 +171,22 @@ def wall_server(
     if wall_database_url is not None:
         history = RecordsSettings(database_url=wall_database_url)
         settings = settings.model_copy(update={"records": history})
-    app = create_app(settings, tokens=TOKENS, clock=wall_clock)
+    with serving_hub(settings, wall_clock, redis_url, redis_prefix, district) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def serving_hub(
+    settings: HubSettings,
+    clock: Clock,
+    redis_url: str,
+    redis_prefix: str,
+    district: District | None = None,
+) -> Iterator[WallServer]:
+    """Run the hub of ``settings`` in a thread (uvicorn) until the block ends; its keys
+    are removed after. ``district``: what the test knows the hub's district as (None: the
+    one the hub loaded)."""
+    app = create_app(settings, tokens=TOKENS, clock=clock)
     whep = WhepStandIn()
     app.router.routes[:0] = whep.router.routes
     port = _free_port()
@@ -187,9 +203,12 @@ def wall_server(
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_until_complete, args=(server.serve(),), daemon=True)
     thread.start()
-    wait_for(lambda: server.started, 30, "the hub to start")
+    wait_for(lambda: server.started or not thread.is_alive(), 60, "the hub to start")
+    if not server.started:
+        raise RuntimeError("the hub did not start (its thread ended)")
     try:
-        yield WallServer(f"http://127.0.0.1:{port}", district, whep, app, loop)
+        known = district or app.state.runtime.district
+        yield WallServer(f"http://127.0.0.1:{port}", known, whep, app, loop)
     finally:
         # closing many peer connections took over 10 s at load 14; whatever it takes, the
         # server is stopped and the keys removed, so no later test meets a running hub

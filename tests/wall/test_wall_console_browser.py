@@ -234,8 +234,10 @@ def test_fleet_alarm_shows_on_the_wall_until_it_clears(
         page.wait_for_function(
             f"() => document.querySelector('gw-tile[camera=\"{cam}\"]').state === 'offline'"
         )
-        assert "down" in (
-            page.locator(f'circle.pin[data-camera="{cam}"]').get_attribute("class") or ""
+        page.wait_for_function(  # the map asks the hub for its pins at most every 2 s
+            f"() => document.querySelector('circle.pin[data-camera=\"{cam}\"]')"
+            ".classList.contains('down')",
+            timeout=WAIT_MS,
         )
         page.wait_for_function("() => document.querySelector('.ticker .tick.fleet.raise')")
         page.screenshot(path=str(ARTIFACTS / "wall-fleet-alarm.png"))

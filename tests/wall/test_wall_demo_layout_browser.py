@@ -14,7 +14,7 @@ from contracts.codec import encode
 from contracts.messages import Availability
 from contracts.topics import TopicKind, topic_for
 from hub.wall.app import ensure_demo_wall
-from tests.wall.conftest import ARTIFACTS, Publisher, WallServer, wait_for
+from tests.wall.conftest import ARTIFACTS, WAIT_MS, Publisher, WallServer, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -91,7 +91,10 @@ def test_demo_wall_shows_running_cameras_first_and_others_not_started(
             f"() => document.querySelector('gw-tile[camera=\"{cam}\"]').state === 'live'",
             timeout=20_000,
         )
-        assert page.locator("circle.pin.idle").count() == idle_pins - len(later)
+        page.wait_for_function(  # the map asks the hub for its pins at most every 2 s
+            f"() => document.querySelectorAll('circle.pin.idle').length === {idle_pins - len(later)}",
+            timeout=WAIT_MS,
+        )
     finally:
         page.close()
 

@@ -38,7 +38,7 @@ export class GwTile extends HTMLElement {
     this.frames = 0; // presented frames since this element started: tests read it
     this.lastFrameAt = 0;
     this.session = null;
-    this.visible = true;
+    this.visible = false; // until the IntersectionObserver sees it: a tile off screen pulls no video
     this.attempt = 0;
     this.alarmData = null;
     this.info = {};
