@@ -328,54 +328,6 @@ async function searchCameras() {
   const found = form.querySelector(".found");
   found.textContent = t("console.found", { total: res.total, from: res.total ? res.offset + 1 : 0, to: res.offset + res.items.length });
   found.dataset.total = String(res.total);
-  form.prev.disabled = res.offset === 0;
-  form.next.disabled = res.offset + res.items.length >= res.total;
-}
-
-function cameraPicker() {
-  const form = $("#to-wall");
-  form.q.placeholder = t("console.cameraSearch");
-  form.status.innerHTML = [["", t("console.anyStatus")], ["online", t("console.online")], ["offline", t("tile.offline")], ["not_started", t("tile.not_started")]]
-    .map(([v, label]) => `<option value="${v}">${esc(label)}</option>`).join("");
-  let pause = null;
-  const again = () => {
-    picker.offset = 0;
-    clearTimeout(pause);
-    pause = setTimeout(() => searchCameras().catch(() => {}), 200);
-  };
-  form.q.addEventListener("input", again);
-  form.q.addEventListener("keydown", (ev) => ev.key === "Enter" && ev.preventDefault());
-  form.status.addEventListener("change", again);
-  form.prev.addEventListener("click", () => {
-    picker.offset = Math.max(0, picker.offset - PICK_PAGE);
-    searchCameras();
-  });
-  form.next.addEventListener("click", () => {
-    picker.offset += PICK_PAGE;
-    searchCameras();
-  });
-  searchCameras();
-}
-
-// The camera picker: the hub searches and pages (/api/wall/cameras); a county's 12,000
-// cameras never come to the page at once. Typing searches after a short pause; a reply to
-// an older search than the last is dropped.
-const picker = { offset: 0, seq: 0 };
-const PICK_PAGE = 50;
-
-async function searchCameras() {
-  const form = $("#to-wall");
-  const query = new URLSearchParams({ q: form.q.value.trim(), limit: String(PICK_PAGE), offset: String(picker.offset) });
-  if (form.status.value) query.set("status", form.status.value);
-  const seq = ++picker.seq;
-  const res = await get(paths.cameras(query.toString()));
-  if (seq !== picker.seq) return;
-  form.camera.innerHTML = res.items
-    .map((c) => `<option value="${esc(c.camera_id)}">${esc(c.camera_id)} ${esc(c.name)}${c.status === "online" ? "" : ` · ${esc(c.status)}`}</option>`)
-    .join("");
-  const found = form.querySelector(".found");
-  found.textContent = t("console.found", { total: res.total, from: res.total ? res.offset + 1 : 0, to: res.offset + res.items.length });
-  found.dataset.total = String(res.total);
   found.dataset.q = query.get("q"); // what the shown page answers
   form.prev.disabled = res.offset === 0;
   form.next.disabled = res.offset + res.items.length >= res.total;
