@@ -27,7 +27,7 @@ from tests.hub.conftest import Publisher, key_root
 from tests.trust.cluster_rig import LocalCluster
 from tests.trust.hub_rig import SHIPPED, HubProc, until
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 OP = {"Authorization": "Bearer operator-token-0123456789"}  # HubProc's operator token
 # (camera, its box) of the sample district, far enough apart for a case each
 CAMERAS = [
