@@ -108,7 +108,8 @@ class Cases:
             data = {"assignees": ["bench"], "tier": 0, "dispose_due_ms": due}
         ev: CaseEvent = next_event(v, action, actor="bench", at_ms=at_ms, data=data)
         new = apply(v, ev)
-        fields = {"case_no": no, **{k: data[k] for k in ("grid_code", "category") if k in data}}
+        fields: dict[str, Any] = {"case_no": no}
+        fields |= {k: data[k] for k in ("grid_code", "category") if k in data}
         await self.store.append(no, ev, new.tier, fields if action == "report" else {})
         if action == "report":
             await self.r.zadd(self.k.cases, {no: at_ms})
