@@ -167,7 +167,11 @@ def main() -> None:
         mid = start + int(a.minutes * 30_000)
         t0 = time.perf_counter()
         clip = export_clip(
-            root, rec.index.segments(CAM, mid - 60_000, mid + 60_000), mid, mid + 60_000
+            root,
+            rec.index.segments(CAM, mid - 60_000, mid + 60_000),
+            mid,
+            mid + 60_000,
+            root / "clip.mp4",
         )
         export_ms = (time.perf_counter() - t0) * 1000
         rec.stop()
@@ -186,7 +190,7 @@ def main() -> None:
                 "remux_wall_s": round(wall_s, 2),
                 "disk_mb_per_hour": round(size / 1e6 * 60 / a.minutes, 1),
                 "clip_60s_export_ms": round(export_ms, 1),
-                "clip_60s_bytes": len(clip.data),
+                "clip_60s_bytes": clip.size_bytes,
                 "retention_plan_segments": n,
                 "retention_plan_ms": round(plan_ms, 1),
                 "retention_plan_deletions": deleted,

@@ -9,7 +9,6 @@ the front (``faststart``), which every player seeks in.
 from __future__ import annotations
 
 import fractions
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,12 +25,12 @@ MS = fractions.Fraction(1, 1000)
 
 @dataclass(frozen=True, slots=True)
 class Clip:
-    """The clip's MP4 bytes and what it covers."""
+    """What a written clip covers."""
 
-    data: bytes
     first_ms: int  # Unix ms of its first picture (a keyframe at or before the asked start)
     last_ms: int
     packets: int
+    size_bytes: int
 
 
 def _packets(root: Path, seg: Segment) -> Iterator[tuple[int, Any, Any]]:
@@ -57,31 +56,32 @@ def _packets(root: Path, seg: Segment) -> Iterator[tuple[int, Any, Any]]:
         container.close()
 
 
-def export_clip(root: Path, segments: Sequence[Segment], start_ms: int, end_ms: int) -> Clip:
-    """``segments``: those overlapping the window, oldest first."""
+def export_clip(
+    root: Path, segments: Sequence[Segment], start_ms: int, end_ms: int, out_path: Path
+) -> Clip:
+    """Write the clip to ``out_path`` (removed again when nothing is recorded in the window);
+    ``segments``: those overlapping the window, oldest first."""
     if end_ms <= start_ms:
         raise RecordingError(f"clip window {start_ms}..{end_ms} is empty")
-    with tempfile.TemporaryDirectory(dir=root) as tmp:
-        out_path = Path(tmp) / "clip.mp4"
-        with _ClipWriter(out_path) as writer:
-            gop: list[tuple[int, bytes, bool]] = []  # from the last keyframe at or before t0
-            for ms, packet, stream in _window(root, segments, end_ms):
-                item = (ms, bytes(packet), bool(packet.is_keyframe))
-                if ms <= start_ms:
-                    gop = [item] if item[2] else ([*gop, item] if gop else [])
-                    writer.template(stream)
-                    continue
-                if not writer.packets:
-                    writer.template(stream)
-                    for held in gop:
-                        writer.write(*held)
-                    if not writer.packets and not item[2]:
-                        continue  # nothing to start from until the next keyframe
-                writer.write(*item)
-        if not writer.packets:
-            raise RecordingError(f"nothing recorded in {start_ms}..{end_ms}")
-        data = out_path.read_bytes()
-    return Clip(data, writer.first_ms, writer.last_ms, writer.packets)
+    with _ClipWriter(out_path) as writer:
+        gop: list[tuple[int, bytes, bool]] = []  # from the last keyframe at or before t0
+        for ms, packet, stream in _window(root, segments, end_ms):
+            item = (ms, bytes(packet), bool(packet.is_keyframe))
+            if ms <= start_ms:
+                gop = [item] if item[2] else ([*gop, item] if gop else [])
+                writer.template(stream)
+                continue
+            if not writer.packets:
+                writer.template(stream)
+                for held in gop:
+                    writer.write(*held)
+                if not writer.packets and not item[2]:
+                    continue  # nothing to start from until the next keyframe
+            writer.write(*item)
+    if not writer.packets:
+        out_path.unlink(missing_ok=True)
+        raise RecordingError(f"nothing recorded in {start_ms}..{end_ms}")
+    return Clip(writer.first_ms, writer.last_ms, writer.packets, out_path.stat().st_size)
 
 
 def _window(root: Path, segments: Sequence[Segment], end_ms: int) -> Iterator[tuple[int, Any, Any]]:

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from edge.recording.clip import export_clip
+from edge.recording.clip import Clip, export_clip
 from edge.recording.recorder import Recorder
 from edge.recording.retention import clip_window, protected_until
 from edge.recording.segment import RecordingError
@@ -43,6 +45,7 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     file: Path | None = None  # stream this file's [start, end] instead of body
     span: tuple[int, int] = (0, -1)
+    remove_after: bool = False  # the file is a clip made for this answer
 
 
 def _text(status: int, reason: str) -> Answer:
@@ -159,28 +162,42 @@ class RecordingRoutes:
         return Answer(206, headers=head, file=path, span=(start, end))
 
     async def _clip(self, camera_id: str, start_ms: int, end_ms: int) -> Answer:
+        """Written to a file under the recording folder, streamed, then removed: a long clip
+        never sits in the box's memory."""
         if camera_id not in self.recorder.cameras:
             return _text(404, f"camera {camera_id!r} is not recorded on this box")
         if end_ms - start_ms > self.max_clip_ms:
             return _text(400, f"a clip is at most {self.max_clip_ms // 1000} s")
-        segments = self.recorder.index.segments(camera_id, start_ms - 60_000, end_ms)
         try:
-            clip = await asyncio.to_thread(
-                export_clip, self.recorder.root, segments, start_ms, end_ms
-            )
+            clip, out = await asyncio.to_thread(self._make_clip, camera_id, start_ms, end_ms)
         except RecordingError as exc:
             return _text(404, str(exc))
         return Answer(
             200,
-            clip.data,
-            {
+            headers={
                 "Content-Type": "video/mp4",
                 "Content-Disposition": f'attachment; filename="{camera_id}-{start_ms}-{end_ms}.mp4"',
                 "X-Clip-First-Ms": str(clip.first_ms),
                 "X-Clip-Last-Ms": str(clip.last_ms),
                 "X-Clip-Packets": str(clip.packets),
             },
+            file=out,
+            span=(0, clip.size_bytes - 1),
+            remove_after=True,
         )
+
+    def _make_clip(self, camera_id: str, start_ms: int, end_ms: int) -> tuple[Clip, Path]:
+        segments = self.recorder.index.segments(camera_id, start_ms - 60_000, end_ms)
+        exports = self.recorder.root / ".exports"
+        exports.mkdir(exist_ok=True)
+        fd, name = tempfile.mkstemp(suffix=".mp4", dir=exports)
+        os.close(fd)
+        out = Path(name)
+        try:
+            return export_clip(self.recorder.root, segments, start_ms, end_ms, out), out
+        except BaseException:
+            out.unlink(missing_ok=True)
+            raise
 
     def _closed(self, camera_id: str, query: dict[str, list[str]]) -> Answer:
         if camera_id not in self.recorder.cameras:
@@ -217,13 +234,17 @@ async def write_answer(writer: asyncio.StreamWriter, answer: Answer) -> None:
         writer.write(answer.body)
         await writer.drain()
         return
-    with answer.file.open("rb") as f:
-        f.seek(start)
-        left = length
-        while left > 0:
-            chunk = f.read(min(CHUNK, left))
-            if not chunk:
-                break
-            writer.write(chunk)
-            left -= len(chunk)
-            await writer.drain()
+    try:
+        with answer.file.open("rb") as f:
+            f.seek(start)
+            left = length
+            while left > 0:
+                chunk = f.read(min(CHUNK, left))
+                if not chunk:
+                    break
+                writer.write(chunk)
+                left -= len(chunk)
+                await writer.drain()
+    finally:
+        if answer.remove_after:
+            answer.file.unlink(missing_ok=True)

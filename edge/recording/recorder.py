@@ -194,7 +194,8 @@ class Recorder:
         return int(self._clock() * 1000)
 
     def _close_orphans(self) -> None:
-        """Segments and alarms a previous run left open: closed with what they hold."""
+        """Segments and alarms a previous run left open: closed with what they hold; clip
+        exports it left half-sent: removed."""
         for seg in self.index.open_segments():
             path = self.root / seg.path
             size = path.stat().st_size if path.exists() else 0
@@ -202,6 +203,8 @@ class Recorder:
         for alarm in self.index.alarms():
             if alarm.mark.ended_ms is None:
                 self.index.alarm_ended(alarm.event_id, self._now_ms())
+        for left in (self.root / ".exports").glob("*.mp4"):  # clips a crash left behind
+            left.unlink(missing_ok=True)
 
     def start(self) -> Recorder:
         for cam in self.cameras.values():

@@ -237,6 +237,8 @@ def check_scope_and_case_close(recorded_box: RecordedBox, wall_server: WallServe
             headers=bearer(TOKEN),
         )
         assert too_long.status_code == 422
+        # every clip made for an answer was removed once sent
+        assert not list((recorded_box.recorder.root / ".exports").glob("*"))
         unknown = anon.get("/video/cam-99/recordings", headers=bearer(TOKEN))
         assert unknown.status_code == 404
 
