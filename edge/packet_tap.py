@@ -73,6 +73,7 @@ class PacketTap:
         self._subs: dict[str, list[PacketSubscription]] = {}
         self._last: dict[str, CameraPacket] = {}
         self._codecs: dict[str, str] = {}
+        self._parameter_sets: dict[str, bytes] = {}
 
     def subscribe(self, camera_id: str, maxlen: int = 120) -> PacketSubscription:
         sub = PacketSubscription(self, camera_id, maxlen)
@@ -85,11 +86,18 @@ class PacketTap:
         with self._lock:
             return self._last.get(camera_id)
 
-    def announce(self, camera_id: str, codec: str) -> None:
+    def announce(self, camera_id: str, codec: str, parameter_sets: bytes = b"") -> None:
         """The camera's codec as its source found it (also when it publishes nothing: an
-        H.265 camera), so a consumer can tell "not H.264" from "not sending yet"."""
+        H.265 camera), so a consumer can tell "not H.264" from "not sending yet"; and its
+        parameter sets from the session description (Annex B SPS/PPS), for a camera that
+        does not repeat them before each keyframe."""
         with self._lock:
             self._codecs[camera_id] = codec
+            self._parameter_sets[camera_id] = parameter_sets
+
+    def parameter_sets(self, camera_id: str) -> bytes:
+        with self._lock:
+            return self._parameter_sets.get(camera_id, b"")
 
     def codec(self, camera_id: str) -> str | None:
         with self._lock:

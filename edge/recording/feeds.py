@@ -40,13 +40,15 @@ class PacketFeed(Protocol):
 
 class TapFeed:
     def __init__(self, tap: PacketTap, camera_id: str, maxlen: int = 300) -> None:
+        self._tap = tap
         self._sub = tap.subscribe(camera_id, maxlen=maxlen)
 
     def get(self, timeout_s: float) -> RecPacket | None:
         p = self._sub.get(timeout_s)
         if p is None:
             return None
-        return RecPacket(p.data, p.keyframe, p.pts_90k, p.captured_ms)
+        sets = self._tap.parameter_sets(p.camera_id) if p.keyframe else b""
+        return RecPacket(p.data, p.keyframe, p.pts_90k, p.captured_ms, sets)
 
     def close(self) -> None:
         self._sub.close()

@@ -36,6 +36,7 @@ class RecPacket:
     keyframe: bool
     pts_90k: int  # the camera's (or the box encoder's) presentation time
     captured_ms: int  # Unix ms when the box had it
+    parameter_sets: bytes = b""  # SPS/PPS from the session (Annex B), for the template only
 
 
 def template_of(keyframe: bytes) -> tuple[Any, Any]:
@@ -49,8 +50,8 @@ def template_of(keyframe: bytes) -> tuple[Any, Any]:
     if not streams or not streams[0].width or not streams[0].codec_context.extradata:
         container.close()
         raise RecordingError(
-            "the keyframe carries no SPS/PPS (the camera sends its parameter sets only "
-            "out of band), so its segment cannot be written"
+            "neither the keyframe nor the camera's session description carries SPS/PPS, "
+            "so its segment cannot be written"
         )
     return container, streams[0]
 
@@ -67,7 +68,9 @@ class SegmentWriter:
         self._first_pts = first.pts_90k
         self._last_ms = -1
         self._gap_ms = 100
-        self._template, stream = template_of(first.data)
+        # a camera that sends its parameter sets only in the session description: they make
+        # the template (the muxer's avcC); the packets written stay the camera's own
+        self._template, stream = template_of(first.parameter_sets + first.data)
         self.resolution_wh = (int(stream.width), int(stream.height))
         path.parent.mkdir(parents=True, exist_ok=True)
         self._out: Any = av.open(str(path), mode="w", format="mp4", options=FRAGMENTED)

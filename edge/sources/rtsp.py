@@ -102,7 +102,8 @@ class RtspSource:
         stream.codec_context.options = {"err_detect": "explode"}
         self.codec = stream.codec_context.name
         if self._packet_tap is not None:
-            self._packet_tap[0].announce(self._packet_tap[1], self.codec)
+            extradata = bytes(stream.codec_context.extradata or b"")
+            self._packet_tap[0].announce(self._packet_tap[1], self.codec, extradata)
         self._stream = stream
         self._size_wh = (stream.width, stream.height)
         self._container = container
