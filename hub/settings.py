@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlparse
 
 from pydantic import (
@@ -163,6 +163,16 @@ class AuthSettings(Strict):
     failure_window_s: Annotated[float, Field(ge=1, le=86_400)] = 60.0
 
 
+class S3Settings(Strict):
+    """An S3-compatible bucket for evidence media (``records.media_store: s3``); the keys
+    come from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)."""
+
+    endpoint_url: str | None = None  # None: AWS itself; else e.g. https://minio.example:9000
+    region: str = "us-east-1"
+    bucket: Annotated[str, Field(min_length=3, max_length=63, pattern=r"^[a-z0-9][a-z0-9.-]+$")]
+    prefix: Annotated[str, Field(max_length=200)] = "evidence/"
+
+
 class RecordsSettings(Strict):
     """Case history in PostgreSQL (``hub/records``); off while ``database_url`` is unset."""
 
@@ -176,10 +186,19 @@ class RecordsSettings(Strict):
     # code (the media store's sweep and the bundle's keep_until)
     retention_days: Annotated[int, Field(ge=1, le=36_500)] = 730
     retention_days_by_category: dict[str, Annotated[int, Field(ge=1, le=36_500)]] = {}
-    # the object store of evidence media (content-addressed by SHA-256; hub.records.objects)
+    # the object store of evidence media (content-addressed by SHA-256; hub.records.objects):
+    # a directory (media_dir), or an S3-compatible bucket (s3)
+    media_store: Literal["directory", "s3"] = "directory"
     media_dir: Path = Path("var/hub/media")
+    s3: S3Settings | None = None
     # CJK TrueType font the PDF assessment report is set in (its first face when a .ttc)
     pdf_font_file: Path = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+
+    @model_validator(mode="after")
+    def _store(self) -> RecordsSettings:
+        if self.media_store == "s3" and self.s3 is None:
+            raise ValueError("media_store is 's3' but records.s3 (endpoint_url, bucket) is not set")
+        return self
 
     @field_validator("database_url")
     @classmethod

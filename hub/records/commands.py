@@ -16,7 +16,7 @@ from hub.district.load import county_code
 from hub.records.copier import Copier, position, rebuild, write_reference
 from hub.records.database import RecordsError, current_revision, migrate, open_engine, safe_url
 from hub.records.media import MediaKeeper
-from hub.records.objects import DirectoryStore
+from hub.records.objects import open_store
 from hub.records.schema import cases, events
 from hub.records.sweep import sweep
 from hub.settings import HubSettings, load_hub_settings
@@ -65,13 +65,13 @@ def run(action: str, config: Path) -> int:
             print(f"{safe_url(url)}: copied {n} case events")
         elif action == "sweep":
             rs = settings.records
-            store = DirectoryStore(rs.media_dir)
+            store = open_store(rs)
             now = dt.datetime.now(dt.UTC)
             by_cat = rs.retention_days_by_category
             done = sweep(engine, store, rs.retention_days, by_cat, now)
             print(
                 f"{safe_url(url)}: {done.rows} media past retention swept, {done.objects} "
-                f"objects deleted from {rs.media_dir}, {done.shared} kept for other cases"
+                f"objects deleted from the store, {done.shared} kept for other cases"
             )
         elif action == "status":
             _status(engine, r, keys, url)
@@ -90,7 +90,7 @@ def run(action: str, config: Path) -> int:
 
 
 def keeper(settings: HubSettings, r: redis.Redis, keys: Keys) -> MediaKeeper:
-    return MediaKeeper(r, keys, DirectoryStore(settings.records.media_dir))
+    return MediaKeeper(r, keys, open_store(settings.records))
 
 
 def copy_pending(copier: Copier) -> int:

@@ -31,7 +31,7 @@ from hub.records.bundle import (
 from hub.records.case_qr import svg_file
 from hub.records.database import open_engine
 from hub.records.media import kept
-from hub.records.objects import DirectoryStore
+from hub.records.objects import open_store
 from hub.records.signing import (
     SigningKeyError,
     fingerprint,
@@ -119,7 +119,7 @@ def kept_media(settings: HubSettings, no: str) -> dict[str, tuple[bytes, str]]:
     engine = open_engine(url)
     try:
         with engine.connect() as conn:
-            return kept(conn, DirectoryStore(settings.records.media_dir), no)
+            return kept(conn, open_store(settings.records), no)
     finally:
         engine.dispose()
 

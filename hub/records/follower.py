@@ -16,7 +16,7 @@ from hub.district import District
 from hub.records.copier import ZERO, Batch, Copier, stream_id, write_reference
 from hub.records.database import migrate, open_engine, safe_url
 from hub.records.media import MediaKeeper
-from hub.records.objects import DirectoryStore
+from hub.records.objects import open_store
 from hub.services.cancellation import raise_if_cancelled
 from hub.services.metrics import METRICS
 from hub.settings import HubSettings
@@ -36,7 +36,7 @@ class RecordsFollower:
         self.url = safe_url(url)
         self.engine = open_engine(url)
         self.sync_redis = sync_redis(settings.redis, socket_timeout=30)
-        keeper = MediaKeeper(self.sync_redis, keys, DirectoryStore(settings.records.media_dir))
+        keeper = MediaKeeper(self.sync_redis, keys, open_store(settings.records))
         self.copier = Copier(self.engine, self.sync_redis, keys, settings.records.batch_max, keeper)
         self.district, self.r, self.k = district, r, keys
         self.position = ZERO

@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from hub.domain.case_state import CaseEvent
 from hub.records.bundle import evidence_ids
-from hub.records.objects import DirectoryStore
+from hub.records.objects import ObjectStore
 from hub.records.schema import media
 from hub.store.keys import Keys, text_map
 
@@ -43,7 +43,7 @@ def kind_of(ref: str, content_type: str) -> str:
 
 
 class MediaKeeper:
-    def __init__(self, r: redis.Redis, keys: Keys, store: DirectoryStore) -> None:
+    def __init__(self, r: redis.Redis, keys: Keys, store: ObjectStore) -> None:
         self.r, self.k, self.store = r, keys, store
         self.missing = 0  # references Redis no longer held when their event was copied
 
@@ -107,7 +107,7 @@ class MediaKeeper:
         return len(rows)
 
 
-def kept(conn: Connection, store: DirectoryStore, case_no: str) -> dict[str, tuple[bytes, str]]:
+def kept(conn: Connection, store: ObjectStore, case_no: str) -> dict[str, tuple[bytes, str]]:
     """The media a case keeps in the store (reference → bytes, content type), swept ones
     left out; ``ObjectError`` if a stored object no longer matches its SHA-256."""
     out: dict[str, tuple[bytes, str]] = {}

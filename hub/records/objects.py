@@ -2,7 +2,8 @@
 content-addressed by SHA-256 (``ab/cd/abcd…``), each object written atomically (a temporary
 file in the same directory, flushed and synced, then renamed over the final name), so a
 reader sees a whole object or none, and the same bytes are stored once however many cases
-name them. S3-compatible storage is not offered: nothing here speaks S3 to test it against.
+name them. S3-compatible storage is the other choice (``hub.records.s3_store``,
+``records.media_store: s3``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from hub.settings import RecordsSettings
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -21,13 +26,38 @@ class ObjectError(ValueError):
     """An object name that is not a SHA-256, or stored bytes that no longer match it."""
 
 
+def check_name(sha256: str) -> None:
+    if not SHA256.match(sha256):
+        raise ObjectError(f"object name {sha256!r} is not a lower-case hex SHA-256")
+
+
+class ObjectStore(Protocol):
+    """Where evidence objects live: a directory (``DirectoryStore``) or S3
+    (``hub.records.s3_store.S3Store``)."""
+
+    def put(self, data: bytes) -> str: ...
+
+    def get(self, sha256: str) -> bytes | None: ...
+
+    def delete(self, sha256: str) -> bool: ...
+
+
+def open_store(rs: RecordsSettings) -> ObjectStore:
+    """The store ``records.media_store`` names."""
+    if rs.media_store == "s3" and rs.s3 is not None:
+        from hub.records.s3_store import S3Store
+
+        s3 = rs.s3
+        return S3Store.connect(s3.endpoint_url, s3.region, s3.bucket, s3.prefix)
+    return DirectoryStore(rs.media_dir)
+
+
 class DirectoryStore:
     def __init__(self, root: Path) -> None:
         self.root = root
 
     def path(self, sha256: str) -> Path:
-        if not SHA256.match(sha256):
-            raise ObjectError(f"object name {sha256!r} is not a lower-case hex SHA-256")
+        check_name(sha256)
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
     def put(self, data: bytes) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select, tuple_, update
 
 from hub.records.bundle import retention_days
-from hub.records.objects import DirectoryStore
+from hub.records.objects import ObjectStore
 from hub.records.schema import cases, media
 
 
@@ -34,7 +34,7 @@ def past_retention(last_event_at: dt.datetime, is_open: bool, days: int, now: dt
 
 def sweep(
     engine: Engine,
-    store: DirectoryStore,
+    store: ObjectStore,
     default_days: int,
     by_category: Mapping[str, int],
     now: dt.datetime,

@@ -1,6 +1,7 @@
 """Evidence that lasts: a case's media copied into the object store with its events (real
-PostgreSQL, real Redis), exported after Redis let them expire, the bundle verifying and one
-altered byte failing; the retention sweep removing only what is past retention."""
+PostgreSQL, real Redis; the store a directory or S3 on moto's S3 server), exported after Redis
+let them expire, the bundle verifying and one altered byte failing; the retention sweep
+removing only what is past retention."""
 
 from __future__ import annotations
 
@@ -21,17 +22,19 @@ from hub.records.copier import Copier
 from hub.records.database import migrate, open_engine
 from hub.records.evidence import export
 from hub.records.media import MediaKeeper
-from hub.records.objects import DirectoryStore, ObjectError
+from hub.records.objects import DirectoryStore, ObjectError, open_store
+from hub.records.s3_store import S3Store
 from hub.records.schema import media
 from hub.records.sweep import sweep
 from hub.records.verify import verify
 from hub.runtime import HubRuntime
 from hub.services.context import HubContext
-from hub.settings import HubSettings
+from hub.settings import HubSettings, S3Settings
 from tests.hub.conftest import MONDAY_9
+from tests.records.s3_server import s3_bucket, s3_endpoint
 from tests.records.test_evidence import JPEG, a_case, flip, rt, settings, sync_r
 
-__all__ = ["rt", "settings", "sync_r"]
+__all__ = ["rt", "s3_bucket", "s3_endpoint", "settings", "sync_r"]
 pytestmark = pytest.mark.integration
 
 
@@ -50,23 +53,40 @@ def test_directory_store_is_content_addressed_and_checks_what_it_reads(tmp_path:
     assert store.delete(sha) and store.get(sha) is None and not store.delete(sha)
 
 
+def test_s3_store_is_content_addressed_and_checks_what_it_reads(s3_bucket: S3Settings) -> None:
+    store = S3Store.connect(s3_bucket.endpoint_url, "us-east-1", s3_bucket.bucket, "ev/")
+    sha = store.put(b"evidence")
+    assert sha == hashlib.sha256(b"evidence").hexdigest()
+    assert store.put(b"evidence") == sha and store.get(sha) == b"evidence"
+    listed = store.client.list_objects_v2(Bucket=s3_bucket.bucket)["Contents"]
+    assert [o["Key"] for o in listed] == [f"ev/{sha[:2]}/{sha[2:4]}/{sha}"]  # stored once
+    store.client.put_object(Bucket=s3_bucket.bucket, Key=store.key(sha), Body=b"evidencf")
+    with pytest.raises(ObjectError, match="no longer match"):
+        store.get(sha)
+    assert store.delete(sha) and store.get(sha) is None and not store.delete(sha)
+
+
+@pytest.mark.parametrize("kind", ["directory", "s3"])
 async def test_media_outlive_redis_and_the_bundle_still_exports(
+    kind: str,
     rt: HubRuntime,
     redis: Redis,
     sync_r: redis_sync.Redis,
     settings: HubSettings,
     database_url: str,
     tmp_path: Path,
+    request: pytest.FixtureRequest,
 ) -> None:
     no = await a_case(rt, redis)
-    records = settings.records.model_copy(
-        update={"database_url": database_url, "media_dir": tmp_path / "media"}
-    )
+    where: dict[str, object] = {"media_dir": tmp_path / "media"}
+    if kind == "s3":
+        where = {"media_store": "s3", "s3": request.getfixturevalue("s3_bucket")}
+    records = settings.records.model_copy(update={"database_url": database_url, **where})
     on = settings.model_copy(update={"records": records})
     engine = open_engine(database_url)
     try:
         migrate(engine)
-        store = DirectoryStore(records.media_dir)
+        store = open_store(records)
         copier = Copier(engine, sync_r, rt.keys, 50, MediaKeeper(sync_r, rt.keys, store))
         assert copy_pending(copier) > 0
         with engine.connect() as conn:
