@@ -29,7 +29,7 @@ from hub.records.sweep import sweep
 from hub.records.verify import verify
 from hub.runtime import HubRuntime
 from hub.services.context import HubContext
-from hub.settings import HubSettings, S3Settings
+from hub.settings import HubSettings, RecordsSettings, S3Settings
 from tests.hub.conftest import MONDAY_9
 from tests.records.s3_server import s3_bucket, s3_endpoint
 from tests.records.test_evidence import JPEG, a_case, flip, rt, settings, sync_r
@@ -199,3 +199,11 @@ def test_a_retention_for_an_unknown_category_stops_the_hub(hub_settings: HubSett
     settings = hub_settings.model_copy(update={"records": records})
     problems = HubContext(settings, load_district(settings.district_dir)).problems()
     assert "records.retention_days_by_category: '99999' is not in categories.yaml" in problems
+
+
+def test_an_s3_store_without_its_bucket_is_refused(hub_settings: HubSettings) -> None:
+    with pytest.raises(ValueError, match=r"records\.s3"):
+        RecordsSettings.model_validate({"media_store": "s3"})
+    with pytest.raises(ValueError, match="bucket"):
+        RecordsSettings.model_validate({"media_store": "s3", "s3": {"bucket": "A_B"}})
+    assert RecordsSettings.model_validate({"media_store": "s3", "s3": {"bucket": "gw-ev"}})
