@@ -10,6 +10,7 @@ routes keep the live camera routes' auth and scope, and a closed case reaches th
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -66,6 +67,8 @@ def recorded_box(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Re
     config.write_text(
         "video:\n  prebuffer_rendition: null\n  cameras:\n"
         f"    {CAM}: {{url: 'http://127.0.0.1:{video.server.port}'}}\n"
+        f"    cam-02: {{url: 'http://127.0.0.1:{closed_port()}'}}\n"  # a box that is down
+        "    cam-03: {url: 'rtsp://127.0.0.1:8554/none'}\n"  # pulled from the camera itself
     )
     monkeypatch.setenv("GRIDWALL_VIDEO_CONFIG", str(config))
     monkeypatch.setenv("GRIDWALL_VIDEO_TOKEN", BOX_TOKEN)
@@ -241,6 +244,10 @@ def check_scope_and_case_close(recorded_box: RecordedBox, wall_server: WallServe
         assert not list((recorded_box.recorder.root / ".exports").glob("*"))
         unknown = anon.get("/video/cam-99/recordings", headers=bearer(TOKEN))
         assert unknown.status_code == 404
+        down = anon.get("/video/cam-02/recordings", headers=bearer(TOKEN))
+        assert down.status_code == 502 and "did not answer" in down.text
+        direct = anon.get("/video/cam-03/recordings", headers=bearer(TOKEN))
+        assert direct.status_code == 404 and "no box records it" in direct.text
 
         # a case of cam-01 closed: the box hears it (hub/video/recording_release.py)
         keys = wall_server.rt.keys
@@ -275,6 +282,13 @@ def check_scope_and_case_close(recorded_box: RecordedBox, wall_server: WallServe
             alarm = c.get(f"/video/{CAM}/recordings").json()["alarms"][0]
         keep_ms = 72 * 3_600_000  # keep_after_close_h's default
         assert alarm["protected_until_ms"] == closed_ms + keep_ms
+
+
+def closed_port() -> int:
+    """A local port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def bearer(token: str) -> dict[str, str]:
