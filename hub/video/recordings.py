@@ -16,13 +16,12 @@ through, so a ``<video>`` seeks in a segment without loading it all.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from starlette.background import BackgroundTask
 
 from hub.video.registry import VideoRegistry
 
@@ -79,15 +78,18 @@ def recordings_router(
             raise HTTPException(status, reason or f"box answered {resp.status_code}", extra)
         keep = {k: v for k, v in resp.headers.items() if k.lower() in PASSED_HEADERS}
 
-        async def close() -> None:
-            await resp.aclose()
-            await client.aclose()
+        async def body() -> AsyncIterator[bytes]:
+            # closed however the answer ends: sent in full, or the browser seeking away
+            # mid-segment (the stream is cancelled and this generator closed)
+            try:
+                async for chunk in resp.aiter_raw():
+                    yield chunk
+            finally:
+                await resp.aclose()
+                await client.aclose()
 
         return StreamingResponse(
-            resp.aiter_raw(),
-            status_code=resp.status_code,
-            headers={**keep, "Cache-Control": "no-store"},
-            background=BackgroundTask(close),
+            body(), status_code=resp.status_code, headers={**keep, "Cache-Control": "no-store"}
         )
 
     @router.get("/{camera_id}/recordings", dependencies=one_camera)
