@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -43,6 +44,7 @@ class LiveHub:
         self.service = service
         self.kpis = kpis
         self._streams: dict[str, set[asyncio.Queue[dict[str, Any]]]] = {}
+        self._states: dict[str, tuple[float, str]] = {}  # wall: (read began, SSE text)
         self._task: asyncio.Task[None] | None = None
         self.resubscribes = 0  # subscriptions made again after a lost connection
 
@@ -108,6 +110,7 @@ class LiveHub:
             except ValueError:
                 log.warning("wall change channel: not JSON: %r", msg["data"][:80])
                 continue
+            change["_at"] = asyncio.get_running_loop().time()  # when this worker heard it
             target = change.get("wall")
             for wall, queues in self._streams.items():
                 if target in ("*", wall):
@@ -151,7 +154,8 @@ class LiveHub:
                 if any(c.get("kind") == "kpis" for c in changes):
                     yield await self._kpi_event(area)
                 if any(c.get("kind") != "kpis" for c in changes):
-                    yield await self._state_event(wall)
+                    heard = max(c.get("_at", math.inf) for c in changes)
+                    yield await self._state_event(wall, heard)
         finally:
             self._streams[wall].discard(queue)
 
@@ -166,12 +170,23 @@ class LiveHub:
             log.warning("wall live KPIs not read: %s", exc)
             return ": kpis unavailable\n\n"
 
-    async def _state_event(self, wall: str) -> str:
+    async def _state_event(self, wall: str, heard: float = math.inf) -> str:
+        """The wall's state as an SSE event. The monitors of one wall (and its consoles)
+        wake on the same changes: one of them reads the state, the others take the same
+        text, as long as it was read after the newest change they heard (``heard``), so
+        none misses one; under an alarm storm this is one read a wall, not one a window."""
+        loop = asyncio.get_running_loop()
+        cached = self._states.get(wall)
+        if cached is not None and cached[0] > heard:
+            return cached[1]
+        began = loop.time()
         try:
             payload = await self.service.payload(wall)
         except WallNotFound:
             return _event("gone", {"wall": wall}, None)
-        return _event("state", payload, payload["state"]["version"])
+        text = _event("state", payload, payload["state"]["version"])
+        self._states[wall] = (began, text)
+        return text
 
 
 async def _close(pubsub: Any) -> None:
