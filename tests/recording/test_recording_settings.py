@@ -11,6 +11,8 @@ import pytest
 import yaml
 
 from contracts.config_problems import ConfigError
+from contracts.messages import RemoteConfig
+from edge.agent import RESTART_KEYS, Agent
 from edge.frame_tap import FrameTap
 from edge.packet_tap import PacketTap
 from edge.recording.service import own_h264, start_recording
@@ -85,3 +87,22 @@ def test_recording_refuses_to_start_without_what_it_needs(tmp_path: Path) -> Non
     finally:
         h264.stop()
     assert not (tmp_path / "index.sqlite").exists()  # nothing started, nothing written
+
+
+def test_a_remote_config_may_not_change_recording(tmp_path: Path) -> None:
+    """``recording`` is a restart key: a remote config that changes it is refused with that
+    reason (one that leaves it out keeps the box's own)."""
+    data = box_config({"path": str(tmp_path / "rec"), "segment_s": 60})
+    data["outbox_path"] = str(tmp_path / "outbox.sqlite")
+    data["detector"] = {"backend": "truth"}
+    config = parse_edge_config(data, "edge-01.yaml", CONFIGS, env={})
+    agent = Agent(config, CONFIGS)
+    try:
+        kept = {k: v for k, v in data.items() if k not in ("recording", *RESTART_KEYS)}
+        assert agent._validate_remote(RemoteConfig(config_id="cfg-0001", issued_ms=1, config=kept))
+        changed = {**kept, "recording": {"path": str(tmp_path / "rec"), "segment_s": 30}}
+        with pytest.raises(ValueError, match="recording cannot change without a restart"):
+            agent._validate_remote(RemoteConfig(config_id="cfg-0002", issued_ms=1, config=changed))
+    finally:
+        agent.outbox.close()
+        agent.alarm_frames.close()
