@@ -86,7 +86,12 @@ class CameraRecorder:
                 packet = self._feed.get(0.2)
                 if packet is not None:
                     self._last_packet_s = self._clock()
-                    self.handle(packet)
+                    try:
+                        self.handle(packet)
+                    except Exception as exc:  # the thread's outermost loop: log, go on
+                        log.exception("recording %s: packet not recorded", self.camera_id)
+                        self._fail(f"{type(exc).__name__}: {exc}")
+                        self._close_segment()
                 elif self._writer and self._clock() - self._last_packet_s > self._gap_s:
                     log.info(
                         "recording %s: no packet for %g s, segment ends",
