@@ -7,7 +7,8 @@ Per kind: a subscriber with a persistent session (MQTT 5, session expiry 1 h) su
 2 messages are published; the broker is stopped cleanly (it saves its sessions) and started
 again; 3 messages are published *before* the subscriber is back; it reconnects with its
 session (and subscribes again, as the hubs do). Prints how many distinct messages of the 5
-it got; the last line is one JSON object.
+it got, and the PUBACK reason codes the (MQTT 5) publisher got for the 3: 16, "no matching
+subscribers", says the message reached nobody. The last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -32,17 +33,28 @@ def start(conf: Path, port: int) -> subprocess.Popen[bytes]:
     return proc
 
 
-def publish(port: int, n: int, start_at: int) -> None:
-    c = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv311)
+def publish(port: int, n: int, start_at: int) -> list[int]:
+    """Publish QoS 1 as an MQTT 5 client; the PUBACK reason codes (16: no matching
+    subscribers, which MQTT 3.1.1 cannot report)."""
+    codes: dict[int, int] = {}
+    c = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    c.on_publish = lambda _c, _u, mid, rc, _p: codes.__setitem__(mid, int(rc.value))
     c.connect(HOST, port)
     c.loop_start()
+    mids = []
     for i in range(start_at, start_at + n):
-        c.publish("t/x", str(i).encode(), qos=1).wait_for_publish(5)
+        info = c.publish("t/x", str(i).encode(), qos=1)
+        info.wait_for_publish(5)
+        mids.append(info.mid)
+    deadline = time.monotonic() + 5
+    while len(codes) < len(mids) and time.monotonic() < deadline:
+        time.sleep(0.01)
     c.disconnect()
     c.loop_stop()
+    return [codes.get(m, -1) for m in mids]
 
 
-def one(kind: str, folder: Path) -> int:
+def one(kind: str, folder: Path) -> tuple[int, list[int]]:
     port = free_port()
     conf = folder / f"{kind}.conf"
     root = "user root\n" if os.geteuid() == 0 else ""
@@ -68,7 +80,7 @@ def one(kind: str, folder: Path) -> int:
         broker.terminate()
         broker.wait(10)
         broker = start(conf, port)
-        publish(port, 3, 2)
+        codes = publish(port, 3, 2)
         deadline = time.monotonic() + 8
         while len(got) < 5 and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -76,7 +88,7 @@ def one(kind: str, folder: Path) -> int:
         sub.loop_stop()
         broker.terminate()
         broker.wait(10)
-    return len(got)
+    return len(got), codes
 
 
 def main() -> None:
@@ -84,9 +96,10 @@ def main() -> None:
     out: dict[str, object] = {"mosquitto": version.stdout.splitlines()[0]}
     with tempfile.TemporaryDirectory(prefix="restart-share-") as tmp:
         for kind in ("plain", "shared"):
-            n = one(kind, Path(tmp))
-            print(f"{kind}: {n} of 5", flush=True)
+            n, codes = one(kind, Path(tmp))
+            print(f"{kind}: {n} of 5; PUBACK reasons after the restart {codes}", flush=True)
             out[f"{kind}_received_of_5"] = n
+            out[f"{kind}_puback_reasons_after_restart"] = codes
     print(json.dumps(out))
 
 
