@@ -23,11 +23,14 @@ import httpx
 import pytest
 import redis
 
+from hub.settings import RedisSettings
+from hub.store.redis_client import sync_redis
 from tests.hub.conftest import Publisher, key_root
 from tests.trust.cluster_rig import LocalCluster
 from tests.trust.hub_rig import SHIPPED, HubProc, until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
+CLUSTER = "GRIDWALL_REDIS_CLUSTER"
 OP = {"Authorization": "Bearer operator-token-0123456789"}  # HubProc's operator token
 # (camera, its box) of the sample district, far enough apart for a case each
 CAMERAS = [
@@ -50,7 +53,7 @@ async def test_a_hub_process_runs_on_a_three_primary_redis_cluster(
         env = {
             "GRIDWALL_MQTT_URL": mqtt_url,
             "GRIDWALL_REDIS_URL": "redis://127.0.0.1",  # credentials only: the nodes say where
-            "GRIDWALL_REDIS_CLUSTER": cluster.addresses,
+            CLUSTER: cluster.addresses,
             "GRIDWALL_TOPIC_PREFIX": topic_prefix,
             "GRIDWALL_REDIS_PREFIX": redis_prefix,
         }
@@ -95,6 +98,13 @@ async def test_a_hub_process_runs_on_a_three_primary_redis_cluster(
                 assert any(":case:" in k for k in mine) and any(":alarm:" in k for k in mine)
             else:
                 assert mine == [], f"district keys on node {node.port}: {mine[:5]}"
+        # the blocking client (the case history's copier and commands) on the same cluster
+        given = RedisSettings.model_validate({"url": "redis://127.0.0.1", "cluster": env[CLUSTER]})
+        blocking = sync_redis(given, socket_timeout=5)
+        try:
+            assert blocking.hget(f"{root}:case:{no}", "state") is not None
+        finally:
+            blocking.close()
         log = (tmp_path / "hub.log").read_text(errors="replace")
         assert "redis.exceptions" not in log, log[-3000:]
     finally:
