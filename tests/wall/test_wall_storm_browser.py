@@ -88,6 +88,24 @@ def test_a_storm_of_1200_alarms_leaves_the_wall_and_console_responsive(
                 "() => document.querySelector('#to-wall .found')?.dataset.total === '12000'",
                 timeout=30_000,
             )
+            # a camera tour of what the picker finds: box-0001's 12 cameras on the wall
+            console.evaluate(PICKER_SEARCH_JS, "box-0001")
+            console.fill("#tours [name=name]", "box1")
+            console.check("#tours [name=cameras]")
+            console.click("#tours [name=start]")
+            wait_for(
+                lambda: _wall_alarms(srv)[1]["state"]["scene"] == "box1:1/1",
+                10,
+                "the camera tour",
+            )
+            shown = {
+                t["camera_id"]
+                for m in _wall_alarms(srv)[1]["state"]["monitors"]
+                for t in m["tiles"]
+                if t
+            }
+            assert shown == {c.camera_id for c in plan["box-0001"]}
+            console.click("#tours [name=stop]")
             print(f"ready after {time.monotonic() - t0:.1f} s")
             storm = Storm(cams, STORM_S, mqtt_url, topic_prefix).start()
             clicks: list[dict[str, Any]] = []

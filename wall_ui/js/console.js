@@ -433,8 +433,15 @@ async function wallForms() {
   $("#tours").addEventListener("submit", guard(async (ev) => {
     const form = $("#tours");
     if (ev.submitter?.name === "stop") return del(paths.tour(wallName()));
-    const scenes = Object.keys(await get(paths.scenes()));
-    await put(paths.tourDef(form.name.value), { scenes, period_s: Number(form.period.value) });
+    const period_s = Number(form.period.value);
+    if (form.cameras.checked) { // the cameras the picker's search finds, a wall-full at a time
+      const pick = $("#to-wall");
+      const cameras = { q: pick.q.value.trim(), status: pick.status.value || null };
+      await put(paths.tourDef(form.name.value), { cameras, period_s });
+    } else {
+      const scenes = Object.keys(await get(paths.scenes()));
+      await put(paths.tourDef(form.name.value), { scenes, period_s });
+    }
     await post(paths.tour(wallName(), form.name.value));
   }));
   $("#case-filter").addEventListener("submit", (ev) => {
