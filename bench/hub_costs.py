@@ -3,8 +3,8 @@
 
 Per hub process (its ``/metrics``, ``hub.services.stage_costs``): the process's CPU seconds
 (``process_cpu_seconds_total``), the CPU seconds of each CPU stage (MQTT reads, ingest
-parsing, correlation prep) and the rest ("python other": redis-py encoding commands and
-parsing replies, asyncio, acknowledgements, the fleet check, HTTP), and the wall seconds spent
+parsing, acknowledgements, correlation prep) and the rest ("python other": redis-py encoding
+commands and parsing replies, asyncio, the fleet check, HTTP), and the wall seconds spent
 awaiting each wait stage (Redis round trips, case follow-ups). Redis: its main thread's CPU
 seconds (``INFO cpu``, ``used_cpu_*_main_thread``: Redis runs commands on that one thread) and
 the server time of the commands it ran (``INFO commandstats``). The broker: its CPU seconds

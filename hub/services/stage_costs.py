@@ -4,6 +4,7 @@ Two kinds of stage, both cumulative seconds on ``/metrics``:
 - CPU stages (``gridwall_hub_stage_cpu_seconds{stage}``), synchronous code timed with the
   thread's CPU clock: ``mqtt_read`` (paho reading and parsing packets off the socket),
   ``parse`` (ingest: topic, fast alert check or full contract decode, the inbox write queued),
+  ``mqtt_ack`` (the batch's PUBACKs, once Redis has it),
   ``correlate_prep`` (the correlator decoding inbox entries and building the batch script's
   keys and records). Nothing awaits inside them, so no other task's CPU is counted.
 - Wait stages (``gridwall_hub_stage_wait_seconds{stage}``), wall time around an ``await``:
@@ -13,7 +14,7 @@ Two kinds of stage, both cumulative seconds on ``/metrics``:
 
 The process's whole CPU is ``process_cpu_seconds_total`` on the same page; what the CPU
 stages do not hold is the rest (redis-py encoding commands and parsing replies, asyncio,
-PUBACKs, the fleet check, HTTP). ``bench/hub_ingest.py`` reads them per hub process.
+the fleet check, HTTP). ``bench/hub_ingest.py`` reads them per hub process.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from contextlib import contextmanager
 
 from hub.services.metrics import METRICS
 
-CPU_STAGES = ("mqtt_read", "parse", "correlate_prep")
+CPU_STAGES = ("mqtt_read", "parse", "mqtt_ack", "correlate_prep")
 WAIT_STAGES = ("redis_ingest", "redis_correlate", "follow_up")
 
 _cpu = {s: METRICS.stage_cpu_s.labels(s) for s in CPU_STAGES}
