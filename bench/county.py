@@ -205,6 +205,7 @@ async def one_run(
             storm_window_s=args.storm_window_s,
             ramp_s=min(args.ramp_s, args.duration_s / 2),
             seed=args.seed,
+            mqtt5=args.mqtt5,
         )
         r = rig.redis()
         if push is not None:
@@ -251,6 +252,7 @@ async def one_run(
                 "storm_alarms": sent["storm_alarms"],
                 "flaps": sent["flaps"],
                 "events_replayed": sent["events_replayed"],
+                "held_no_subscriber": sent["held_no_subscriber"],
                 "publish_to_case_p50_ms": quantile(before, after, 0.5),
                 "publish_to_case_p99_ms": quantile(before, after, 0.99),
                 "max_backlog": seen["max_backlog"],
@@ -294,6 +296,12 @@ async def main() -> None:
         "shipped) stops for --outage-s and starts again; every box reconnects and drains",
     )
     ap.add_argument("--outage-s", type=float, default=5.0, help="how long the broker is down")
+    ap.add_argument(
+        "--mqtt5",
+        action="store_true",
+        help="boxes speak MQTT 5 and keep (send again) what a PUBACK says nobody received "
+        "(reason 16), which closes the broker-restart window; the edge speaks 3.1.1",
+    )
     ap.add_argument(
         "--alarm-storm",
         action="store_true",

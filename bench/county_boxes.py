@@ -38,6 +38,7 @@ from contracts.messages import AlertEvent, Availability, BoxStats, CameraStats, 
 from contracts.topics import TopicKind, topic_for
 
 RULES = {"06901": "gas_cylinder_stack", "08004": "dust"}
+NO_MATCHING_SUBSCRIBERS = 16  # MQTT 5 PUBACK reason code
 STORM_EVENT = re.compile(r"-s[0-9]{6}$")
 """The event ids of a storm's alarms."""
 
@@ -61,6 +62,7 @@ class SimSettings:
     storm_hold_s: float = 180.0
     ramp_s: float = 10.0
     seed: int = 1
+    mqtt5: bool = False  # MQTT 5: a PUBACK "no matching subscribers" (16) keeps the message
 
 
 @dataclass
@@ -85,6 +87,7 @@ class Tally:
     connect_errors_after_up: int = 0
     outage_last_back_at_ms: int = 0
     outage_drained_at_ms: int = 0
+    held_no_subscriber: int = 0  # MQTT 5 PUBACKs with reason 16: kept and sent again
 
 
 class SimBox:
@@ -110,13 +113,22 @@ class SimBox:
         self.replay: set[int] = set()  # messages the outage held up, until their PUBACK
         self.connecting_until = 0.0  # a reconnect in flight (its CONNACK not seen yet)
         self.retry_s = 1.0  # reconnect backoff, as the edge's paho: 1 s doubling to 5 s
+        # MQTT 5: what went out from the outbox, until its PUBACK, and what a PUBACK with
+        # reason 16 (no matching subscribers: nobody got it) sent back to wait
+        self.sent: dict[int, tuple[str, bytes, bool]] = {}
+        self.held: list[tuple[str, bytes, bool, bool]] = []  # (..., was held up by an outage)
         p = cfg.topic_prefix
-        self.client = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=f"sim-{box_id}",
-            clean_session=False,
-            protocol=mqtt.MQTTv311,
-        )
+        if cfg.mqtt5:
+            self.client = mqtt.Client(
+                CallbackAPIVersion.VERSION2, client_id=f"sim-{box_id}", protocol=mqtt.MQTTv5
+            )
+        else:
+            self.client = mqtt.Client(
+                CallbackAPIVersion.VERSION2,
+                client_id=f"sim-{box_id}",
+                clean_session=False,
+                protocol=mqtt.MQTTv311,
+            )
         self.client.max_inflight_messages_set(100)
         self.client.max_queued_messages_set(0)
         off = encode(Availability(box_id=box_id, state="offline"))
@@ -168,8 +180,14 @@ class SimBox:
         self.online = False
         self.connecting_until = 0.0
 
-    def _on_publish(self, _c: mqtt.Client, _u: Any, mid: int, _rc: Any, _p: Any) -> None:
+    def _on_publish(self, _c: mqtt.Client, _u: Any, mid: int, rc: Any, _p: Any) -> None:
         is_event = self.pending.pop(mid, None)
+        kept = self.sent.pop(mid, None)
+        if kept is not None and getattr(rc, "value", 0) == NO_MATCHING_SUBSCRIBERS:
+            self.held.append((*kept, mid in self.replay))  # nobody got it: keep, send again
+            self.replay.discard(mid)  # its new message id goes back in when it is sent
+            self.tally.held_no_subscriber += 1
+            return
         self.replay.discard(mid)
         if is_event is True:
             self.tally.events_acked += 1
@@ -188,7 +206,19 @@ class SimBox:
         else:
             self.tally.other_sent += 1
         self.pending[info.mid] = is_event
+        if self.cfg.mqtt5 and (is_event or "/snapshot/" in topic):
+            self.sent[info.mid] = (topic, payload, is_event)
         return info.mid
+
+    def send_held(self) -> None:
+        """Send again, in order, what a PUBACK said nobody received (MQTT 5, reason 16)."""
+        if not self.online or not self.held:
+            return
+        held, self.held = self.held, []
+        for topic, payload, is_event, in_replay in held:
+            mid = self._send(topic, payload, is_event)
+            if in_replay and mid is not None:
+                self.replay.add(mid)
 
     # --- what a box says -------------------------------------------------------------------
     def stats(self) -> None:

@@ -17,6 +17,8 @@ import numpy as np
 import paho.mqtt.client as mqtt
 from county_boxes import SimBox, SimSettings, Tally, now_ms
 from county_district import SimCamera
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 DRAIN_S = 60.0  # after the run: how long the boxes may take to get their last PUBACKs
 
@@ -103,12 +105,16 @@ class Worker:
             if not box.online:
                 self._reconnect(box, time.monotonic())
         for _ in range(int(DRAIN_S / 0.2)):  # until every box is back and its outbox drained
-            if not any(b.pending or b.outbox or not b.online for b in self.boxes):
+            for b in self.boxes:
+                b.send_held()
+            if not any(b.pending or b.outbox or b.held or not b.online for b in self.boxes):
                 break
             await asyncio.sleep(0.2)
         out = asdict(self.tally)
         out["unacked_events"] = sum(
-            sum(1 for e in b.pending.values() if e) + sum(1 for x in b.outbox if x[2])
+            sum(1 for e in b.pending.values() if e)
+            + sum(1 for x in b.outbox if x[2])
+            + sum(1 for x in b.held if x[2])
             for b in self.boxes
         )
         out["connected_at_end"] = self.tally.connected
@@ -152,7 +158,7 @@ class Worker:
             await asyncio.sleep(0.05)
         while True:
             dropped = [b for b in self.boxes if b.outage_down or b.outage_back_at_ms]
-            if all(b.outage_back_at_ms and not b.replay for b in dropped):
+            if all(b.outage_back_at_ms and not b.replay and not b.held for b in dropped):
                 self.tally.outage_drained_at_ms = now_ms()
                 return
             await asyncio.sleep(0.05)
@@ -174,7 +180,14 @@ class Worker:
         cfg = self.cfg
         await asyncio.sleep(max(0.0, start - time.monotonic()))
         try:
-            box.client.connect(cfg.host, cfg.port, keepalive=60)
+            if cfg.mqtt5:  # a persistent session, as MQTT 3.1.1's clean_session=False
+                props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+                props.SessionExpiryInterval = 86_400
+                box.client.connect(
+                    cfg.host, cfg.port, keepalive=60, clean_start=False, properties=props
+                )
+            else:
+                box.client.connect(cfg.host, cfg.port, keepalive=60)
             box.connecting_until = time.monotonic() + 10.0
         except OSError:
             self.tally.refused += 1
@@ -184,6 +197,7 @@ class Worker:
         next_stats = time.monotonic() + box.rng.uniform(0, cfg.stats_s)
         back_at: float | None = None
         while (now := time.monotonic()) < end:
+            box.send_held()  # MQTT 5: what nobody received is tried again each second
             if box.online and now >= next_stats:
                 box.stats()
                 next_stats = now + cfg.stats_s

@@ -71,7 +71,7 @@ def test_county_bench_short_run_loses_nothing() -> None:
     not (shutil.which("mosquitto") and shutil.which("redis-server")),
     reason="the bench starts its own mosquitto and redis-server",
 )
-def test_county_bench_broker_restart_brings_every_box_back() -> None:
+def test_county_bench_broker_restart_brings_every_box_back_and_loses_nothing() -> None:
     boxes = 6
     out = subprocess.run(
         [
@@ -90,6 +90,7 @@ def test_county_bench_broker_restart_brings_every_box_back() -> None:
             "--outage-s=1",
             "--stall-s=3",
             "--hub-start-timeout-s=120",
+            "--mqtt5",
         ],
         cwd=REPO,
         capture_output=True,
@@ -104,7 +105,7 @@ def test_county_bench_broker_restart_brings_every_box_back() -> None:
     assert 0 < run["outage_reconnect_all_s"] <= run["outage_drain_s"] < 30, run
     assert run["broker_refusals"] == 0 and run["unacked_events"] == 0, run
     assert run["boxes_connected_at_end"] == boxes, run
-    # what boxes sent before the hub had subscribed again may be lost (Mosquitto 2.0.11 does
-    # not keep a shared subscription over a restart: bench/broker_restart_share.py); the
-    # bench counts it rather than hiding it
-    assert run["events_in_redis"] + run["lost"] >= run["events_acked_by_broker"]
+    # Mosquitto 2.0.11 does not keep the hubs' shared subscription over a restart
+    # (bench/broker_restart_share.py): what a box sends before the hub has subscribed again
+    # reaches nobody. MQTT 5 boxes hear so (PUBACK reason 16), keep it and send it again
+    assert run["lost"] == 0 and run["events_in_redis"] >= run["events_acked_by_broker"], run
