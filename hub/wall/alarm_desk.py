@@ -39,6 +39,34 @@ class AlarmDesk:
     # --- from the hub's change stream ----------------------------------------------------
     async def on_queued(self, key: str, alert: dict[str, Any]) -> dict[str, Any] | None:
         """An alarm the hub put in its verification queue."""
+        return (await self.on_queued_many([(key, alert)])).get(key)
+
+    async def on_queued_many(
+        self, items: list[tuple[str, dict[str, Any]]]
+    ) -> dict[str, dict[str, Any]]:
+        """Alarms the hub put in its verification queue, applied together: one read of
+        the wall's records, one write, one update of each wall (an alarm storm brings them
+        by the hundred). Returns what each key shows (a case already on the wall keeps its
+        view); an alarm naming no known place or category is left out."""
+        details: dict[str, dict[str, Any]] = {}
+        for key, alert in items:  # a key twice in one batch: its latest
+            detail = self._queued_detail(key, alert)
+            if detail is not None:
+                details[key] = detail
+        if not details:
+            return {}
+        olds = await self.store.alarms(list(details))
+        shown = {k: olds[k] for k in details if (olds.get(k) or {}).get("case_no")}
+        fresh = [d for k, d in details.items() if k not in shown]
+        if fresh:
+            await self.store.put_alarms(fresh)
+            await self.service.place_many(fresh)
+        for d in fresh:
+            if d["alarm_id"] in olds:  # same tiles, new details: tell the monitors anyway
+                await self.store.publish({"wall": "*", "kind": "alarm", "alarm_id": d["alarm_id"]})
+        return shown | {d["alarm_id"]: d for d in fresh}
+
+    def _queued_detail(self, key: str, alert: dict[str, Any]) -> dict[str, Any] | None:
         place = self.rt.ctx.zones.get((str(alert.get("camera_id")), str(alert.get("zone_id"))))
         cat = str(alert.get("category"))
         if place is None or place.grid_code is None or cat not in self.district.categories:
@@ -48,15 +76,10 @@ class AlarmDesk:
         started = int(alert["started_at_ms"])
         due = sla_deadlines(policy, started, None, self.rt.ctx.calendar)["dispatch_due_ms"]
         try:
-            detail = queued_alarm(self.district, key, alert, place.grid_code, due)
+            return queued_alarm(self.district, key, alert, place.grid_code, due)
         except UnknownPlace as exc:
             log.warning("queued alarm %s not shown: %s", key, exc)
             return None
-        old = await self.store.alarm(key)
-        if old is not None and old.get("case_no"):
-            return old  # already a case on the wall: the case's view wins
-        await self._put(detail, announce=old is not None)
-        return detail
 
     async def on_case(self, case_no: str, actions: set[str]) -> dict[str, Any] | None:
         """Bring the wall's view of a case up to date from its log."""

@@ -110,7 +110,10 @@ class HubFeed:
         return len(entries)
 
     async def handle(self, entries: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
+        """Apply a batch in order; consecutive queued alarms go to the wall together (an
+        alarm storm is hundreds of them), case events once per case after the rest."""
         cases: dict[str, set[str]] = {}
+        queued: list[tuple[str, dict[str, Any]]] = []
         for entry_id, fields in entries:
             if not fields:
                 continue
@@ -119,17 +122,39 @@ class HubFeed:
                 body = json.loads(fields.get(b"event", b"{}"))
                 if kind == "case":
                     cases.setdefault(text(fields[b"case_no"]), set()).add(str(body.get("action")))
+                elif kind == "alarm_queued":
+                    queued.append((text(fields.get(b"alarm_key", b"")), body))
                 else:
+                    await self._queued(queued)
                     await self._one(kind, text(fields.get(b"alarm_key", b"")), body)
             except Exception:  # the wall must keep following: log, count, go on
                 self.skipped += 1
                 log.exception("wall feed: change %s not applied", text(entry_id))
+        await self._queued(queued)
         for case_no, actions in cases.items():
             try:
                 await self.desk.on_case(case_no, actions)
             except Exception:
                 self.skipped += 1
                 log.exception("wall feed: case %s not applied", case_no)
+
+    async def _queued(self, items: list[tuple[str, dict[str, Any]]]) -> None:
+        """Queued alarms held back so far, together; the list is emptied."""
+        if not items:
+            return
+        batch = list(items)
+        items.clear()
+        try:
+            await self.desk.on_queued_many(batch)
+            return
+        except Exception:  # one bad alarm: the others go one at a time, the bad one skipped
+            log.warning("wall feed: %d queued alarms together failed; one at a time", len(batch))
+        for key, body in batch:
+            try:
+                await self.desk.on_queued(key, body)
+            except Exception:  # the wall must keep following: log, count, go on
+                self.skipped += 1
+                log.exception("wall feed: queued alarm %s not applied", key)
 
     async def _one(self, kind: str, key: str, body: dict[str, Any]) -> None:
         if kind == "alarm_queued":

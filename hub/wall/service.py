@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+from functools import partial
 from typing import Any
 
 from hub.district.load import District
@@ -184,10 +185,19 @@ class WallService:
 
     async def place(self, detail: dict[str, Any]) -> None:
         """Put an alarm on every wall whose area shows its grid, by the storm rule."""
-        q, now = queued(detail), self.clock.now_ms()
-        await self.each_wall(
-            lambda s: storm.place(s, q, now, self.policy)[0], detail.get("grid_code"), placed=True
-        )
+        await self.place_many([detail])
+
+    async def place_many(self, details: list[dict[str, Any]]) -> None:
+        """Put alarms on every wall whose area shows their grids, in order, by the storm
+        rule: one update of each wall for all of them."""
+        now = self.clock.now_ms()
+        for wall in await self.store.walls():
+            area = await self.wall_area(wall)
+            qs = [queued(d) for d in details if self.areas.shows(area, d.get("grid_code"))]
+            if qs:
+                await self.store.update(
+                    wall, partial(_place_all, qs=qs, now_ms=now, policy=self.policy)
+                )
 
     async def drain_queues(self) -> None:
         """Queued alarms take tiles as the monitors' takeover budgets come back (every second)."""
@@ -304,6 +314,18 @@ class WallService:
 
 def _text(x: bytes | str) -> str:
     return x.decode() if isinstance(x, bytes) else x
+
+
+def _place_all(
+    state: rules.WallState,
+    *,
+    qs: list[rules.QueuedAlarm],
+    now_ms: int,
+    policy: storm.StormPolicy,
+) -> rules.WallState:
+    for q in qs:
+        state, _ = storm.place(state, q, now_ms, policy)
+    return state
 
 
 def storm_policy(settings: WallSettings) -> storm.StormPolicy:

@@ -96,6 +96,14 @@ class WallStore:
             pipe.sadd(f"{self.p}:alarms", detail["alarm_id"])
             await pipe.execute()
 
+    async def put_alarms(self, details: list[dict[str, Any]]) -> None:
+        """Several alarms in one round trip."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for d in details:
+                pipe.set(f"{self.p}:alarm:{d['alarm_id']}", json.dumps(d, ensure_ascii=False))
+            pipe.sadd(f"{self.p}:alarms", *[d["alarm_id"] for d in details])
+            await pipe.execute()
+
     async def drop_alarm(self, alarm_id: str) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.delete(f"{self.p}:alarm:{alarm_id}")

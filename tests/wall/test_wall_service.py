@@ -358,3 +358,41 @@ async def test_a_seeded_queued_alarm_has_its_boxes(rig: Rig) -> None:
     await rig.feed.ensure_group()
     [detail] = await rig.desk.verification_queue()
     assert _xyxy(detail) == [[0.5, 0.2, 0.6, 0.5]] and detail["snapshot_id"] == "sn-cam-02-0001"
+
+
+async def test_queued_alarms_of_one_batch_reach_the_wall_in_one_update(rig: Rig) -> None:
+    """An alarm storm's queued alarms are read off the change stream in batches; each batch
+    changes a wall once (one version), the storm rule placing them in order."""
+    await rig.service.define_wall("a", WallSpec(rows=1, cols=1, layout="16"))
+    before = (await rig.service.payload("a"))["state"]["version"]
+    cams = [c for c in sorted(rig.service.district.cameras) if c.startswith("cam-")][:8]
+    keys = []
+    for cam in cams:  # through the hub's inbox and correlation, the wall's feed not yet
+        c = rig.service.district.cameras[cam]
+        category = c.zones[0].categories[0]
+        rig.seq += 1
+        now = rig.clock.now_ms()
+        ev = AlertEvent(
+            type="new",
+            event_id=f"ev-{cam}",
+            seq=rig.seq,
+            box_id=c.box_id,
+            camera_id=cam,
+            zone_id=c.zones[0].zone_id,
+            category=category,
+            rule="test",
+            confidence=0.6,
+            started_at_ms=now,
+            updated_at_ms=now,
+        )
+        await rig.rt.redis.xadd(rig.rt.keys.inbox, {"k": "event", "p": encode(ev), "rx": 0})
+        keys.append(f"{cam}:{c.zones[0].zone_id}:{category}")
+    while await rig.rt.processor.step():
+        pass
+    await rig.follow()
+    p = await rig.service.payload("a")
+    assert p["state"]["version"] == before + 1
+    shown = {t["alarm_id"] for t in p["state"]["monitors"][0]["tiles"] if t} | {
+        q["alarm_id"] for q in p["state"]["queue"]
+    }
+    assert shown == set(keys)
