@@ -100,7 +100,7 @@ async def test_health_is_kept_until_the_record_changes_or_times_out(
         clock.advance(seconds=1)
         assert await fleet.check() == []  # raised once
         later = {h.box_id: h for h in await fleet.health()}
-        assert later[quiet].reason is not None and "no heartbeat for 31 s" in later[quiet].reason
+        assert "no heartbeat for 31 s" in str(later[quiet].reason)
 
         # Redis lost the raised alarm: only a reconciling pass (every RECONCILE_S) sees it
         await redis.delete(f"{keys.prefix}:fleet:raised:{quiet}", alarms_key(keys.prefix))
