@@ -20,6 +20,8 @@ from hub.store.cases import CaseStore
 from hub.store.keys import Keys, text
 from tests.kpis.case_walk import DAY0_MS, PARENTS, TIERS, TZ, recompute, walk
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture
 async def parts(redis_url: str, redis_prefix: str) -> AsyncIterator[dict[str, Any]]:
