@@ -16,6 +16,7 @@ import redis as redis_sync
 from redis.asyncio import Redis
 from sqlalchemy import select, text
 
+from hub.cli import main as hub_main
 from hub.district import load_district
 from hub.records.commands import copy_pending
 from hub.records.copier import Copier
@@ -207,3 +208,19 @@ def test_an_s3_store_without_its_bucket_is_refused(hub_settings: HubSettings) ->
     with pytest.raises(ValueError, match="bucket"):
         RecordsSettings.model_validate({"media_store": "s3", "s3": {"bucket": "A_B"}})
     assert RecordsSettings.model_validate({"media_store": "s3", "s3": {"bucket": "gw-ev"}})
+
+
+def test_the_sweep_command(
+    hub_settings: HubSettings,
+    database_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cfg = tmp_path / "hub.yaml"  # the hub_settings fixture's file
+    media_dir = tmp_path / "cli-media"
+    cfg.write_text(
+        cfg.read_text() + f"records:\n  database_url: {database_url}\n  media_dir: {media_dir}\n"
+    )
+    assert hub_main(["records", "migrate", "--config", str(cfg)]) == 0
+    assert hub_main(["records", "sweep", "--config", str(cfg)]) == 0
+    assert "0 media past retention swept, 0 objects deleted" in capsys.readouterr().out
