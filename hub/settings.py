@@ -191,6 +191,13 @@ class RecordsSettings(Strict):
     media_store: Literal["directory", "s3"] = "directory"
     media_dir: Path = Path("var/hub/media")
     s3: S3Settings | None = None
+    # a closed camera case's recorded clip, fetched once from its box (hub/clipfetch): the
+    # first retry's wait (doubling up to the max), and how long after the close to keep
+    # trying while the box is silent (its keep_after_close_h; once it answers, its own
+    # protected_until decides)
+    clip_retry_s: Annotated[float, Field(ge=0.01, le=3600)] = 10.0
+    clip_retry_max_s: Annotated[float, Field(ge=0.01, le=86_400)] = 900.0
+    clip_give_up_h: Annotated[float, Field(gt=0, le=24 * 3660)] = 72.0
     # CJK TrueType font the PDF assessment report is set in (its first face when a .ttc)
     pdf_font_file: Path = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
