@@ -412,6 +412,7 @@ class Agent:
             try:
                 stats = self.stats()
                 self.metrics.observe(stats)
+                self.metrics.observe_kept(self.link.kept)
                 self.link.publish_now(TopicKind.STATS, stats)
             except Exception:
                 log.exception("stats failed")

@@ -62,6 +62,13 @@ class EdgeMetrics:
             ["type"],
             registry=self.registry,
         )
+        self.puback_kept = Gauge(
+            "gridwall_edge_puback_kept",
+            "Outbox messages a PUBACK did not deliver (kept, sent again), by MQTT 5 reason code"
+            " (16: no matching subscribers; 128 and above: refused)",
+            ["reason"],
+            registry=self.registry,
+        )
         self._server: Any = None
 
     def serve(self, port: int, host: str = "127.0.0.1") -> int:
@@ -76,6 +83,11 @@ class EdgeMetrics:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+    def observe_kept(self, kept: dict[int, int]) -> None:
+        """The MQTT link's count of PUBACKs that kept their row, by reason code."""
+        for code, n in list(kept.items()):
+            self.puback_kept.labels(str(code)).set(n)
 
     def observe(self, stats: BoxStats) -> None:
         self.outbox_depth.set(stats.outbox_depth)

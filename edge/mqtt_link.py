@@ -1,9 +1,16 @@
-"""The box's MQTT connection: paho's own loop thread, QoS 1, persistent session, outbox drain.
+"""The box's MQTT connection: paho's own loop thread, MQTT 5, QoS 1, persistent session, outbox drain.
 
+- MQTT 5 with ``clean_start`` off and a session expiry of a day, under the stable client id.
 - Birth and will: retained ``online`` on every connect, retained ``offline`` as last will.
 - Everything durable goes through the ``Outbox``; a drain thread publishes rows in order
   with a bounded in-flight window and deletes each row on its PUBACK. After a disconnect it
   starts again from the oldest unacknowledged row (duplicates are harmless: stable ids).
+- A PUBACK is only a delivery when its reason code says so. Reason 16, "no matching
+  subscribers" (after a broker restart Mosquitto 2.0.11 has lost the hubs' shared
+  subscription until they subscribe again), and any failure code (>= 0x80, logged and
+  counted) keep the row: once nothing is in flight and a backoff (0.25 s doubling to 4 s) has
+  passed, the drain sends again, in order, from the oldest row kept. A retained row answered
+  16 is kept by the broker as retained, so it counts as delivered.
 - TCP_NODELAY on the socket (paho leaves Nagle on, which costs tens of milliseconds).
 - Incoming messages are decoded with the contract; a bad one is logged and counted, never fatal.
 """
@@ -22,6 +29,8 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from pydantic import BaseModel
 
 from contracts.codec import ContractError, decode, encode
@@ -33,6 +42,10 @@ from edge.outbox import Outbox
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Topic, BaseModel | bytes], None]
+NO_MATCHING_SUBSCRIBERS = 16  # MQTT 5 PUBACK reason: accepted, but nobody received it
+SESSION_EXPIRY_S = 86_400  # the broker keeps the box's session (its subscriptions) a day
+HOLD_FIRST_S = 0.25  # a kept row is sent again after this, doubling while it stays kept
+HOLD_MAX_S = 4.0
 
 
 class MqttLink:
@@ -55,17 +68,22 @@ class MqttLink:
         self.bad_messages = 0
         self.published = 0
         self.last_error: str | None = None
-        self._acks: queue.SimpleQueue[int] = queue.SimpleQueue()
+        # PUBACKs that kept their row, by reason code (16: nobody subscribed; >= 0x80: refused)
+        self.kept: dict[int, int] = {}
+        self._acks: queue.SimpleQueue[tuple[int, int]] = queue.SimpleQueue()
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._inflight: dict[int, int] = {}
+        self._inflight: dict[int, tuple[int, bool]] = {}  # mid -> (row id, retained)
         self._last_sent = 0
         self._generation = 0
+        self._held: set[int] = set()  # rows kept by their PUBACK, to send again
+        self._resent: set[int] = set()  # rows sent again after a hold, until their PUBACK
+        self._hold_until = 0.0
+        self._hold_s = HOLD_FIRST_S
         client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id=f"gw-{self.prefix.replace('/', '-')}-{box_id}",
-            clean_session=False,
-            protocol=mqtt.MQTTv311,
+            protocol=mqtt.MQTTv5,
         )
         creds = conn.credentials()
         if creds is not None:
@@ -92,7 +110,15 @@ class MqttLink:
         return topic_for(self.prefix, kind, self.box_id, item_id)
 
     def start(self) -> None:
-        self.client.connect_async(self.conn.host, self.conn.port, self.conn.keepalive_s)
+        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        props.SessionExpiryInterval = SESSION_EXPIRY_S
+        self.client.connect_async(
+            self.conn.host,
+            self.conn.port,
+            self.conn.keepalive_s,
+            clean_start=False,
+            properties=props,
+        )
         self.client.loop_start()
         self._drain.start()
 
@@ -169,7 +195,7 @@ class MqttLink:
     def _on_publish(
         self, client: mqtt.Client, userdata: Any, mid: int, reason: Any, props: Any
     ) -> None:
-        self._acks.put(mid)
+        self._acks.put((mid, int(getattr(reason, "value", 0))))
         self._wake.set()
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
@@ -191,7 +217,10 @@ class MqttLink:
     def _drain_loop(self) -> None:
         generation = -1
         while not self._stop.is_set():
-            self._wake.wait(0.5)
+            wait_s = 0.5
+            if self._held:
+                wait_s = min(wait_s, max(0.01, self._hold_until - time.monotonic()))
+            self._wake.wait(wait_s)
             self._wake.clear()
             self._take_acks()
             if not self.connected.is_set():
@@ -200,6 +229,15 @@ class MqttLink:
                 generation = self._generation
                 self._inflight.clear()
                 self._last_sent = 0
+                self._held.clear()
+                self._resent.clear()
+                self._hold_s = HOLD_FIRST_S
+            if self._held:  # wait out what is in flight and the backoff, then go back
+                if self._inflight or time.monotonic() < self._hold_until:
+                    continue
+                self._last_sent = min(self._held) - 1
+                self._resent = set(self._held)
+                self._held.clear()
             room = self.window - len(self._inflight)
             if room <= 0:
                 continue
@@ -210,7 +248,7 @@ class MqttLink:
                 if row.qos == 0:
                     self.outbox.ack(row.row_id)
                 else:
-                    self._inflight[info.mid] = row.row_id
+                    self._inflight[info.mid] = (row.row_id, row.retain)
                 self._last_sent = row.row_id
                 self.published += 1
             self._take_acks()
@@ -218,13 +256,33 @@ class MqttLink:
     def _take_acks(self) -> None:
         while True:
             try:
-                mid = self._acks.get_nowait()
+                mid, code = self._acks.get_nowait()
             except queue.Empty:
                 return
-            row_id = self._inflight.pop(mid, None)
-            if row_id is not None:
+            sent = self._inflight.pop(mid, None)
+            if sent is None:
+                continue
+            row_id, retained = sent
+            if code == 0 or (code == NO_MATCHING_SUBSCRIBERS and retained):
                 self.outbox.ack(row_id)
-                self._wake.set()
+                if row_id in self._resent:  # a kept row got through: back to a short hold
+                    self._resent.discard(row_id)
+                    self._hold_s = HOLD_FIRST_S
+            else:
+                self._keep(row_id, code)
+            self._wake.set()
+
+    def _keep(self, row_id: int, code: int) -> None:
+        """The broker took the row but did not deliver it: keep it, send it again later."""
+        self.kept[code] = self.kept.get(code, 0) + 1
+        if code >= 0x80:
+            log.warning("broker refused outbox row %d (PUBACK reason %d): kept", row_id, code)
+        else:
+            log.debug("outbox row %d reached no subscriber (PUBACK reason %d): kept", row_id, code)
+        if not self._held:  # the first of a round sets the backoff
+            self._hold_until = time.monotonic() + self._hold_s
+            self._hold_s = min(self._hold_s * 2, HOLD_MAX_S)
+        self._held.add(row_id)
 
 
 def _now_ms() -> int:

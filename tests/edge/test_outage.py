@@ -89,7 +89,8 @@ def test_outage_and_restart_lose_nothing(tmp_path: Path, topic_prefix: str) -> N
         broker.url,
         topic_prefix,
         "edge-t1",
-        (TopicKind.EVENT,),
+        # what the hubs take: a box keeps a message nobody subscribes to (PUBACK reason 16)
+        (TopicKind.EVENT, TopicKind.SNAPSHOT),
         client_id=f"consumer-{topic_prefix}",
         persistent=True,
     )
