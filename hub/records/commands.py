@@ -11,6 +11,8 @@ import redis
 from sqlalchemy import Engine, func, select
 
 from contracts.config_problems import ConfigError
+from hub.clipfetch.jobs import ClipEnqueuer
+from hub.clipfetch.jobs import summary as clip_summary
 from hub.district import load_district
 from hub.district.load import county_code
 from hub.records.copier import Copier, position, rebuild, write_reference
@@ -90,7 +92,8 @@ def run(action: str, config: Path) -> int:
 
 
 def keeper(settings: HubSettings, r: redis.Redis, keys: Keys) -> MediaKeeper:
-    return MediaKeeper(r, keys, open_store(settings.records))
+    give_up_ms = int(settings.records.clip_give_up_h * 3_600_000)
+    return MediaKeeper(r, keys, open_store(settings.records), ClipEnqueuer(r, keys, give_up_ms))
 
 
 def copy_pending(copier: Copier) -> int:
@@ -126,3 +129,7 @@ def _status(engine: Engine, r: redis.Redis, keys: Keys, url: str) -> None:
             else ""
         )
     )
+    pending, gave_up = clip_summary(r, keys)
+    print(f"clips: {pending} to fetch from boxes; {len(gave_up)} recently given up")
+    for no, reason in gave_up:
+        print(f"  case {no}: {reason}")

@@ -1,6 +1,7 @@
 """``python -m hub records evidence CASE_NO OUT_DIR`` and ``keygen``: export a case's signed
 evidence bundle: the case log from Redis, its snapshots, photos and verification frames from
-the object store where records keep them (``hub.records.media``), else from Redis."""
+the object store where records keep them (``hub.records.media``), else from Redis, and the
+clips of its camera alarm fetched from the box into the store (``hub.clipfetch``)."""
 
 from __future__ import annotations
 
@@ -83,6 +84,9 @@ def collect(
         else:
             ext = EXTENSIONS.get(text(m.get(b"type", b"")), ".bin")
             files[f"media/{mid}{ext}"] = bytes(m[b"data"])
+    for ref in sorted(kept):
+        if ref.startswith("clip:"):  # fetched from the camera's box (hub.clipfetch)
+            files[f"media/{ref.replace(':', '-')}.mp4"] = kept[ref][0]
     files["case-qr.svg"] = svg_file(no)
     category = str(view.facts.get("category") or "") or None
     about = {"category": category, "missing": missing, "reported_ms": view.reported_ms}

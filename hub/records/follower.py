@@ -12,6 +12,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from hub.clipfetch.jobs import ClipEnqueuer
 from hub.district import District
 from hub.records.copier import ZERO, Batch, Copier, stream_id, write_reference
 from hub.records.database import migrate, open_engine, safe_url
@@ -36,7 +37,10 @@ class RecordsFollower:
         self.url = safe_url(url)
         self.engine = open_engine(url)
         self.sync_redis = sync_redis(settings.redis, socket_timeout=30)
-        keeper = MediaKeeper(self.sync_redis, keys, open_store(settings.records))
+        give_up_ms = int(settings.records.clip_give_up_h * 3_600_000)
+        clips = ClipEnqueuer(self.sync_redis, keys, give_up_ms)
+        self.store = open_store(settings.records)
+        keeper = MediaKeeper(self.sync_redis, keys, self.store, clips)
         self.copier = Copier(self.engine, self.sync_redis, keys, settings.records.batch_max, keeper)
         self.district, self.r, self.k = district, r, keys
         self.position = ZERO

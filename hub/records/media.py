@@ -7,7 +7,8 @@ PostgreSQL, every snapshot and media id those events name (and the snapshots of 
 they attach: ``hub.records.bundle.evidence_ids``) is read from Redis, stored by its SHA-256
 (``hub.records.objects``) and recorded in ``media`` in the same transaction as the events.
 A reference already recorded is not read again; one Redis no longer holds is logged and left
-out (it expired before it was copied).
+out (it expired before it was copied). A clip the box recorded is not in Redis: a close
+queues it (``hub.clipfetch``), fetched from the box into the same store and table.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import redis
 from sqlalchemy import Connection, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 
+from hub.clipfetch.jobs import ClipEnqueuer
 from hub.domain.case_state import CaseEvent
 from hub.records.bundle import evidence_ids
 from hub.records.objects import ObjectStore
@@ -43,8 +45,11 @@ def kind_of(ref: str, content_type: str) -> str:
 
 
 class MediaKeeper:
-    def __init__(self, r: redis.Redis, keys: Keys, store: ObjectStore) -> None:
+    def __init__(
+        self, r: redis.Redis, keys: Keys, store: ObjectStore, clips: ClipEnqueuer | None = None
+    ) -> None:
         self.r, self.k, self.store = r, keys, store
+        self.clips = clips  # a closed camera case's clip is fetched from its box (hub/clipfetch)
         self.missing = 0  # references Redis no longer held when their event was copied
 
     def refs(self, ev: CaseEvent) -> list[str]:
@@ -68,7 +73,10 @@ class MediaKeeper:
         return bytes(m[b"data"]), (m.get(b"type") or b"application/octet-stream").decode()
 
     def keep(self, conn: Connection, found: Sequence[tuple[str, CaseEvent]]) -> int:
-        """Store what ``found`` names and is not kept yet; returns the objects recorded."""
+        """Store what ``found`` names and is not kept yet; returns the objects recorded.
+        A close among them queues the case's clip to be fetched from its box."""
+        if self.clips is not None:
+            self.clips.enqueue_closes(found)
         wanted = list(dict.fromkeys((no, ref) for no, ev in found for ref in self.refs(ev)))
         if not wanted:
             return 0

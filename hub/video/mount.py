@@ -12,7 +12,7 @@ import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
@@ -23,6 +23,9 @@ from hub.video.recordings import recordings_router
 from hub.video.registry import VideoRegistry
 from hub.video.routes import video_router
 from hub.video.settings import VideoSettings, load_video_settings, token_from_env
+
+if TYPE_CHECKING:
+    from hub.clipfetch.fetcher import ClipFetcher
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -85,6 +88,34 @@ def _start_release(
     return release, asyncio.create_task(release.run())
 
 
+def _start_clip_fetch(
+    app: FastAPI, registry: VideoRegistry
+) -> tuple[ClipFetcher | None, asyncio.Task[None] | None]:
+    """Fetch closed camera cases' clips from their boxes into the evidence store, while
+    records are on (``hub/clipfetch``); a case of a camera no box records is skipped."""
+    rt = getattr(app.state, "runtime", None)
+    records = getattr(rt, "records", None)
+    if rt is None or records is None:
+        return None, None
+    from hub.clipfetch.fetcher import ClipFetcher  # SQLAlchemy: only with records on
+
+    def box_of(camera_id: str) -> str | None:
+        cam = registry.settings.cameras.get(camera_id)
+        return cam.url if cam and cam.url.startswith(("http://", "https://")) else None
+
+    fetcher = ClipFetcher(
+        rt.redis,
+        rt.keys,
+        records.engine,
+        records.store,
+        box_of,
+        registry.edge_token,
+        rt.settings.records,
+    )
+    app.state.clip_fetcher = fetcher
+    return fetcher, asyncio.create_task(fetcher.run())
+
+
 def with_video(lifespan: Lifespan) -> Lifespan:
     """Wrap the app's lifespan so the video registry starts before it and stops after it."""
 
@@ -96,9 +127,12 @@ def with_video(lifespan: Lifespan) -> Lifespan:
             async with lifespan(app):
                 clipper, task = _start_clipper(app, registry)
                 release, release_task = _start_release(app, registry)
+                _fetcher, fetch_task = _start_clip_fetch(app, registry)
                 try:
                     yield
                 finally:
+                    if fetch_task is not None:
+                        await stop_tasks([fetch_task])
                     try:
                         if release_task is not None and release is not None:
                             try:

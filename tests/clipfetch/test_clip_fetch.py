@@ -1,0 +1,235 @@
+"""A closed camera case's clip, fetched from the real box video server into the evidence
+store: real PostgreSQL and Redis, the box's real recorder, index, recording routes and clip
+export (``tests/recording/hour.py`` records twenty minutes of real H.264 in a moment). The
+box is offline at first (a port nothing listens on), the job waits and is tried again, then
+the clip lands with its SHA-256 and a ``media`` row, the signed bundle carries it and
+verifies, and one altered byte of the clip fails verification. A box that never answers
+gives up, with its reason, once its protection would have ended."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import pytest
+import redis as redis_sync
+from redis.asyncio import Redis
+from sqlalchemy import select
+
+from contracts.codec import encode
+from edge.frame_tap import FrameTap
+from edge.recording.http import RecordingRoutes
+from edge.recording.recorder import Recorder
+from edge.recording.settings import RecordingSettings
+from edge.video.service import VideoService
+from edge.video.settings import EdgeVideoSettings
+from hub.clipfetch.fetcher import ClipFetcher
+from hub.clipfetch.jobs import ClipEnqueuer, ClipJobs, summary
+from hub.clipfetch.plan import ClipJob
+from hub.domain.clock import FakeClock
+from hub.records.commands import copy_pending
+from hub.records.copier import Copier
+from hub.records.database import migrate, open_engine
+from hub.records.evidence import export
+from hub.records.media import MediaKeeper
+from hub.records.objects import DirectoryStore
+from hub.records.schema import media
+from hub.records.verify import verify
+from hub.runtime import HubRuntime
+from hub.settings import HubSettings
+from hub.store.keys import text
+from tests.hub.conftest import MONDAY_9, make_alert
+from tests.recording.hour import IdleFeed, encoded_loop, record_span
+from tests.records.test_evidence import flip, rt, settings, sync_r
+
+__all__ = ["rt", "settings", "sync_r"]
+pytestmark = pytest.mark.integration
+CAM = "cam-01"
+TOKEN = "box-token-clipfetch-0123456"
+MIN = 60_000
+HOUR_MS = 3_600_000
+
+
+@dataclass
+class Box:
+    url: str
+    recorder: Recorder
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def box(tmp_path: Path) -> Iterator[Box]:
+    """cam-01 recorded from 10 min before MONDAY_9 for 20 min, an alarm of z1/06010 from
+    MONDAY_9 for a minute; the box's video server serving its recordings."""
+    rec = RecordingSettings(path=tmp_path / "rec", segment_s=60, retention_interval_s=3600)
+    recorder = Recorder(rec, {CAM: IdleFeed()})
+    record_span(recorder, CAM, encoded_loop(), MONDAY_9 - 10 * MIN, 20)
+    video = VideoService(EdgeVideoSettings(port=0), FrameTap(), TOKEN).start()
+    video.server.recordings = RecordingRoutes(recorder)
+    try:
+        yield Box(f"http://127.0.0.1:{video.server.port}", recorder)
+    finally:
+        video.stop()
+        recorder.stop()
+
+
+async def closed_camera_case(rt: HubRuntime, r: Redis, box: Box) -> str:
+    """A case from a cam-01 alert at MONDAY_9 (the box saw the same alarm), walked to close."""
+    clock = rt.clock
+    assert isinstance(clock, FakeClock)
+    cam = rt.district.cameras[CAM]
+    zone = cam.zones[0]
+    category = zone.categories[0]
+    box.recorder.index.alarm_began("ev-1", CAM, zone.zone_id, category, MONDAY_9)
+    box.recorder.index.alarm_ended("ev-1", MONDAY_9 + MIN)
+    alert = make_alert(
+        cam.box_id,
+        camera_id=CAM,
+        zone_id=zone.zone_id,
+        category=category,
+        confidence=0.99,
+        started_at_ms=MONDAY_9,
+        updated_at_ms=MONDAY_9,
+    )
+    await r.xadd(rt.keys.inbox, {"k": "event", "p": encode(alert), "rx": 0})
+    while await rt.processor.step():
+        pass
+    no = text((await r.zrange(rt.keys.cases, 0, -1))[0])
+    for action in ("accept", "start", "resolve", "verify", "close"):
+        clock.advance(minutes=2)
+        await rt.cases.act(no, action, "operator:op1")
+    return no
+
+
+async def test_a_closed_case_clip_is_fetched_after_the_box_comes_back_and_bundled(
+    rt: HubRuntime,
+    redis: Redis,
+    sync_r: redis_sync.Redis,
+    settings: HubSettings,
+    database_url: str,
+    box: Box,
+    tmp_path: Path,
+) -> None:
+    clock = rt.clock
+    assert isinstance(clock, FakeClock)
+    records = settings.records.model_copy(
+        update={"database_url": database_url, "media_dir": tmp_path / "media", "clip_retry_s": 5}
+    )
+    on = settings.model_copy(update={"records": records})
+    engine = open_engine(database_url)
+    store = DirectoryStore(records.media_dir)
+    try:
+        migrate(engine)
+        no = await closed_camera_case(rt, redis, box)
+        enqueuer = ClipEnqueuer(sync_r, rt.keys, 72 * HOUR_MS)
+        copier = Copier(engine, sync_r, rt.keys, 50, MediaKeeper(sync_r, rt.keys, store, enqueuer))
+        assert copy_pending(copier) > 0
+        jobs = ClipJobs(redis, rt.keys)
+        assert (await jobs.state(no))["state"] == "pending"  # the close queued it
+
+        boxes = {CAM: f"http://127.0.0.1:{closed_port()}"}  # the box is offline
+        fetcher = ClipFetcher(
+            redis, rt.keys, engine, store, boxes.get, TOKEN, records, now_ms=clock.now_ms
+        )
+        assert await fetcher.step() == "retried"
+        job = await jobs.state(no)
+        assert job["attempts"] == "1" and job["reason"].startswith("box did not answer")
+        assert await fetcher.step() is None  # not due again before its wait
+        boxes[CAM] = box.url  # back
+        clock.advance(seconds=5)
+        assert await fetcher.step() == "done"
+        assert (await jobs.state(no))["state"] == "done"
+
+        with engine.connect() as conn:
+            rows = conn.execute(select(media).where(media.c.kind == "clip")).all()
+        # the window the box protects: 30 s before the alarm to 30 s after its end
+        t0, t1 = MONDAY_9 - 30_000, MONDAY_9 + MIN + 30_000
+        assert [(r.case_no, r.ref, r.content_type) for r in rows] == [
+            (no, f"clip:{CAM}:{t0}-{t1}", "video/mp4")
+        ]
+        data = store.get(rows[0].sha256)
+        assert data is not None and hashlib.sha256(data).hexdigest() == rows[0].sha256
+        assert rows[0].bytes == len(data)
+        clip_file = tmp_path / "fetched.mp4"
+        clip_file.write_bytes(data)
+        with av.open(str(clip_file)) as container:
+            stream = container.streams.video[0]
+            base, duration = stream.time_base, stream.duration
+            seconds = float(duration * base) if duration and base else 0.0
+        assert 118 <= seconds <= 122, seconds  # two minutes of real video (keyframe each s)
+
+        # once kept, a second close (a reopened case) fetches nothing again
+        assert await fetcher.step() is None
+
+        out = tmp_path / "bundle"
+        names = export(on, sync_r, no, out, clock.now_ms())
+        name = f"media/clip-{CAM}-{t0}-{t1}.mp4"
+        assert name in names and (out / name).read_bytes() == data
+        manifest = json.loads((out / "manifest.json").read_text())
+        listed = {f["path"]: f for f in manifest["files"]}
+        assert listed[name]["sha256"] == rows[0].sha256
+        assert verify(out) == []
+        flip(out / name, 5000)
+        assert verify(out) == [f"{name}: SHA-256 differs from the manifest (the file was altered)"]
+    finally:
+        engine.dispose()
+
+
+async def test_a_box_that_never_answers_gives_up_with_its_reason(
+    rt: HubRuntime,
+    redis: Redis,
+    sync_r: redis_sync.Redis,
+    settings: HubSettings,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    clock = rt.clock
+    assert isinstance(clock, FakeClock)
+    records = settings.records.model_copy(
+        update={"database_url": database_url, "clip_retry_s": 60, "clip_retry_max_s": 3600}
+    )
+    engine = open_engine(database_url)
+    try:
+        migrate(engine)
+        now = clock.now_ms()
+        job = ClipJob("C-9", CAM, "z1", "06010", now - HOUR_MS, now, now + 2 * HOUR_MS)
+        assert ClipEnqueuer(sync_r, rt.keys, 0).enqueue(job, now)
+        assert not ClipEnqueuer(sync_r, rt.keys, 0).enqueue(job, now)  # once per case
+        down = f"http://127.0.0.1:{closed_port()}"
+        fetcher = ClipFetcher(
+            redis,
+            rt.keys,
+            engine,
+            DirectoryStore(tmp_path / "m"),
+            {CAM: down}.get,
+            TOKEN,
+            records,
+            now_ms=clock.now_ms,
+        )
+        outcomes = []
+        for _ in range(20):
+            clock.advance(minutes=61)  # past any wait so far
+            got = await fetcher.step()
+            if got is None:
+                continue
+            outcomes.append(got)
+            if got == "gave_up":
+                break
+        # 1 min, 2 min, ... then the next wait would end past the protection: given up
+        assert outcomes[-1] == "gave_up" and set(outcomes[:-1]) == {"retried"}
+        state = await ClipJobs(redis, rt.keys).state("C-9")
+        assert state["state"] == "gave_up"
+        assert "protection ends" in state["reason"] and "box did not answer" in state["reason"]
+        assert summary(sync_r, rt.keys) == (0, [("C-9", state["reason"])])
+    finally:
+        engine.dispose()
