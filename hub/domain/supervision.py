@@ -13,7 +13,7 @@ issue a supervision order at any time. Both are ``note`` events whose ``data.sup
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from hub.domain.calendar import WorkingCalendar
@@ -133,3 +133,26 @@ def needs_notice(
     if s is None or s.colour != RED or noticed(log, s.due_ms):
         return None
     return s
+
+
+SKIP_NO_CASE_NO = "record without case_no"
+SKIP_NO_LOG = "no events in its log"
+SKIP_NO_POLICY = "no policy in its log"
+SKIP_NO_PLACE = "no grid_code or category in its log"
+
+
+def record_skip(record: Mapping[str, str]) -> str | None:
+    """Why a case record cannot be watched (a half-written or foreign hash), None if it can."""
+    return None if record.get("case_no") else SKIP_NO_CASE_NO
+
+
+def log_skip(events: Sequence[CaseEvent], view: CaseView) -> str | None:
+    """Why a case cannot get a notice (nothing to fold, or facts the notice's note and its
+    superiors need are missing), None if it can."""
+    if not events:
+        return SKIP_NO_LOG
+    if not isinstance(view.facts.get("policy"), dict):
+        return SKIP_NO_POLICY
+    if not view.facts.get("grid_code") or not view.facts.get("category"):
+        return SKIP_NO_PLACE
+    return None

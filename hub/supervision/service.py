@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import Counter
 from typing import Any
 
 from redis.asyncio import Redis
@@ -21,7 +22,16 @@ from redis.asyncio import Redis
 from hub.domain.case_state import OPEN_STATES, CaseEvent, CaseView, fold
 from hub.domain.clock import Clock
 from hub.domain.escalation import FrozenPolicy
-from hub.domain.supervision import NOTICE, ORDER, Levels, Standing, needs_notice, standing
+from hub.domain.supervision import (
+    NOTICE,
+    ORDER,
+    Levels,
+    Standing,
+    log_skip,
+    needs_notice,
+    record_skip,
+    standing,
+)
 from hub.services.cancellation import raise_if_cancelled
 from hub.services.cases import CaseService
 from hub.services.context import HubContext
@@ -59,12 +69,24 @@ class Supervision:
         s = ctx.settings.supervision
         self.levels = Levels(s.yellow_at, s.red_at)
         self.interval_s = s.scan_interval_s
+        # the last scan's cases left out, by reason (record_skip, log_skip)
+        self.skipped: Counter[str] = Counter()
 
     async def open_logs(self) -> list[tuple[str, list[CaseEvent]]]:
-        """The logs of the open cases reported within ``WINDOW_MS``."""
+        """The logs of the open cases reported within ``WINDOW_MS``; a record that cannot
+        be watched is left out and counted in ``skipped`` (reset here)."""
+        self.skipped.clear()
         numbers = await self.store.recent_numbers(100_000, self.clock.now_ms() - WINDOW_MS)
         records = await self.store.records(numbers)
-        open_numbers = [r["case_no"] for r in records if r.get("state") in OPEN_STATES]
+        open_numbers = []
+        for r in records:
+            if r.get("state") not in OPEN_STATES:
+                continue
+            reason = record_skip(r)
+            if reason is None:
+                open_numbers.append(r["case_no"])
+            else:
+                self.skipped[reason] += 1
         async with self.r.pipeline(transaction=False) as pipe:
             for no in open_numbers:
                 pipe.lrange(self.k.case_events(no), 0, -1)
@@ -121,6 +143,10 @@ class Supervision:
         now = self.clock.now_ms()
         for no, events in await self.open_logs():
             view = fold(events)
+            reason = log_skip(events, view)
+            if reason is not None:
+                self.skipped[reason] += 1
+                continue
             s = needs_notice(events, view, now, self.levels, self.ctx.calendar)
             if s is None:
                 continue
@@ -140,6 +166,12 @@ class Supervision:
                 },
             )
             given += 1
+        if self.skipped:
+            log.warning(
+                "supervision scan skipped %d case(s): %s",
+                sum(self.skipped.values()),
+                ", ".join(f"{n} {why}" for why, n in sorted(self.skipped.items())),
+            )
         return given
 
     async def order(self, no: str, actor: str, note: str, deadline_ms: int) -> CaseView:

@@ -12,7 +12,14 @@ import pytest
 from hub.domain.calendar import WorkingCalendar
 from hub.domain.case_state import CaseEvent, fold
 from hub.domain.clock import FakeClock
-from hub.domain.supervision import Levels, colour_of, needs_notice, standing
+from hub.domain.supervision import (
+    Levels,
+    colour_of,
+    log_skip,
+    needs_notice,
+    record_skip,
+    standing,
+)
 
 TZ = ZoneInfo("Asia/Shanghai")
 CAL = WorkingCalendar.from_strings("Asia/Shanghai", ["08:30-12:00", "13:30-17:30"], [6, 7], [], [])
@@ -189,3 +196,41 @@ def test_one_notice_per_window() -> None:
         data={"supervision": "order", "due_ms": local(23, 16)},
     )
     assert needs_notice([*events, order], fold(events), local(23, 15, 50), LEVELS, CAL)
+
+
+@pytest.mark.parametrize(
+    ("record", "want"),
+    [
+        ({"case_no": "C1", "state": "dispatched"}, None),
+        ({"state": "dispatched"}, "record without case_no"),
+        ({"case_no": "", "state": "dispatched"}, "record without case_no"),
+        ({}, "record without case_no"),
+    ],
+)
+def test_record_skip(record: dict[str, str], want: str | None) -> None:
+    assert record_skip(record) == want
+
+
+def _report(data: dict[str, Any]) -> list[CaseEvent]:
+    return [CaseEvent(1, MON_9, "edge:x", "report", "", "reported", data=data)]
+
+
+FACTS = {"policy": {"sla": {"clock": "natural"}}, "grid_code": "g1", "category": "06010"}
+
+
+@pytest.mark.parametrize(
+    ("events", "want"),
+    [
+        (_report(FACTS), None),
+        ([], "no events in its log"),
+        (_report({k: v for k, v in FACTS.items() if k != "policy"}), "no policy in its log"),
+        (_report({**FACTS, "policy": "routine"}), "no policy in its log"),
+        (_report({**FACTS, "grid_code": ""}), "no grid_code or category in its log"),
+        (
+            _report({k: v for k, v in FACTS.items() if k != "category"}),
+            "no grid_code or category in its log",
+        ),
+    ],
+)
+def test_log_skip(events: list[CaseEvent], want: str | None) -> None:
+    assert log_skip(events, fold(events)) == want
