@@ -274,15 +274,23 @@ def build_router(
     async def camera_map(
         who: Any = caller,
         bbox: Annotated[str | None, Query(max_length=120)] = None,
+        wall: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9_-]{1,40}$")] = None,
     ) -> dict[str, Any]:
         """The map's cameras in a view (``bbox`` west,south,east,north; none: the whole
-        district): pins up to ``wall.map_max_pins``, clusters beyond."""
+        district), of ``wall``'s area when given: pins up to ``wall.map_max_pins``,
+        clusters beyond."""
         service = get_service()
         try:
             view = BBox.parse(bbox) if bbox else None
         except MapError as exc:
             raise HTTPException(422, str(exc)) from None
-        allowed = service.catalogue.allowed(area_of(who))
+        place = None
+        if wall is not None:
+            await own_wall(wall, who)
+            if await service.store.spec(wall) is None:
+                raise HTTPException(404, f"no wall named {wall!r}")
+            place = await service.wall_area(wall)
+        allowed = service.catalogue.allowed(area_of(who), place)
         statuses = await service.camera_status()
         max_pins = get_parts().rt.settings.wall.map_max_pins
         return service.catalogue.map(view, statuses, allowed, max_pins)

@@ -82,6 +82,11 @@ def test_a_street_wall_shows_its_street(wall_server: WallServer, publisher: Publ
         picker = c.get("/api/wall/cameras?limit=200", headers=STREET).json()["items"]
         assert cam_a in {x["camera_id"] for x in picker}
         assert cam_b not in {x["camera_id"] for x in picker}
+        # the map of a street's wall: that street's cameras, for a county token too
+        for who in (STREET, {}):
+            pins = c.get("/api/wall/cameras/map?wall=street-a", headers=who).json()["pins"]
+            assert {street_of(wall_server, p["camera_id"]) for p in pins} == {street_a}
+        assert c.get("/api/wall/cameras/map?wall=county", headers=STREET).status_code == 404
         assert c.get(f"/api/wall/snapshots/{a.snapshot_id}", headers=STREET).status_code == 200
 
         # another street's wall, alarm and snapshot: 404, as if they did not exist

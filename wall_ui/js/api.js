@@ -68,7 +68,8 @@ export const paths = {
   district: () => `${base}/api/wall/district`,
   // the county's cameras a page at a time (the picker) and as the map's view holds them
   cameras: (query) => `${base}/api/wall/cameras?${query}`,
-  cameraMap: (bbox) => `${base}/api/wall/cameras/map` + (bbox ? `?bbox=${bbox.map((v) => v.toFixed(6)).join(",")}` : ""),
+  cameraMap: (bbox, wall) => `${base}/api/wall/cameras/map?` + new URLSearchParams([
+    ...(bbox ? [["bbox", bbox.map((v) => v.toFixed(6)).join(",")]] : []), ...(wall ? [["wall", wall]] : [])]),
   snapshot: (id) => withToken(`${base}/api/wall/snapshots/${enc(id)}`),
   // hub/video: WHEP per camera (the wall plays the sub-stream), alarm clips from the pre-event buffer
   whep: (camera) => `${videoBase}/video/${enc(camera)}/whep?rendition=sub`,

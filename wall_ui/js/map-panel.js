@@ -9,6 +9,7 @@ import { get, paths } from "./api.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const PIN_REFRESH_MS = 2000;
+const WALL = new URLSearchParams(location.search).get("wall"); // a street's wall: its cameras
 
 export class MapPanel {
   constructor(el, onFocus) {
@@ -88,7 +89,7 @@ export class MapPanel {
   async loadPins() {
     try {
       this.fetched = Date.now();
-      this.drawPins(await get(paths.cameraMap(this.view)));
+      this.drawPins(await get(paths.cameraMap(this.view, WALL)));
     } catch (_e) {
       /* the next state retries */
     } finally {
