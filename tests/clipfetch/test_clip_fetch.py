@@ -31,6 +31,7 @@ from edge.recording.settings import RecordingSettings
 from edge.video.service import VideoService
 from edge.video.settings import EdgeVideoSettings
 from hub.app import create_app
+from hub.cli import main as hub_main
 from hub.clipfetch.fetcher import ClipFetcher
 from hub.clipfetch.jobs import ClipEnqueuer, ClipJobs, summary
 from hub.clipfetch.plan import ClipJob
@@ -200,6 +201,7 @@ async def test_a_box_that_never_answers_gives_up_with_its_reason(
     settings: HubSettings,
     database_url: str,
     tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     clock = rt.clock
     assert isinstance(clock, FakeClock)
@@ -239,6 +241,13 @@ async def test_a_box_that_never_answers_gives_up_with_its_reason(
         assert state["state"] == "gave_up"
         assert "protection ends" in state["reason"] and "box did not answer" in state["reason"]
         assert summary(sync_r, rt.keys) == (0, [("C-9", state["reason"])])
+        cfg = tmp_path / "hub.yaml"  # the hub_settings fixture's file
+        cfg.write_text(cfg.read_text() + f"records:\n  database_url: {database_url}\n")
+        capsys.readouterr()
+        assert hub_main(["records", "status", "--config", str(cfg)]) == 0
+        out = capsys.readouterr().out
+        assert "clips: 0 to fetch from boxes; 1 recently given up" in out
+        assert f"  case C-9: {state['reason']}" in out
     finally:
         engine.dispose()
 
