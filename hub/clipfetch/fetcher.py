@@ -7,7 +7,8 @@ clip export (``GET /recordings/{camera}/clip.mp4``, remuxed on the box, no re-en
 the bytes by SHA-256 (``hub.records.objects``) and record a ``media`` row (kind ``clip``,
 ``ref`` ``clip:{camera}:{t0}-{t1}``) for the case. A box that does not answer, or answers
 5xx, is tried again with a doubling wait; a job whose box's protection has run out, or that
-the box cannot serve (no such camera, no alarm, nothing recorded), gives up with its reason
+the box cannot serve (no such camera, no alarm, nothing recorded: 400 or 404), gives up
+with its reason
 (logged, kept on the job). None of it is on the case's hot path: the close is long written.
 """
 
@@ -180,7 +181,7 @@ class ClipFetcher:
         if resp.status_code == 200:
             return resp
         reason = f"box answered {resp.status_code} on {url.rsplit('/', 1)[-1]}: {resp.text[:200]}"
-        if resp.status_code in (400, 401, 403, 404):
+        if resp.status_code in (400, 404):  # 401/403: a token being fixed; tried again
             raise GiveUp(reason)
         raise Retry(reason)
 
