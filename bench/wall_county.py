@@ -38,10 +38,11 @@ from redis import Redis
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
-from bench.county_district import SimCamera, write_district  # noqa: E402
-from bench.county_rig import free_port, wait_port  # noqa: E402
-from bench.wall_storm import (  # noqa: E402
+from county_district import SimCamera, write_district  # noqa: E402
+from county_rig import free_port, wait_port  # noqa: E402
+from wall_storm import (  # noqa: E402
     CLICK_CONFIRM_JS,
     PICKER_PAUSE_MS,
     PICKER_SEARCH_JS,
@@ -49,6 +50,7 @@ from bench.wall_storm import (  # noqa: E402
     storm_cameras,
     summary,
 )
+
 from edge.frame_tap import FrameTap  # noqa: E402
 from edge.synth import SceneScript, SyntheticScene  # noqa: E402
 from edge.video.server import EdgeVideoServer  # noqa: E402

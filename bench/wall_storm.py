@@ -18,9 +18,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import paho.mqtt.client as mqtt
+from county_district import SimCamera
 from paho.mqtt.enums import CallbackAPIVersion
 
-from bench.county_district import SimCamera
 from contracts.codec import encode
 from contracts.messages import AlertEvent, DetectionBox
 from contracts.topics import TopicKind, topic_for

@@ -9,14 +9,21 @@ counted in its queue."""
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bench.county_district import SimCamera, write_district
-from bench.wall_storm import (
+from hub.domain.clock import SystemClock
+from hub.settings import HubSettings
+from tests.wall.conftest import REPO, WallServer, serving_hub, wait_for
+
+# bench/ runs its modules as scripts (their siblings import by bare name): so do we
+sys.path.insert(0, str(REPO / "bench"))
+from county_district import SimCamera, write_district
+from wall_storm import (
     CLICK_CONFIRM_JS,
     PICKER_PAUSE_MS,
     PICKER_SEARCH_JS,
@@ -24,9 +31,6 @@ from bench.wall_storm import (
     storm_cameras,
     summary,
 )
-from hub.domain.clock import SystemClock
-from hub.settings import HubSettings
-from tests.wall.conftest import REPO, WallServer, serving_hub, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
