@@ -14,9 +14,9 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from hub.domain.case_state import CaseEvent, CaseView, fold
+from hub.domain.case_state import OPEN_STATES, CaseEvent, CaseView, fold
 from hub.store.keys import Keys
-from hub.store.scripts import CASE_APPEND
+from hub.store.scripts import CASE_APPEND, OPEN_AMONG
 
 Effects = list[list[str]]
 """Redis commands (each a list of strings) run in the same atomic step as an append."""
@@ -32,6 +32,7 @@ class CaseStore:
         self.k = keys
         self.changes_max = changes_max
         self._append = redis.register_script(CASE_APPEND)
+        self._open_among = redis.register_script(OPEN_AMONG)
 
     def _keys(self, no: str, effects: Effects) -> list[str]:
         """``CASE_APPEND``'s KEYS: the case, its log, the change stream, each effect's key."""
@@ -102,6 +103,30 @@ class CaseStore:
 
     async def view(self, no: str) -> CaseView:
         return fold(await self.events(no))
+
+    async def logs(self, numbers: Sequence[str]) -> list[list[CaseEvent]]:
+        """The event logs of ``numbers``, in order, read in one pipeline."""
+        async with self.r.pipeline(transaction=False) as pipe:
+            for no in numbers:
+                pipe.lrange(self.k.case_events(no), 0, -1)
+            raw: list[Any] = await pipe.execute()
+        return [[CaseEvent.from_dict(json.loads(x)) for x in events] for events in raw]
+
+    async def open_records(
+        self, since_ms: int, limit: int = 100_000, chunk: int = 5_000
+    ) -> list[dict[str, str]]:
+        """``case_no`` and ``state`` of the open cases among the ``limit`` newest reported
+        since ``since_ms`` (the number as the hash holds it: empty for a half-written hash).
+        Each slice of ``chunk`` hashes is one script call answering only the open ones; no
+        log is read."""
+        numbers = await self.recent_numbers(limit, since_ms)
+        out = []
+        for at in range(0, len(numbers), chunk):
+            keys = [self.k.case(no) for no in numbers[at : at + chunk]]
+            got: Any = await self._open_among(keys=keys, args=sorted(OPEN_STATES))
+            for i in range(0, len(got), 2):
+                out.append({"state": _s(got[i]), "case_no": _s(got[i + 1])})
+        return out
 
     async def record(self, no: str) -> dict[str, str]:
         raw = await self.r.hgetall(self.k.case(no))

@@ -221,3 +221,20 @@ if (not score) or tonumber(score) > tonumber(ARGV[2]) then return 0 end
 redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
 return 1
 """
+
+OPEN_AMONG = """
+local open = {}
+for _, s in ipairs(ARGV) do open[s] = true end
+local out = {}
+for _, key in ipairs(KEYS) do
+  local row = redis.call('HMGET', key, 'state', 'case_no')
+  if row[1] and open[row[1]] then
+    out[#out + 1] = row[1]
+    out[#out + 1] = row[2] or ''
+  end
+end
+return out
+"""
+"""KEYS: case hashes. ARGV: the open states. Returns, for each case whose state is one of
+them, its state and the number its hash holds ('' for a half-written one): one reply for a
+slice of the window, not one per case."""

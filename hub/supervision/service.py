@@ -12,14 +12,13 @@ change stream carries it to the rooms. Several hubs scan side by side: a short R
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import Counter
 from typing import Any
 
 from redis.asyncio import Redis
 
-from hub.domain.case_state import OPEN_STATES, CaseEvent, CaseView, fold
+from hub.domain.case_state import CaseEvent, CaseView, fold
 from hub.domain.clock import Clock
 from hub.domain.escalation import FrozenPolicy
 from hub.domain.supervision import (
@@ -76,26 +75,15 @@ class Supervision:
         """The logs of the open cases reported within ``WINDOW_MS``; a record that cannot
         be watched is left out and counted in ``skipped`` (reset here)."""
         self.skipped.clear()
-        numbers = await self.store.recent_numbers(100_000, self.clock.now_ms() - WINDOW_MS)
-        records = await self.store.records(numbers)
+        records = await self.store.open_records(self.clock.now_ms() - WINDOW_MS)
         open_numbers = []
         for r in records:
-            if r.get("state") not in OPEN_STATES:
-                continue
             reason = record_skip(r)
             if reason is None:
                 open_numbers.append(r["case_no"])
             else:
                 self.skipped[reason] += 1
-        async with self.r.pipeline(transaction=False) as pipe:
-            for no in open_numbers:
-                pipe.lrange(self.k.case_events(no), 0, -1)
-            raw: list[Any] = await pipe.execute()
-
-        return [
-            (no, [CaseEvent.from_dict(json.loads(x)) for x in events])
-            for no, events in zip(open_numbers, raw, strict=True)
-        ]
+        return list(zip(open_numbers, await self.store.logs(open_numbers), strict=True))
 
     def standing(self, view: CaseView) -> Standing | None:
         return standing(view, self.clock.now_ms(), self.levels, self.ctx.calendar)
