@@ -38,6 +38,7 @@ from hub.clipfetch.plan import (
 from hub.records.objects import ObjectStore
 from hub.records.schema import media
 from hub.services.cancellation import raise_if_cancelled
+from hub.services.metrics import METRICS
 from hub.settings import RecordsSettings
 from hub.store.keys import Keys
 
@@ -212,6 +213,7 @@ class ClipFetcher:
             )
         await self.jobs.retry(job, due)
         self.counts["retried"] += 1
+        METRICS.clip_fetches.labels("retried").inc()
         log.info(
             "case %s: clip not fetched yet (%s); next try in %d ms",
             job.case_no,
@@ -223,6 +225,7 @@ class ClipFetcher:
     async def _finish(self, job: ClipJob, state: str, reason: str) -> str:
         await self.jobs.finish(job, state, reason, self.now_ms())
         self.counts[state] += 1
+        METRICS.clip_fetches.labels(state).inc()
         if state == "gave_up":
             log.warning(
                 "case %s: its clip of %s is not kept: %s", job.case_no, job.camera_id, reason

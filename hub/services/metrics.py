@@ -80,6 +80,12 @@ class HubMetrics:
         self.records_copied = Counter(
             "gridwall_hub_records_copied", "Case events copied into PostgreSQL", registry=r
         )
+        self.clip_fetches = Counter(
+            "gridwall_hub_clip_fetches",
+            "Closed cases' clip fetches from boxes, by outcome (done, retried, gave_up, skipped)",
+            ["outcome"],
+            registry=r,
+        )
         self.records_lag_s = Gauge(
             "gridwall_hub_records_lag_s",
             "Age of the oldest case change not yet copied into PostgreSQL (0: all copied)",

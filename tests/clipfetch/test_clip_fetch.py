@@ -45,6 +45,7 @@ from hub.records.objects import DirectoryStore
 from hub.records.schema import media
 from hub.records.verify import verify
 from hub.runtime import HubRuntime
+from hub.services.metrics import METRICS
 from hub.settings import HubSettings
 from hub.store.keys import text
 from tests.hub.conftest import MONDAY_9, TOKENS, make_alert
@@ -227,6 +228,7 @@ async def test_a_box_that_never_answers_gives_up_with_its_reason(
             now_ms=clock.now_ms,
         )
         outcomes = []
+        gave_up_before = _clip_metric("gave_up")
         for _ in range(20):
             clock.advance(minutes=61)  # past any wait so far
             got = await fetcher.step()
@@ -237,6 +239,7 @@ async def test_a_box_that_never_answers_gives_up_with_its_reason(
                 break
         # 1 min, 2 min, ... then the next wait would end past the protection: given up
         assert outcomes[-1] == "gave_up" and set(outcomes[:-1]) == {"retried"}
+        assert _clip_metric("gave_up") == gave_up_before + 1  # what an alert rule watches
         state = await ClipJobs(redis, rt.keys).state("C-9")
         assert state["state"] == "gave_up"
         assert "protection ends" in state["reason"] and "box did not answer" in state["reason"]
@@ -292,3 +295,10 @@ async def test_the_hub_app_fetches_a_closed_case_clip_by_itself(
             assert app.state.clip_fetcher.counts["done"] == 1
     finally:
         await rt.stop()
+
+
+def _clip_metric(outcome: str) -> float:
+    value = METRICS.registry.get_sample_value(
+        "gridwall_hub_clip_fetches_total", {"outcome": outcome}
+    )
+    return value or 0.0
