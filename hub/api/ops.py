@@ -43,8 +43,8 @@ async def dead_letters(rt: Runtime, _p: Technician, limit: int = 100) -> list[di
 
 
 async def _open_views(rt: Runtime, since_ms: int) -> list[CaseView]:
-    """The open cases reported since ``since_ms``: their hashes in one pipeline, then the
-    logs of the open ones only (a closed case's log is never read)."""
+    """The open cases reported since ``since_ms``: a script picks them out of the case
+    hashes (``CaseStore.open_records``), then only their logs are read and folded."""
     records = await rt.store.open_records(since_ms)
     numbers = [r["case_no"] for r in records if r.get("case_no")]
     return [fold(events) for events in await rt.store.logs(numbers)]
