@@ -227,11 +227,12 @@ SNAPSHOT_OF_SCREEN = """() => {
 }"""
 
 
-SOAK_S = float(os.environ.get("GRIDWALL_WALL_SOAK_S", "60"))
+# two 10 s windows in make test; GRIDWALL_WALL_SOAK_S=60 (or longer) for a soak
+SOAK_S = float(os.environ.get("GRIDWALL_WALL_SOAK_S", "20"))
 
 
 @pytest.mark.slow
-def test_sixteen_tiles_stay_live_for_a_minute(browser: Any, wall_server: WallServer) -> None:
+def test_sixteen_tiles_stay_live(browser: Any, wall_server: WallServer) -> None:
     cams = sorted(wall_server.district.cameras)[:16]
     define_wall(
         wall_server,
