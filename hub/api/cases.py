@@ -145,7 +145,8 @@ async def case_candidates(no: str, rt: Runtime, p: Anyone) -> dict[str, Any]:
     """Who the case may be reassigned to (routing candidates for its grid × category, then
     the whole roster) and the suggested 1+1+X."""
     rec = await _record(rt, p, no)
-    return candidates(rt.ctx, rec.get("grid_code", ""), rec.get("category", ""))
+    grid, category = rec.get("grid_code", ""), rec.get("category", "")
+    return candidates(rt.ctx, grid, category, rec.get("department") or None)
 
 
 @router.get("/api/cases/{no}/timeline")

@@ -70,9 +70,12 @@ class Router:
             out.extend(f for f in found if f not in out)
         return out
 
-    def joint(self, grid: str, category: str) -> JointCommand:
+    def joint(self, grid: str, category: str, department: Collection[str] = ()) -> JointCommand:
+        """The suggested 1+1+X: the street's commander, a lead unit (the owning department's
+        team in the street when ``department`` lists its people, else the street's team for
+        the category) and the grid's member and community duty cooperating."""
         commander = self.people_for(["street_command"], grid, category)
-        lead = self.people_for(["enforcement"], grid, category)
+        lead = self.people_for(["enforcement"], grid, category, department)
         coop = self.people_for(["grid_member", "community_duty"], grid, category)
         return JointCommand(
             commander[0] if commander else None, lead[0] if lead else None, tuple(coop)

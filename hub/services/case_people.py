@@ -30,11 +30,14 @@ def person(ctx: HubContext, person_id: object) -> dict[str, Any]:
     raise BadActionData(f"person {person_id!r} is not in the roster")
 
 
-def candidates(ctx: HubContext, grid: str, category: str) -> dict[str, Any]:
-    """The routing candidates for a grid and category (grid up to enforcement, in order),
-    the suggested 1+1+X, and the whole roster."""
-    routed = ctx.router.people_for(ROUTED_ROLES, grid, category)
-    j = ctx.router.joint(grid, category)
+def candidates(
+    ctx: HubContext, grid: str, category: str, department: str | None = None
+) -> dict[str, Any]:
+    """The routing candidates for a grid and category (grid up to enforcement, in order;
+    the owning department's teams at enforcement), the suggested 1+1+X, and the roster."""
+    dept = ctx.department_people(department)
+    routed = ctx.router.people_for(ROUTED_ROLES, grid, category, dept)
+    j = ctx.router.joint(grid, category, dept)
     return {
         "routed": [person(ctx, p) for p in routed],
         "joint": {"commander": j.commander, "lead": j.lead, "cooperating": list(j.cooperating)},
@@ -45,9 +48,15 @@ def candidates(ctx: HubContext, grid: str, category: str) -> dict[str, Any]:
 
 
 def people_data(
-    ctx: HubContext, action: str, payload: dict[str, Any], grid: str, category: str
+    ctx: HubContext,
+    action: str,
+    payload: dict[str, Any],
+    grid: str,
+    category: str,
+    department: str | None = None,
 ) -> dict[str, Any]:
-    """The checked event data of a ``reassign`` or ``joint`` action."""
+    """The checked event data of a ``reassign`` or ``joint`` action (what a joint command
+    does not name comes from the suggestion for the case's owning ``department``)."""
     if action == "reassign":
         people = payload.get("assignees") or []
         if not isinstance(people, list) or not people:
@@ -55,7 +64,7 @@ def people_data(
         for p in people:
             person(ctx, p)
         return {"assignees": [str(p) for p in people]}
-    j = ctx.router.joint(grid, category)  # what is not given comes from the suggestion
+    j = ctx.router.joint(grid, category, ctx.department_people(department))
     commander = payload.get("commander") or j.commander
     lead = payload.get("lead") or j.lead
     coop = payload.get("cooperating")

@@ -139,7 +139,7 @@ class CaseService:
         data: dict[str, Any] = {"assignees": people, "tier": tier}
         data |= sla_deadlines(policy, reported, now, self.ctx.calendar)
         if cat in self.ctx.settings.correlation.joint_categories:
-            j = self.ctx.router.joint(grid, cat)
+            j = self.ctx.router.joint(grid, cat, self.ctx.department_people(department))
             data["joint"] = {
                 "commander": j.commander,
                 "lead": j.lead,
@@ -182,7 +182,7 @@ class CaseService:
             elif action == "escalate" and "tier" not in payload:
                 payload["tier"] = view.tier + 1
             if action in ("reassign", "joint"):
-                payload = people_data(self.ctx, action, payload, grid, cat)
+                payload = people_data(self.ctx, action, payload, grid, cat, dep)
             if action == "escalate":
                 payload["assignees"] = self.ctx.router.people_for(
                     policy.steps[int(payload["tier"])].notify,

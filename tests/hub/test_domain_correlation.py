@@ -77,3 +77,7 @@ def test_router_grid_upper_enforcement_and_joint() -> None:
     assert r.people_for(["grid_member"], "339901001001101", "06010") == ["m1"]  # parent
     j = r.joint(g, "06010")
     assert (j.commander, j.lead, j.cooperating) == ("s1", "e1", ("m1", "c1"))
+    # a case owned by a department (handed over, or routed by its category): its team leads
+    j = r.joint(g, "06010", department=("e2",))
+    assert (j.commander, j.lead, j.cooperating) == ("s1", "e2", ("m1", "c1"))
+    assert r.joint(g, "06010", department=("x9",)).lead is None  # no team of it in the street
