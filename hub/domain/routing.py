@@ -72,10 +72,11 @@ class Router:
 
     def joint(self, grid: str, category: str, department: Collection[str] = ()) -> JointCommand:
         """The suggested 1+1+X: the street's commander, a lead unit (the owning department's
-        team in the street when ``department`` lists its people, else the street's team for
-        the category) and the grid's member and community duty cooperating."""
+        team in the street when ``department`` lists its people and one is there, else the
+        street's team for the category) and the grid's member and community duty cooperating."""
         commander = self.people_for(["street_command"], grid, category)
-        lead = self.people_for(["enforcement"], grid, category, department)
+        lead = self.people_for(["enforcement"], grid, category, department) if department else []
+        lead = lead or self.people_for(["enforcement"], grid, category)
         coop = self.people_for(["grid_member", "community_duty"], grid, category)
         return JointCommand(
             commander[0] if commander else None, lead[0] if lead else None, tuple(coop)

@@ -80,4 +80,5 @@ def test_router_grid_upper_enforcement_and_joint() -> None:
     # a case owned by a department (handed over, or routed by its category): its team leads
     j = r.joint(g, "06010", department=("e2",))
     assert (j.commander, j.lead, j.cooperating) == ("s1", "e2", ("m1", "c1"))
-    assert r.joint(g, "06010", department=("x9",)).lead is None  # no team of it in the street
+    # a department with no team in the street: the street's team for the category
+    assert r.joint(g, "06010", department=("x9",)).lead == "e1"
