@@ -23,15 +23,14 @@ import asyncio
 import json
 import os
 import random
-import shutil
-import socket
-import subprocess
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+from hub_ingest import own_redis
 from redis.asyncio import Redis
 
 from hub.api.ops import _open_views
@@ -42,12 +41,6 @@ from hub.store.keys import Keys
 
 LIFE = ("report", "file", "dispatch", "accept", "resolve", "verify", "close")
 DAY_MS = 86_400_000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def case_events(no: str, at_ms: int, closed: bool, rng: random.Random) -> list[CaseEvent]:
@@ -126,18 +119,10 @@ def main() -> None:
     p.add_argument("--scrapes", type=int, default=3)
     p.add_argument("--seed", type=int, default=1)
     args = p.parse_args()
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise SystemExit("redis-server not found: the bench runs a Redis of its own")
-    port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
-        proc = subprocess.Popen(
-            [binary, "--port", str(port), "--save", "", "--appendonly", "no", "--dir", tmp],
-            stdout=subprocess.DEVNULL,
-        )
+        proc, url = own_redis(Path(tmp))
         try:
-            time.sleep(0.3)
-            result = asyncio.run(run(args, f"redis://127.0.0.1:{port}/0"))
+            result = asyncio.run(run(args, url))
         finally:
             proc.terminate()
             proc.wait(10)
